@@ -1,0 +1,742 @@
+//! Configuration: read from the environment, overridable by builder methods, validated
+//! before anything is handed to the `sentry` crate (which panics on some bad values).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sentry::types::Dsn;
+
+/// The deployment environment reported on every event (`environment` in Sentry).
+///
+/// It also picks the default traces sample rate: 1.0 in development, 0.5 in staging,
+/// 0.1 in production.
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// let env: vigil::Environment = "prod".parse()?;
+/// assert_eq!(env, vigil::Environment::Production);
+/// assert_eq!(env.as_str(), "production");
+/// assert_eq!(env.default_traces_sample_rate(), 0.1);
+/// # Ok::<(), vigil::ConfigError>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Environment {
+    /// Local development (`development` or `dev`). The default.
+    #[default]
+    Development,
+    /// Pre-production (`staging` or `stage`).
+    Staging,
+    /// Production (`production` or `prod`).
+    Production,
+}
+
+impl Environment {
+    /// The name sent to Sentry: `development`, `staging` or `production`.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// assert_eq!(vigil::Environment::Staging.as_str(), "staging");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Environment::Development => "development",
+            Environment::Staging => "staging",
+            Environment::Production => "production",
+        }
+    }
+
+    /// The traces sample rate used when `SENTRY_TRACES_SAMPLE_RATE` is not set.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// assert_eq!(vigil::Environment::Development.default_traces_sample_rate(), 1.0);
+    /// ```
+    pub const fn default_traces_sample_rate(self) -> f32 {
+        match self {
+            Environment::Development => 1.0,
+            Environment::Staging => 0.5,
+            Environment::Production => 0.1,
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Environment {
+    type Err = ConfigError;
+
+    fn from_str(s: &str) -> Result<Self, ConfigError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "development" | "dev" => Ok(Environment::Development),
+            "staging" | "stage" => Ok(Environment::Staging),
+            "production" | "prod" => Ok(Environment::Production),
+            _ => Err(ConfigError::new(
+                "ENVIRONMENT",
+                s,
+                "expected one of `development` (or `dev`), `staging` (or `stage`), `production` (or `prod`)",
+            )),
+        }
+    }
+}
+
+/// A configuration value that vigil refuses, with the setting's name and the value given.
+///
+/// Returned by [`Config::from_env`], [`init`](crate::init) and [`init_with`](crate::init_with)
+/// instead of panicking.
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// let err = vigil::Config::from_lookup(|k| (k == "SENTRY_TRACES_SAMPLE_RATE").then(|| "1.5".into()))
+///     .unwrap_err();
+/// assert_eq!(err.key(), "SENTRY_TRACES_SAMPLE_RATE");
+/// assert_eq!(err.value(), "1.5");
+/// assert!(err.to_string().contains("between 0.0 and 1.0"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    key: Cow<'static, str>,
+    value: String,
+    reason: Cow<'static, str>,
+}
+
+impl ConfigError {
+    pub(crate) fn new(
+        key: impl Into<Cow<'static, str>>,
+        value: &str,
+        reason: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        ConfigError {
+            key: key.into(),
+            // Never echo a whole DSN-sized blob back; 200 chars are plenty to recognise it.
+            value: value.chars().take(200).collect(),
+            reason: reason.into(),
+        }
+    }
+
+    fn with_key(mut self, key: &'static str) -> Self {
+        self.key = Cow::Borrowed(key);
+        self
+    }
+
+    /// The environment variable (or builder method) that holds the bad value.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let err = vigil::Config::from_lookup(|k| (k == "ENVIRONMENT").then(|| "qa".into())).unwrap_err();
+    /// assert_eq!(err.key(), "ENVIRONMENT");
+    /// ```
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The value that was refused (at most its first 200 characters).
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let err = vigil::Config::from_lookup(|k| (k == "ENVIRONMENT").then(|| "qa".into())).unwrap_err();
+    /// assert_eq!(err.value(), "qa");
+    /// ```
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// Why the value was refused.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let err = vigil::Config::from_lookup(|k| (k == "SENTRY_ENABLE_TRACING").then(|| "maybe".into()))
+    ///     .unwrap_err();
+    /// assert!(err.reason().contains("true"));
+    /// ```
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {} `{}`: {}", self.key, self.value, self.reason)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Where the development spool writes envelopes (see [`Config::spool`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Spool {
+    /// One JSON line per envelope on standard error.
+    Stderr,
+    /// One JSON line per envelope, appended to this file.
+    File(PathBuf),
+}
+
+impl Spool {
+    fn parse(value: &str) -> Result<Spool, ConfigError> {
+        match value.trim() {
+            "" => Err(ConfigError::new(
+                "VIGIL_SPOOL",
+                value,
+                "expected `stderr` or a file path",
+            )),
+            "stderr" => Ok(Spool::Stderr),
+            path => Ok(Spool::File(PathBuf::from(path))),
+        }
+    }
+}
+
+/// vigil's configuration.
+///
+/// Start from [`Config::from_env`] (what [`init`](crate::init) does) or [`Config::new`], adjust
+/// with the builder methods, and pass it to [`init_with`](crate::init_with). Builder methods
+/// never fail; every value is checked when the config is used, so a bad value is a
+/// [`ConfigError`], never a panic.
+///
+/// | variable | meaning | default |
+/// |---|---|---|
+/// | `SENTRY_DSN` | where to send; unset = vigil is disabled | unset |
+/// | `ENVIRONMENT` (fallback `SENTRY_ENVIRONMENT`) | `development`, `staging`, `production` | `development` |
+/// | `SENTRY_ENABLE_TRACING` | send transactions and spans | `true` |
+/// | `SENTRY_TRACES_SAMPLE_RATE` | share of transactions kept, in `[0, 1]` | 1.0 / 0.5 / 0.1 by environment |
+/// | `SENTRY_RELEASE` | release on every event | `<package>@<version>` |
+/// | `VIGIL_SPOOL` | with no DSN: `stderr` or a path to write envelopes to | unset |
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// let config = vigil::Config::new()
+///     .dsn("https://public@o1.ingest.sentry.io/42")
+///     .environment(vigil::Environment::Staging)
+///     .traces_sample_rate(0.25)
+///     .release("billing@1.4.2");
+/// assert_eq!(config.effective_traces_sample_rate(), 0.25);
+/// assert!(config.is_enabled());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    pub(crate) dsn: Option<String>,
+    pub(crate) environment: Environment,
+    pub(crate) enable_tracing: bool,
+    pub(crate) traces_sample_rate: Option<f32>,
+    pub(crate) release: Option<String>,
+    pub(crate) spool: Option<Spool>,
+    pub(crate) send_default_pii: bool,
+    pub(crate) shutdown_timeout: Option<Duration>,
+    pub(crate) debug: bool,
+}
+
+impl Config {
+    /// A config with every default: no DSN (disabled), development, tracing on.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new();
+    /// assert!(!config.is_enabled());
+    /// ```
+    pub fn new() -> Self {
+        Config {
+            enable_tracing: true,
+            ..Default::default()
+        }
+    }
+
+    /// Reads the configuration from the process environment (see the table on [`Config`]).
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// // With none of the variables set, vigil is disabled and costs (close to) nothing.
+    /// let config = vigil::Config::from_env()?;
+    /// # Ok::<(), vigil::ConfigError>(())
+    /// ```
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads the configuration through `lookup` instead of the process environment: for tests,
+    /// or for settings kept somewhere else.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// use std::collections::HashMap;
+    /// let vars = HashMap::from([("ENVIRONMENT", "production"), ("SENTRY_RELEASE", "api@2.0.0")]);
+    /// let config = vigil::Config::from_lookup(|k| vars.get(k).map(|v| v.to_string()))?;
+    /// assert_eq!(config.effective_traces_sample_rate(), 0.1);
+    /// # Ok::<(), vigil::ConfigError>(())
+    /// ```
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut config = Config::new();
+        if let Some(dsn) = lookup("SENTRY_DSN") {
+            parse_dsn(&dsn).map_err(|e| e.with_key("SENTRY_DSN"))?;
+            config.dsn = Some(dsn.trim().to_owned());
+        }
+        let environment = lookup("ENVIRONMENT")
+            .map(|v| ("ENVIRONMENT", v))
+            .or_else(|| lookup("SENTRY_ENVIRONMENT").map(|v| ("SENTRY_ENVIRONMENT", v)));
+        if let Some((key, value)) = environment {
+            config.environment = value.parse().map_err(|e: ConfigError| e.with_key(key))?;
+        }
+        if let Some(value) = lookup("SENTRY_ENABLE_TRACING") {
+            config.enable_tracing = parse_bool("SENTRY_ENABLE_TRACING", &value)?;
+        }
+        if let Some(value) = lookup("SENTRY_TRACES_SAMPLE_RATE") {
+            config.traces_sample_rate = Some(parse_rate("SENTRY_TRACES_SAMPLE_RATE", &value)?);
+        }
+        if let Some(value) = lookup("SENTRY_RELEASE") {
+            check_release("SENTRY_RELEASE", &value)?;
+            config.release = Some(value.trim().to_owned());
+        }
+        if let Some(value) = lookup("VIGIL_SPOOL") {
+            config.spool = Some(Spool::parse(&value)?);
+        }
+        Ok(config)
+    }
+
+    /// Sets the DSN (checked when the config is used).
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().dsn("https://key@sentry.example.com/7");
+    /// assert!(config.is_enabled());
+    /// ```
+    #[must_use]
+    pub fn dsn(mut self, dsn: impl Into<String>) -> Self {
+        self.dsn = Some(dsn.into());
+        self
+    }
+
+    /// Removes the DSN: vigil is disabled unless a spool is set.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().dsn("https://key@sentry.example.com/7").no_dsn();
+    /// assert!(!config.is_enabled());
+    /// ```
+    #[must_use]
+    pub fn no_dsn(mut self) -> Self {
+        self.dsn = None;
+        self
+    }
+
+    /// Sets the environment.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().environment(vigil::Environment::Production);
+    /// assert_eq!(config.effective_traces_sample_rate(), 0.1);
+    /// ```
+    #[must_use]
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// Turns sending of transactions and spans on or off (errors are sent either way).
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().enable_tracing(false);
+    /// assert_eq!(config.effective_traces_sample_rate(), 0.0);
+    /// ```
+    #[must_use]
+    pub fn enable_tracing(mut self, enable: bool) -> Self {
+        self.enable_tracing = enable;
+        self
+    }
+
+    /// Sets the share of transactions kept, in `[0, 1]` (checked when the config is used).
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().traces_sample_rate(0.3);
+    /// assert_eq!(config.effective_traces_sample_rate(), 0.3);
+    /// ```
+    #[must_use]
+    pub fn traces_sample_rate(mut self, rate: f32) -> Self {
+        self.traces_sample_rate = Some(rate);
+        self
+    }
+
+    /// Sets the release reported on every event, such as `my-service@1.2.3`.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().release(concat!(env!("CARGO_PKG_NAME"), "@", env!("CARGO_PKG_VERSION")));
+    /// ```
+    #[must_use]
+    pub fn release(mut self, release: impl Into<String>) -> Self {
+        self.release = Some(release.into());
+        self
+    }
+
+    /// With no DSN, writes every outgoing envelope (scrubbed, one JSON line each) to the spool
+    /// instead of sending it: for development and demos.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().spool(vigil::Spool::Stderr);
+    /// assert!(config.is_enabled());
+    /// ```
+    #[must_use]
+    pub fn spool(mut self, spool: Spool) -> Self {
+        self.spool = Some(spool);
+        self
+    }
+
+    /// Sends personal data (such as IP addresses) that Sentry's defaults leave out. Off by default.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().send_default_pii(false);
+    /// ```
+    #[must_use]
+    pub fn send_default_pii(mut self, send: bool) -> Self {
+        self.send_default_pii = send;
+        self
+    }
+
+    /// How long dropping the [`Guard`](crate::Guard) may wait for queued events (default 2 s).
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().shutdown_timeout(std::time::Duration::from_millis(500));
+    /// ```
+    #[must_use]
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = Some(timeout);
+        self
+    }
+
+    /// Prints the `sentry` crate's own diagnostics to stderr.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().debug(true);
+    /// ```
+    #[must_use]
+    pub fn debug(mut self, debug: bool) -> Self {
+        self.debug = debug;
+        self
+    }
+
+    /// Whether this config sends anything anywhere: a DSN, or a spool.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// assert!(!vigil::Config::new().is_enabled());
+    /// ```
+    pub fn is_enabled(&self) -> bool {
+        self.dsn.is_some() || self.spool.is_some()
+    }
+
+    /// The traces sample rate in force: 0 when tracing is off, else the rate set, else the
+    /// environment's default.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// assert_eq!(vigil::Config::new().effective_traces_sample_rate(), 1.0);
+    /// ```
+    pub fn effective_traces_sample_rate(&self) -> f32 {
+        if !self.enable_tracing {
+            return 0.0;
+        }
+        self.traces_sample_rate
+            .unwrap_or_else(|| self.environment.default_traces_sample_rate())
+    }
+
+    /// The release in force: the one set, else `<package>@<version>` when cargo provides them
+    /// at run time, else the executable's name.
+    pub(crate) fn effective_release(&self) -> Option<String> {
+        if let Some(release) = &self.release {
+            return Some(release.trim().to_owned());
+        }
+        let name = std::env::var("CARGO_PKG_NAME").ok();
+        let version = std::env::var("CARGO_PKG_VERSION").ok();
+        if let (Some(name), Some(version)) = (name, version) {
+            return Some(format!("{name}@{version}"));
+        }
+        std::env::current_exe()
+            .ok()
+            .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+    }
+
+    /// Checks every value the builder methods may have set.
+    pub(crate) fn validate(&self) -> Result<Option<Dsn>, ConfigError> {
+        if let Some(rate) = self.traces_sample_rate {
+            check_rate("traces_sample_rate", &rate.to_string(), rate)?;
+        }
+        if let Some(release) = &self.release {
+            check_release("release", release)?;
+        }
+        self.dsn
+            .as_deref()
+            .map(|dsn| parse_dsn(dsn).map_err(|e| e.with_key("dsn")))
+            .transpose()
+    }
+}
+
+fn parse_dsn(value: &str) -> Result<Dsn, ConfigError> {
+    let fail = |reason: &'static str| ConfigError::new("dsn", value, reason);
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(fail(
+            "the DSN is empty; unset the variable to disable vigil",
+        ));
+    }
+    if !trimmed.is_ascii() {
+        return Err(fail("a DSN is plain ASCII: `https://<key>@<host>/<project id>`"));
+    }
+    let dsn: Dsn = trimmed.parse().map_err(|_| {
+        fail("expected `https://<public key>@<host>/<numeric project id>`")
+    })?;
+    if dsn.public_key().is_empty() {
+        return Err(fail("the DSN has no public key (`https://<key>@host/1`)"));
+    }
+    if dsn.host().is_empty() {
+        return Err(fail("the DSN has no host"));
+    }
+    let project = dsn.project_id().value();
+    if project.is_empty() || !project.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(fail("the DSN's project id must be a number"));
+    }
+    Ok(dsn)
+}
+
+fn parse_bool(key: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::new(
+            key,
+            value,
+            "expected true/false (or 1/0, yes/no, on/off)",
+        )),
+    }
+}
+
+pub(crate) fn parse_rate(key: &'static str, value: &str) -> Result<f32, ConfigError> {
+    let rate: f32 = value
+        .trim()
+        .parse()
+        .map_err(|_| ConfigError::new(key, value, "expected a number between 0.0 and 1.0"))?;
+    check_rate(key, value, rate)?;
+    Ok(rate)
+}
+
+fn check_rate(key: &'static str, value: &str, rate: f32) -> Result<(), ConfigError> {
+    if rate.is_finite() && (0.0..=1.0).contains(&rate) {
+        Ok(())
+    } else {
+        Err(ConfigError::new(
+            key,
+            value,
+            "the sample rate must be between 0.0 and 1.0",
+        ))
+    }
+}
+
+fn check_release(key: &'static str, value: &str) -> Result<(), ConfigError> {
+    let trimmed = value.trim();
+    // Sentry's release name rules: not empty, at most 200 chars, no newline or tab or `/`,
+    // and not `.`, `..` or a single space.
+    if trimmed.is_empty() || trimmed == "." || trimmed == ".." {
+        return Err(ConfigError::new(key, value, "a release name cannot be empty, `.` or `..`"));
+    }
+    if trimmed.chars().count() > 200 {
+        return Err(ConfigError::new(key, value, "a release name is at most 200 characters"));
+    }
+    if trimmed.contains(['\n', '\r', '\t', '/', '\\']) {
+        return Err(ConfigError::new(
+            key,
+            value,
+            "a release name cannot contain newlines, tabs or slashes",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_with_nothing_set() {
+        let c = from(&[]).unwrap();
+        assert!(c.dsn.is_none());
+        assert!(!c.is_enabled());
+        assert_eq!(c.environment, Environment::Development);
+        assert!(c.enable_tracing);
+        assert_eq!(c.traces_sample_rate, None);
+        assert_eq!(c.effective_traces_sample_rate(), 1.0);
+        assert!(c.release.is_none());
+        assert!(c.spool.is_none());
+    }
+
+    #[test]
+    fn valid_dsn_is_kept_trimmed() {
+        let c = from(&[("SENTRY_DSN", " https://abc@o1.ingest.sentry.io/42 ")]).unwrap();
+        assert_eq!(c.dsn.as_deref(), Some("https://abc@o1.ingest.sentry.io/42"));
+        assert!(c.is_enabled());
+        let dsn = c.validate().unwrap().unwrap();
+        assert_eq!(dsn.project_id().value(), "42");
+        assert_eq!(dsn.public_key(), "abc");
+    }
+
+    #[test]
+    fn malformed_dsns_are_errors_naming_the_variable() {
+        for bad in [
+            "",
+            "   ",
+            "not a dsn",
+            "https://o1.ingest.sentry.io/42",   // no key
+            "https://abc@o1.ingest.sentry.io/", // no project
+            "https://abc@o1.ingest.sentry.io/abc",
+            "ftp://abc@host/1",
+            "https://abc@hôst/1",
+            "https://ключ@host/1",
+            "https://abc@/1",
+        ] {
+            let err = from(&[("SENTRY_DSN", bad)]).unwrap_err();
+            assert_eq!(err.key(), "SENTRY_DSN", "{bad:?}");
+            assert_eq!(err.value(), bad, "{bad:?}");
+            assert!(err.to_string().starts_with("invalid SENTRY_DSN"), "{err}");
+        }
+    }
+
+    #[test]
+    fn environments_and_their_default_rates() {
+        for (value, env, rate) in [
+            ("development", Environment::Development, 1.0),
+            ("dev", Environment::Development, 1.0),
+            ("Staging", Environment::Staging, 0.5),
+            ("stage", Environment::Staging, 0.5),
+            (" PRODUCTION ", Environment::Production, 0.1),
+            ("prod", Environment::Production, 0.1),
+        ] {
+            let c = from(&[("ENVIRONMENT", value)]).unwrap();
+            assert_eq!(c.environment, env);
+            assert_eq!(c.effective_traces_sample_rate(), rate);
+        }
+    }
+
+    #[test]
+    fn unknown_environment_is_an_error() {
+        for bad in ["", "qa", "production2"] {
+            let err = from(&[("ENVIRONMENT", bad)]).unwrap_err();
+            assert_eq!(err.key(), "ENVIRONMENT");
+            assert_eq!(err.value(), bad);
+        }
+    }
+
+    #[test]
+    fn sentry_environment_is_a_fallback_only() {
+        let c = from(&[("SENTRY_ENVIRONMENT", "staging")]).unwrap();
+        assert_eq!(c.environment, Environment::Staging);
+        let c = from(&[("SENTRY_ENVIRONMENT", "staging"), ("ENVIRONMENT", "production")]).unwrap();
+        assert_eq!(c.environment, Environment::Production);
+        let err = from(&[("SENTRY_ENVIRONMENT", "nope")]).unwrap_err();
+        assert_eq!(err.key(), "SENTRY_ENVIRONMENT");
+    }
+
+    #[test]
+    fn enable_tracing_values() {
+        for (value, expected) in [
+            ("true", true),
+            ("1", true),
+            ("YES", true),
+            ("on", true),
+            ("false", false),
+            ("0", false),
+            ("no", false),
+            (" off ", false),
+        ] {
+            let c = from(&[("SENTRY_ENABLE_TRACING", value)]).unwrap();
+            assert_eq!(c.enable_tracing, expected, "{value}");
+        }
+        let c = from(&[("SENTRY_ENABLE_TRACING", "false"), ("SENTRY_TRACES_SAMPLE_RATE", "1")])
+            .unwrap();
+        assert_eq!(c.effective_traces_sample_rate(), 0.0);
+        for bad in ["", "maybe", "2"] {
+            let err = from(&[("SENTRY_ENABLE_TRACING", bad)]).unwrap_err();
+            assert_eq!(err.key(), "SENTRY_ENABLE_TRACING");
+        }
+    }
+
+    #[test]
+    fn sample_rates() {
+        for (value, rate) in [("0", 0.0), ("1", 1.0), ("0.25", 0.25), (" 1.0 ", 1.0)] {
+            let c = from(&[("SENTRY_TRACES_SAMPLE_RATE", value), ("ENVIRONMENT", "production")])
+                .unwrap();
+            assert_eq!(c.effective_traces_sample_rate(), rate);
+        }
+        for bad in ["abc", "1.5", "-0.1", "NaN", "inf", "", " "] {
+            let err = from(&[("SENTRY_TRACES_SAMPLE_RATE", bad)]).unwrap_err();
+            assert_eq!(err.key(), "SENTRY_TRACES_SAMPLE_RATE", "{bad:?}");
+            assert_eq!(err.value(), bad);
+        }
+    }
+
+    #[test]
+    fn release_values() {
+        let c = from(&[("SENTRY_RELEASE", "api@1.2.3")]).unwrap();
+        assert_eq!(c.effective_release().as_deref(), Some("api@1.2.3"));
+        for bad in ["", "  ", ".", "..", "a\nb", "a/b", &"x".repeat(201)] {
+            let err = from(&[("SENTRY_RELEASE", bad)]).unwrap_err();
+            assert_eq!(err.key(), "SENTRY_RELEASE", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn release_defaults_to_the_package_under_cargo() {
+        // cargo sets CARGO_PKG_NAME / CARGO_PKG_VERSION for the test binary it runs.
+        let c = Config::new();
+        let release = c.effective_release().unwrap();
+        assert!(!release.is_empty());
+        if std::env::var("CARGO_PKG_NAME").is_ok() {
+            assert_eq!(release, format!("vigil-runtime@{}", env!("CARGO_PKG_VERSION")));
+        }
+    }
+
+    #[test]
+    fn spool_values() {
+        let c = from(&[("VIGIL_SPOOL", "stderr")]).unwrap();
+        assert_eq!(c.spool, Some(Spool::Stderr));
+        assert!(c.is_enabled());
+        let c = from(&[("VIGIL_SPOOL", "/tmp/out.jsonl")]).unwrap();
+        assert_eq!(c.spool, Some(Spool::File("/tmp/out.jsonl".into())));
+        assert_eq!(from(&[("VIGIL_SPOOL", " ")]).unwrap_err().key(), "VIGIL_SPOOL");
+    }
+
+    #[test]
+    fn builder_values_are_validated_on_use() {
+        let err = Config::new().traces_sample_rate(1.5).validate().unwrap_err();
+        assert_eq!(err.key(), "traces_sample_rate");
+        let err = Config::new().traces_sample_rate(f32::NAN).validate().unwrap_err();
+        assert_eq!(err.key(), "traces_sample_rate");
+        let err = Config::new().dsn("nope").validate().unwrap_err();
+        assert_eq!(err.key(), "dsn");
+        let err = Config::new().release("").validate().unwrap_err();
+        assert_eq!(err.key(), "release");
+        assert!(Config::new().validate().unwrap().is_none());
+    }
+
+    #[test]
+    fn error_values_are_truncated() {
+        let long = "x".repeat(5000);
+        let err = from(&[("SENTRY_DSN", &long)]).unwrap_err();
+        assert_eq!(err.value().len(), 200);
+    }
+}

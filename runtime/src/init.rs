@@ -1,0 +1,177 @@
+//! `init`: from a validated [`Config`] to a bound `sentry` client, and the guard that flushes it.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sentry::protocol::Event;
+use sentry::{ClientOptions, Integration, TracesSamplingStrategy};
+
+use crate::config::{Config, ConfigError};
+use crate::scrub::Scrubber;
+use crate::span;
+use crate::state::Listener;
+use crate::transport::{Factory, Sink};
+
+/// A DSN for the spool and test sinks: the client needs one to be enabled, nothing is sent to it.
+const LOCAL_DSN: &str = "https://vigil@localhost.invalid/0";
+
+const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Adds vigil's current span to every event captured while it runs, whoever captures it
+/// (vigil's macros, the panic hook, or direct `sentry` calls).
+struct TraceIntegration;
+
+impl Integration for TraceIntegration {
+    fn name(&self) -> &'static str {
+        "vigil-trace"
+    }
+
+    fn process_event(
+        &self,
+        mut event: Event<'static>,
+        _options: &ClientOptions,
+    ) -> Option<Event<'static>> {
+        span::with_current(|current| {
+            if let Some(current) = current {
+                event
+                    .contexts
+                    .insert("trace".into(), current.trace_context().into());
+                if event.transaction.is_none() {
+                    event.transaction = Some(current.tx.name.to_string());
+                }
+            }
+        });
+        Some(event)
+    }
+}
+
+/// The `sentry` options for `config`, sending to `sink`. `None`: nothing to send to.
+pub(crate) fn client_options(
+    config: &Config,
+    sink: Option<Sink>,
+) -> Result<Option<ClientOptions>, ConfigError> {
+    let dsn = config.validate()?;
+    let (dsn, sink) = match (dsn, sink, &config.spool) {
+        (_, Some(sink), _) => (LOCAL_DSN.parse().ok(), sink),
+        (Some(dsn), None, _) => (Some(dsn), Sink::Http),
+        (None, None, Some(spool)) => (LOCAL_DSN.parse().ok(), Sink::Spool(spool.clone())),
+        (None, None, None) => return Ok(None),
+    };
+    let mut options = ClientOptions::default();
+    options.dsn = dsn;
+    options.environment = Some(Cow::Borrowed(config.environment.as_str()));
+    options.release = config.effective_release().map(Cow::Owned);
+    let rate = config.effective_traces_sample_rate();
+    options.traces_sampling_strategy = if rate > 0.0 {
+        TracesSamplingStrategy::FixedRate(rate)
+    } else {
+        TracesSamplingStrategy::Disabled
+    };
+    options.send_default_pii = config.send_default_pii;
+    options.shutdown_timeout = config.shutdown_timeout.unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT);
+    options.debug = config.debug;
+    options.max_breadcrumbs = 100;
+    options.transport = Some(Arc::new(Factory {
+        sink,
+        scrubber: Arc::new(Scrubber::default()),
+    }));
+    options.integrations.push(Arc::new(TraceIntegration));
+    Ok(Some(options))
+}
+
+/// Keeps vigil running; dropping it flushes queued events (within the shutdown timeout) and
+/// turns vigil off.
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// let guard = vigil::init()?; // disabled here: no SENTRY_DSN in this example's environment
+/// assert!(!guard.is_enabled());
+/// drop(guard);
+/// # Ok::<(), vigil::ConfigError>(())
+/// ```
+#[must_use = "vigil stops (and flushes) when the guard is dropped: bind it with `let _guard = ...`"]
+pub struct Guard {
+    // Field order matters: the listener goes first, then the client is flushed and closed.
+    _listener: Option<Listener>,
+    client: Option<sentry::ClientInitGuard>,
+}
+
+impl Guard {
+    /// Whether events are sent anywhere (a DSN or a spool was configured).
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let guard = vigil::init_with(vigil::Config::new())?;
+    /// assert!(!guard.is_enabled());
+    /// # Ok::<(), vigil::ConfigError>(())
+    /// ```
+    pub fn is_enabled(&self) -> bool {
+        self.client.as_ref().is_some_and(|c| c.is_enabled())
+    }
+
+    /// Waits up to `timeout` for queued events to be sent; `true` if the queue drained.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let guard = vigil::init_with(vigil::Config::new())?;
+    /// assert!(guard.flush(std::time::Duration::from_millis(100)));
+    /// # Ok::<(), vigil::ConfigError>(())
+    /// ```
+    pub fn flush(&self, timeout: Duration) -> bool {
+        match sentry::Hub::main().client() {
+            Some(client) if self.client.is_some() => client.flush(Some(timeout)),
+            _ => true,
+        }
+    }
+}
+
+impl std::fmt::Debug for Guard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guard")
+            .field("enabled", &self.is_enabled())
+            .finish()
+    }
+}
+
+/// Starts vigil from the environment (see [`Config`] for the variables).
+///
+/// With no `SENTRY_DSN` (and no `VIGIL_SPOOL`) vigil stays disabled and every annotated
+/// function costs next to nothing. A malformed variable is an error naming it, never a panic.
+///
+/// ```no_run
+/// # use vigil_runtime as vigil;
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let _guard = vigil::init()?;
+///     // ... the program ...
+///     Ok(())
+/// }
+/// ```
+pub fn init() -> Result<Guard, ConfigError> {
+    init_with(Config::from_env()?)
+}
+
+/// Starts vigil with an explicit configuration.
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// let config = vigil::Config::from_env()?.traces_sample_rate(1.0);
+/// let _guard = vigil::init_with(config)?;
+///
+/// let err = vigil::init_with(vigil::Config::new().traces_sample_rate(2.0)).unwrap_err();
+/// assert_eq!(err.key(), "traces_sample_rate");
+/// # Ok::<(), vigil::ConfigError>(())
+/// ```
+pub fn init_with(config: Config) -> Result<Guard, ConfigError> {
+    let Some(options) = client_options(&config, None)? else {
+        return Ok(Guard {
+            _listener: None,
+            client: None,
+        });
+    };
+    let client = sentry::init(options);
+    Ok(Guard {
+        _listener: Some(Listener::new()),
+        client: Some(client),
+    })
+}

@@ -1,0 +1,75 @@
+//! Runtime of [vigil](https://docs.rs/vigil): configuration, `init`, capture, spans and
+//! transactions, scrubbing, and the test harness.
+//!
+//! Use it through the `vigil` crate, which re-exports everything here together with the
+//! attribute macros. The examples below name it `vigil` for that reason.
+//!
+//! ```
+//! # use vigil_runtime as vigil;
+//! let _guard = vigil::init()?; // reads SENTRY_DSN & co.; disabled when it is unset
+//! # Ok::<(), vigil::ConfigError>(())
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod config;
+mod init;
+mod scrub;
+mod span;
+mod state;
+mod transport;
+mod user;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+pub mod testing;
+
+pub use config::{Config, ConfigError, Environment, Spool};
+pub use init::{init, init_with, Guard};
+pub use scrub::is_sensitive_key;
+pub use span::{start_transaction, Span, Transaction};
+
+/// The `sentry` protocol types (events, transactions, spans) that [`testing`] returns.
+pub use sentry::protocol;
+/// Event and breadcrumb levels.
+pub use sentry::Level;
+/// A span's status (`ok`, `internal_error`, `cancelled`, ...).
+pub use sentry::protocol::SpanStatus;
+/// The id of a captured event (nil when nothing was captured).
+pub use sentry::types::Uuid as EventId;
+pub use user::{clear_user_context, set_user_context, User};
+
+/// A `tracing` layer that turns `tracing` events into breadcrumbs, so the log lines that led
+/// to an error arrive with it. `tracing` spans are left alone: vigil's attributes make spans.
+///
+/// Events at `INFO`, `WARN` and `ERROR` become breadcrumbs; `DEBUG` and `TRACE` are ignored.
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// use tracing_subscriber::layer::SubscriberExt;
+/// let subscriber = tracing_subscriber::registry().with(vigil::tracing_layer());
+/// let captured = vigil::testing::capture(|| {
+///     tracing::subscriber::with_default(subscriber, || {
+///         tracing::info!(order = 7, "loading order");
+///         vigil::__private::EventBuilder::message("failed", vigil::Level::Error).capture();
+///     });
+/// });
+/// let crumbs = &captured.single_event().breadcrumbs;
+/// assert_eq!(crumbs[0].message.as_deref(), Some("loading order"));
+/// ```
+pub fn tracing_layer<S>() -> impl tracing_subscriber::Layer<S> + Send + Sync + 'static
+where
+    S: tracing_core::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    use tracing_subscriber::Layer as _;
+    sentry_tracing::BreadcrumbLayer::new().with_filter(tracing_subscriber::filter::filter_fn(
+        |meta| {
+            meta.is_event()
+                && matches!(
+                    *meta.level(),
+                    tracing_core::Level::ERROR | tracing_core::Level::WARN | tracing_core::Level::INFO
+                )
+        },
+    ))
+}

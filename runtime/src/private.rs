@@ -1,0 +1,672 @@
+//! What macro expansions call. Not public API: names and signatures here change with the
+//! macros, which are always released together with this crate.
+
+use std::borrow::Cow;
+use std::fmt::{Debug, Display};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use sentry::protocol::{Breadcrumb, Event, SpanStatus, Value};
+use sentry::Hub;
+
+use crate::span::{self, Current, OpenSpan};
+use crate::state;
+
+pub use crate::scrub::FILTERED;
+pub use sentry::types::Uuid;
+pub use sentry::Level;
+
+/// Static metadata of one annotated function, built at compile time.
+#[derive(Debug)]
+pub struct Callsite {
+    /// Span description / transaction name.
+    pub name: &'static str,
+    /// Sentry operation, such as `function` or `db.query`.
+    pub op: &'static str,
+    /// `module_path!()` of the function.
+    pub module: &'static str,
+    /// `file!()` of the function.
+    pub file: &'static str,
+    /// `line!()` of the function.
+    pub line: u32,
+    /// `#[transaction]` (true) or `#[monitored]` (false).
+    pub transaction: bool,
+    /// `tags(k = "v")` of the attribute.
+    pub tags: &'static [(&'static str, &'static str)],
+    /// `err = capture` (true) or `err = ignore` (false).
+    pub capture_errors: bool,
+    /// Level of captured error events.
+    pub level: Level,
+    /// `sample_rate` of a `#[transaction]`.
+    pub sample_rate: Option<f32>,
+}
+
+/// The one check on the hot path.
+#[inline(always)]
+pub fn enabled() -> bool {
+    state::enabled()
+}
+
+/// The id returned when nothing was captured.
+#[inline]
+pub fn nil_event_id() -> Uuid {
+    Uuid::nil()
+}
+
+/// Calls `f`; the explicit `R` gives the closure the function's return type, so `?`,
+/// `return` and coercions inside the body behave exactly as in the function itself.
+#[inline(always)]
+pub fn call<R, F: FnOnce() -> R>(f: F) -> R {
+    f()
+}
+
+/// Returns `f`; the explicit `R` gives the async block the function's output type.
+#[inline(always)]
+pub fn future<R, F: Future<Output = R>>(f: F) -> F {
+    f
+}
+
+/// Opens the span (or transaction) of `cs` under the current span, if anything records it.
+fn open_span(cs: &'static Callsite) -> Option<OpenSpan> {
+    match span::current_sampled() {
+        // Inside an unsampled transaction: nothing is recorded below it.
+        Some(false) => None,
+        Some(true) => span::with_current(|c| {
+            c.and_then(|c| {
+                OpenSpan::start_child(&c.tx, c.span_id, Cow::Borrowed(cs.op), Cow::Borrowed(cs.name))
+            })
+        }),
+        None if cs.transaction => OpenSpan::start_transaction(
+            Cow::Borrowed(cs.name),
+            Cow::Borrowed(cs.op),
+            cs.sample_rate,
+            None,
+        ),
+        None => None,
+    }
+}
+
+fn record_on(span: &mut OpenSpan, cs: &'static Callsite, key: &'static str, value: Option<Value>) {
+    let _ = cs;
+    if let Some(value) = value {
+        span.set_data(key, value);
+    }
+}
+
+/// Tags and level of `cs` on a failure event, then capture into the current hub.
+fn capture_failure(cs: &'static Callsite, mut event: Event<'static>) -> Uuid {
+    event.level = cs.level;
+    event.tags.insert("function".into(), cs.name.into());
+    event.tags.insert("op".into(), cs.op.into());
+    for (k, v) in cs.tags {
+        event.tags.insert((*k).into(), (*v).into());
+    }
+    event.culprit = Some(cs.name.into());
+    Hub::current().capture_event(event)
+}
+
+/// What a function's return value says.
+pub enum Verdict {
+    /// Success (or not a `Result`).
+    Ok,
+    /// An `Err`, with the event to capture when capturing was asked for and possible.
+    Failed(Option<Event<'static>>),
+}
+
+/// The guard of a monitored sync function: the span is current while it lives.
+pub struct SpanGuard {
+    cs: &'static Callsite,
+    state: GuardState,
+}
+
+enum GuardState {
+    Off,
+    Bare,
+    Open {
+        span: OpenSpan,
+        prev: Option<Current>,
+        status: Option<SpanStatus>,
+    },
+}
+
+/// Enters the span of a sync function.
+#[inline]
+pub fn enter(cs: &'static Callsite) -> SpanGuard {
+    if !state::enabled() {
+        return SpanGuard {
+            cs,
+            state: GuardState::Off,
+        };
+    }
+    enter_enabled(cs)
+}
+
+#[inline(never)]
+fn enter_enabled(cs: &'static Callsite) -> SpanGuard {
+    let state = match open_span(cs) {
+        Some(span) => {
+            let prev = span::replace_current(Some(span.as_current()));
+            GuardState::Open {
+                span,
+                prev,
+                status: None,
+            }
+        }
+        None => GuardState::Bare,
+    };
+    SpanGuard { cs, state }
+}
+
+impl SpanGuard {
+    /// Whether argument values would be kept (enabled and sampled).
+    #[inline]
+    pub fn is_recording(&self) -> bool {
+        matches!(&self.state, GuardState::Open { span, .. } if span.is_recording())
+    }
+
+    /// Whether the outcome matters (vigil enabled).
+    #[inline]
+    pub fn is_active(&self) -> bool {
+        !matches!(self.state, GuardState::Off)
+    }
+
+    /// Whether errors are to be captured.
+    #[inline]
+    pub fn captures_errors(&self) -> bool {
+        self.cs.capture_errors
+    }
+
+    /// Records an argument.
+    pub fn record(&mut self, key: &'static str, value: Option<Value>) {
+        if let GuardState::Open { span, .. } = &mut self.state {
+            record_on(span, self.cs, key, value);
+        }
+    }
+
+    /// Applies the function's outcome: status, and the error event.
+    pub fn finish(&mut self, verdict: Verdict) {
+        let status = match verdict {
+            Verdict::Ok => SpanStatus::Ok,
+            Verdict::Failed(event) => {
+                if let Some(event) = event {
+                    capture_failure(self.cs, event);
+                }
+                SpanStatus::InternalError
+            }
+        };
+        if let GuardState::Open { status: s, .. } = &mut self.state {
+            *s = Some(status);
+        }
+    }
+}
+
+impl Drop for SpanGuard {
+    #[inline]
+    fn drop(&mut self) {
+        if let GuardState::Open { .. } = self.state {
+            self.close();
+        }
+    }
+}
+
+impl SpanGuard {
+    #[inline(never)]
+    fn close(&mut self) {
+        if let GuardState::Open { span, prev, status } =
+            std::mem::replace(&mut self.state, GuardState::Bare)
+        {
+            span::restore_current(span.id, prev);
+            let status = if std::thread::panicking() {
+                SpanStatus::InternalError
+            } else {
+                status.unwrap_or(SpanStatus::Ok)
+            };
+            span.finish(status);
+        }
+    }
+}
+
+/// The span of a monitored async function, before it is attached to its future.
+pub struct AsyncSpan {
+    cs: &'static Callsite,
+    span: Option<OpenSpan>,
+    hub: Option<Arc<Hub>>,
+    active: bool,
+}
+
+/// Opens the span of an async function (at its first poll, under the caller's span).
+#[inline]
+pub fn enter_async(cs: &'static Callsite) -> AsyncSpan {
+    if !state::enabled() {
+        return AsyncSpan {
+            cs,
+            span: None,
+            hub: None,
+            active: false,
+        };
+    }
+    enter_async_enabled(cs)
+}
+
+#[inline(never)]
+fn enter_async_enabled(cs: &'static Callsite) -> AsyncSpan {
+    // A root transaction gets a hub of its own, so that its user, tags and breadcrumbs do
+    // not leak into concurrent tasks.
+    let root = cs.transaction && span::current_sampled().is_none();
+    let hub = root.then(|| Arc::new(Hub::new_from_top(Hub::current())));
+    let span = match &hub {
+        Some(hub) => Hub::run(Arc::clone(hub), || open_span(cs)),
+        None => open_span(cs),
+    };
+    AsyncSpan {
+        cs,
+        span,
+        hub,
+        active: true,
+    }
+}
+
+impl AsyncSpan {
+    /// Whether vigil is off: the future then runs unwrapped.
+    #[inline]
+    pub fn is_off(&self) -> bool {
+        !self.active
+    }
+
+    /// Whether argument values would be kept.
+    #[inline]
+    pub fn is_recording(&self) -> bool {
+        self.span.as_ref().is_some_and(OpenSpan::is_recording)
+    }
+
+    /// Records an argument.
+    pub fn record(&mut self, key: &'static str, value: Option<Value>) {
+        if let Some(span) = &mut self.span {
+            record_on(span, self.cs, key, value);
+        }
+    }
+
+    /// Attaches the span to `fut`; `classify` reads the output when it is ready.
+    pub fn instrument<F, C>(self, fut: F, classify: C) -> Instrumented<F, C>
+    where
+        F: Future,
+        C: FnOnce(&F::Output, bool) -> Verdict,
+    {
+        Instrumented {
+            fut,
+            span: self,
+            classify: Some(classify),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A future with its span: current during each poll, finished at completion, or as
+    /// `cancelled` when dropped before.
+    pub struct Instrumented<F, C> {
+        #[pin]
+        fut: F,
+        span: AsyncSpan,
+        classify: Option<C>,
+    }
+
+    impl<F, C> PinnedDrop for Instrumented<F, C> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if this.classify.is_some() {
+                if let Some(span) = this.span.span.take() {
+                    span.finish(SpanStatus::Cancelled);
+                }
+            }
+        }
+    }
+}
+
+impl<F, C> Future for Instrumented<F, C>
+where
+    F: Future,
+    C: FnOnce(&F::Output, bool) -> Verdict,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let _hub = this.span.hub.as_ref().map(|h| sentry_core::HubSwitchGuard::new(Arc::clone(h)));
+        let entered = this
+            .span
+            .span
+            .as_ref()
+            .map(|s| (s.id, span::replace_current(Some(s.as_current()))));
+        let poll = this.fut.poll(cx);
+        if let Poll::Ready(out) = &poll {
+            let cs = this.span.cs;
+            let status = match this.classify.take().map(|c| c(out, cs.capture_errors)) {
+                Some(Verdict::Failed(event)) => {
+                    if let Some(event) = event {
+                        capture_failure(cs, event);
+                    }
+                    SpanStatus::InternalError
+                }
+                _ => SpanStatus::Ok,
+            };
+            if let Some((id, prev)) = entered {
+                span::restore_current(id, prev);
+            }
+            if let Some(span) = this.span.span.take() {
+                span.finish(status);
+            }
+        } else if let Some((id, prev)) = entered {
+            span::restore_current(id, prev);
+        }
+        poll
+    }
+}
+
+/// A borrowed return value, for autoref-specialised classification.
+pub struct Outcome<'a, T: ?Sized>(pub &'a T);
+
+/// A borrowed argument, for autoref-specialised recording.
+pub struct Arg<'a, T: ?Sized>(pub &'a T);
+
+/// A borrowed error given to `capture_exception!`.
+pub struct ErrRef<'a, T: ?Sized>(pub &'a T);
+
+/// The traits behind `(&&&&&Outcome(&r)).__vigil_outcome(..)` and friends: the most
+/// specific impl that applies wins.
+pub mod dispatch {
+    use super::*;
+    use std::error::Error;
+    use std::ops::Deref;
+
+    /// `Result<T, E>` with `E: Error`: captured with its source chain.
+    pub trait OutcomeError {
+        /// Classifies the value.
+        fn __vigil_outcome(&self, capture: bool) -> Verdict;
+    }
+    impl<T, E: Error> OutcomeError for &&&&Outcome<'_, Result<T, E>> {
+        fn __vigil_outcome(&self, capture: bool) -> Verdict {
+            match self.0 {
+                Ok(_) => Verdict::Ok,
+                Err(e) => Verdict::Failed(capture.then(|| sentry::event_from_error(e))),
+            }
+        }
+    }
+
+    /// `Result<T, E>` with `E: Deref<Target: Error>` (`Box<dyn Error>`, `anyhow::Error`).
+    pub trait OutcomeDerefError {
+        /// Classifies the value.
+        fn __vigil_outcome(&self, capture: bool) -> Verdict;
+    }
+    impl<T, E> OutcomeDerefError for &&&Outcome<'_, Result<T, E>>
+    where
+        E: Deref,
+        E::Target: Error,
+    {
+        fn __vigil_outcome(&self, capture: bool) -> Verdict {
+            match self.0 {
+                Ok(_) => Verdict::Ok,
+                Err(e) => Verdict::Failed(capture.then(|| sentry::event_from_error(&**e))),
+            }
+        }
+    }
+
+    /// `Result<T, E>` with `E: Debug` only: captured by its `Debug` text.
+    pub trait OutcomeDebug {
+        /// Classifies the value.
+        fn __vigil_outcome(&self, capture: bool) -> Verdict;
+    }
+    impl<T, E: Debug> OutcomeDebug for &&Outcome<'_, Result<T, E>> {
+        fn __vigil_outcome(&self, capture: bool) -> Verdict {
+            match self.0 {
+                Ok(_) => Verdict::Ok,
+                Err(e) => Verdict::Failed(capture.then(|| debug_event(e))),
+            }
+        }
+    }
+
+    /// Any other `Result`: the span fails, nothing can be said of the error.
+    pub trait OutcomeAnyErr {
+        /// Classifies the value.
+        fn __vigil_outcome(&self, capture: bool) -> Verdict;
+    }
+    impl<T, E> OutcomeAnyErr for &Outcome<'_, Result<T, E>> {
+        fn __vigil_outcome(&self, _capture: bool) -> Verdict {
+            match self.0 {
+                Ok(_) => Verdict::Ok,
+                Err(_) => Verdict::Failed(None),
+            }
+        }
+    }
+
+    /// Anything else: success.
+    pub trait OutcomeOther {
+        /// Classifies the value.
+        fn __vigil_outcome(&self, capture: bool) -> Verdict;
+    }
+    impl<T: ?Sized> OutcomeOther for Outcome<'_, T> {
+        fn __vigil_outcome(&self, _capture: bool) -> Verdict {
+            Verdict::Ok
+        }
+    }
+
+    /// Arguments that are `Serialize`: kept as structured data.
+    pub trait ArgSerialize {
+        /// The recorded value.
+        fn __vigil_value(&self) -> Option<Value>;
+    }
+    impl<T: serde::Serialize + ?Sized> ArgSerialize for &&Arg<'_, T> {
+        fn __vigil_value(&self) -> Option<Value> {
+            serde_json::to_value(self.0).ok()
+        }
+    }
+
+    /// Arguments that are `Debug` only: kept as their `Debug` text.
+    pub trait ArgDebug {
+        /// The recorded value.
+        fn __vigil_value(&self) -> Option<Value>;
+    }
+    impl<T: Debug + ?Sized> ArgDebug for &Arg<'_, T> {
+        fn __vigil_value(&self) -> Option<Value> {
+            Some(Value::String(format!("{:?}", self.0)))
+        }
+    }
+
+    /// Other arguments: not recorded.
+    pub trait ArgOther {
+        /// The recorded value.
+        fn __vigil_value(&self) -> Option<Value>;
+    }
+    impl<T: ?Sized> ArgOther for Arg<'_, T> {
+        fn __vigil_value(&self) -> Option<Value> {
+            None
+        }
+    }
+
+    /// Errors given to `capture_exception!`: any `std::error::Error`...
+    pub trait ErrError {
+        /// The event for the error, with its source chain.
+        fn __vigil_event(&self) -> Event<'static>;
+    }
+    impl<E: Error + ?Sized> ErrError for &&ErrRef<'_, E> {
+        fn __vigil_event(&self) -> Event<'static> {
+            sentry::event_from_error(self.0)
+        }
+    }
+
+    /// ... or anything that dereferences to one (`Box<dyn Error>`, `anyhow::Error`).
+    pub trait ErrDeref {
+        /// The event for the error, with its source chain.
+        fn __vigil_event(&self) -> Event<'static>;
+    }
+    impl<D> ErrDeref for &ErrRef<'_, D>
+    where
+        D: Deref + ?Sized,
+        D::Target: Error,
+    {
+        fn __vigil_event(&self) -> Event<'static> {
+            sentry::event_from_error(&**self.0)
+        }
+    }
+
+    /// Anything else is a compile error that says what is accepted.
+    pub trait ErrOther {
+        /// Never callable: the bound fails with a readable message.
+        fn __vigil_event(&self) -> Event<'static>
+        where
+            Self: CapturableError;
+    }
+    impl<T: ?Sized> ErrOther for ErrRef<'_, T> {
+        fn __vigil_event(&self) -> Event<'static>
+        where
+            Self: CapturableError,
+        {
+            Event::default()
+        }
+    }
+
+    /// Marker for the error message of `capture_exception!` on a non-error value.
+    #[diagnostic::on_unimplemented(
+        message = "`capture_exception!` needs an error, and this is not one",
+        label = "not a `std::error::Error`",
+        note = "`capture_exception!` takes a value (or a reference) whose type implements `std::error::Error`, or that dereferences to one, such as `Box<dyn Error>` or `anyhow::Error`",
+        note = "to report a plain message, use `vigil::capture_message!` instead"
+    )]
+    pub trait CapturableError {}
+}
+
+fn debug_event<E: Debug + ?Sized>(e: &E) -> Event<'static> {
+    let ty = std::any::type_name::<E>();
+    let ty = ty.rsplit("::").next().unwrap_or(ty);
+    Event {
+        exception: vec![sentry::protocol::Exception {
+            ty: ty.to_owned(),
+            value: Some(format!("{e:?}")),
+            ..Default::default()
+        }]
+        .into(),
+        level: Level::Error,
+        ..Default::default()
+    }
+}
+
+/// A tag value when the value is a short scalar; `None` when it belongs in `extra`.
+fn tag_value(value: &Value) -> Option<String> {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    (text.chars().count() <= 200 && !text.contains(['\n', '\r'])).then_some(text)
+}
+
+/// An event being assembled by `capture_exception!` or `capture_message!`.
+pub struct EventBuilder {
+    event: Event<'static>,
+}
+
+impl EventBuilder {
+    /// From an event built from an error.
+    pub fn from_event(event: Event<'static>) -> Self {
+        EventBuilder { event }
+    }
+
+    /// A message event.
+    pub fn message(message: impl Display, level: Level) -> Self {
+        EventBuilder {
+            event: Event {
+                message: Some(message.to_string()),
+                level,
+                ..Default::default()
+            },
+        }
+    }
+
+    /// Sets the level.
+    pub fn level(mut self, level: Level) -> Self {
+        self.event.level = level;
+        self
+    }
+
+    /// `key = value`: a tag for short scalars, `extra` for everything else.
+    pub fn field<T: serde::Serialize + ?Sized>(mut self, key: &'static str, value: &T) -> Self {
+        let value = serde_json::to_value(value)
+            .unwrap_or_else(|e| Value::String(format!("<unserializable: {e}>")));
+        match tag_value(&value) {
+            Some(tag) => {
+                self.event.tags.insert(key.into(), tag);
+            }
+            None => {
+                self.event.extra.insert(key.into(), value);
+            }
+        }
+        self
+    }
+
+    /// `key = value` where the key names a secret: the value is never looked at.
+    pub fn filtered(mut self, key: &'static str) -> Self {
+        self.event.extra.insert(key.into(), Value::String(FILTERED.into()));
+        self
+    }
+
+    /// Captures the event into the current hub; its id, or nil when nothing is listening.
+    pub fn capture(self) -> Uuid {
+        Hub::current().capture_event(self.event)
+    }
+}
+
+/// A breadcrumb being assembled by `add_breadcrumb!`.
+pub struct BreadcrumbBuilder {
+    crumb: Breadcrumb,
+}
+
+impl BreadcrumbBuilder {
+    /// A breadcrumb with this message.
+    pub fn new(message: impl Display) -> Self {
+        BreadcrumbBuilder {
+            crumb: Breadcrumb {
+                message: Some(message.to_string()),
+                ..Default::default()
+            },
+        }
+    }
+
+    /// Sets the category (`navigation`, `http`, `query`, ...).
+    pub fn category(mut self, category: impl Display) -> Self {
+        self.crumb.category = Some(category.to_string());
+        self
+    }
+
+    /// Sets the type (`default`, `http`, `navigation`, `error`, ...).
+    pub fn ty(mut self, ty: impl Display) -> Self {
+        self.crumb.ty = ty.to_string();
+        self
+    }
+
+    /// Sets the level.
+    pub fn level(mut self, level: Level) -> Self {
+        self.crumb.level = level;
+        self
+    }
+
+    /// `key = value` into the breadcrumb's data.
+    pub fn field<T: serde::Serialize + ?Sized>(mut self, key: &'static str, value: &T) -> Self {
+        let value = serde_json::to_value(value)
+            .unwrap_or_else(|e| Value::String(format!("<unserializable: {e}>")));
+        self.crumb.data.insert(key.into(), value);
+        self
+    }
+
+    /// `key = value` where the key names a secret.
+    pub fn filtered(mut self, key: &'static str) -> Self {
+        self.crumb.data.insert(key.into(), Value::String(FILTERED.into()));
+        self
+    }
+
+    /// Adds the breadcrumb to the current scope.
+    pub fn add(self) {
+        Hub::current().add_breadcrumb(self.crumb);
+    }
+}

@@ -1,0 +1,699 @@
+//! Spans and transactions.
+//!
+//! vigil keeps its own light span model instead of the `sentry` crate's `Transaction`/`Span`
+//! objects: the current span is a thread-local (set per poll for futures), finished child
+//! spans go into their transaction's buffer, and the protocol `Transaction` is built once,
+//! when the transaction finishes, and handed to the client's transport. The `sentry` crate
+//! still owns sending, rate limits and envelopes.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
+
+use sentry::protocol::{
+    self, DynamicSamplingContext, Envelope, EnvelopeHeaders, Map, SpanId, SpanStatus, TraceContext,
+    TraceId, Value,
+};
+use sentry::Hub;
+
+use crate::state;
+
+/// Spans kept per transaction; the rest are counted as dropped.
+pub(crate) const MAX_SPANS: usize = 1000;
+
+/// What is shared by every span of one transaction.
+pub(crate) struct TxShared {
+    pub(crate) trace_id: TraceId,
+    pub(crate) span_id: u64,
+    pub(crate) parent_span_id: Option<u64>,
+    pub(crate) sampled: bool,
+    pub(crate) sample_rate: f32,
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) op: Cow<'static, str>,
+    pub(crate) start: SystemTime,
+    pub(crate) hub: Arc<Hub>,
+    inner: Mutex<TxInner>,
+}
+
+#[derive(Default)]
+struct TxInner {
+    spans: Vec<SpanRecord>,
+    dropped_spans: usize,
+    finished: bool,
+}
+
+/// A finished child span, kept until its transaction finishes.
+struct SpanRecord {
+    id: u64,
+    parent: u64,
+    op: Cow<'static, str>,
+    description: Cow<'static, str>,
+    start: SystemTime,
+    end: SystemTime,
+    status: SpanStatus,
+    tags: Vec<(Cow<'static, str>, String)>,
+    data: Vec<(Cow<'static, str>, Value)>,
+}
+
+/// The span code is currently running in.
+#[derive(Clone)]
+pub(crate) struct Current {
+    pub(crate) tx: Arc<TxShared>,
+    pub(crate) span_id: u64,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Current>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with the current span, if any. Never panics (thread teardown included).
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Current>) -> R) -> R {
+    let mut f = Some(f);
+    let out = CURRENT.try_with(|c| match c.try_borrow() {
+        Ok(c) => (f.take().expect("called once"))(c.as_ref()),
+        Err(_) => (f.take().expect("called once"))(None),
+    });
+    match out {
+        Ok(r) => r,
+        Err(_) => (f.take().expect("not called yet"))(None),
+    }
+}
+
+/// Is the current span part of a sampled transaction? (`None`: no current span.)
+#[inline]
+pub(crate) fn current_sampled() -> Option<bool> {
+    CURRENT
+        .try_with(|c| c.try_borrow().ok().and_then(|c| c.as_ref().map(|c| c.tx.sampled)))
+        .ok()
+        .flatten()
+}
+
+/// Makes `new` the current span and returns the previous one.
+pub(crate) fn replace_current(new: Option<Current>) -> Option<Current> {
+    CURRENT
+        .try_with(|c| match c.try_borrow_mut() {
+            Ok(mut c) => std::mem::replace(&mut *c, new),
+            Err(_) => None,
+        })
+        .ok()
+        .flatten()
+}
+
+/// Restores `prev` as current, but only if `ours` is still the current span (a guard dropped
+/// on another thread, or out of order, must not clobber someone else's span).
+pub(crate) fn restore_current(ours: u64, prev: Option<Current>) {
+    let _ = CURRENT.try_with(|c| {
+        if let Ok(mut c) = c.try_borrow_mut() {
+            if c.as_ref().map(|c| c.span_id) == Some(ours) {
+                *c = prev;
+            }
+        }
+    });
+}
+
+pub(crate) fn span_id(id: u64) -> SpanId {
+    SpanId::from(id.to_be_bytes())
+}
+
+fn new_trace_id() -> TraceId {
+    let hi = state::next_u64().to_be_bytes();
+    let lo = state::next_u64().to_be_bytes();
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&hi);
+    bytes[8..].copy_from_slice(&lo);
+    TraceId::from(bytes)
+}
+
+impl Current {
+    /// The trace context put on events captured while this span is current.
+    pub(crate) fn trace_context(&self) -> TraceContext {
+        TraceContext {
+            span_id: span_id(self.span_id),
+            trace_id: self.tx.trace_id,
+            op: Some(self.tx.op.to_string()),
+            ..Default::default()
+        }
+    }
+}
+
+/// An open span: a transaction's root, or a child within a sampled transaction.
+pub(crate) struct OpenSpan {
+    pub(crate) tx: Arc<TxShared>,
+    pub(crate) id: u64,
+    parent: u64,
+    root: bool,
+    op: Cow<'static, str>,
+    description: Cow<'static, str>,
+    start: SystemTime,
+    pub(crate) status: Option<SpanStatus>,
+    pub(crate) tags: Vec<(Cow<'static, str>, String)>,
+    pub(crate) data: Vec<(Cow<'static, str>, Value)>,
+}
+
+impl OpenSpan {
+    /// Starts a new transaction: the root of a new trace, or of `parent`'s trace.
+    ///
+    /// `None` when no enabled client is bound, or tracing is off (rate 0).
+    pub(crate) fn start_transaction(
+        name: Cow<'static, str>,
+        op: Cow<'static, str>,
+        rate_override: Option<f32>,
+        parent: Option<&Current>,
+    ) -> Option<OpenSpan> {
+        let hub = Hub::current();
+        let client = hub.client()?;
+        if !client.is_enabled() {
+            return None;
+        }
+        let global_rate = match client.options().traces_sampling_strategy {
+            sentry::TracesSamplingStrategy::FixedRate(rate) => rate,
+            _ => 0.0,
+        };
+        if global_rate <= 0.0 {
+            // Tracing is off: no transaction at all, whatever the call site asks for.
+            return None;
+        }
+        let sample_rate = rate_override.unwrap_or(global_rate);
+        let (trace_id, parent_span_id, sampled) = match parent {
+            Some(p) => (p.tx.trace_id, Some(p.span_id), p.tx.sampled),
+            None => (new_trace_id(), None, state::sample(sample_rate)),
+        };
+        let id = state::span_id();
+        let start = SystemTime::now();
+        let tx = Arc::new(TxShared {
+            trace_id,
+            span_id: id,
+            parent_span_id,
+            sampled,
+            sample_rate,
+            name,
+            op: op.clone(),
+            start,
+            hub,
+            inner: Mutex::new(TxInner::default()),
+        });
+        Some(OpenSpan {
+            description: tx.name.clone(),
+            tx,
+            id,
+            parent: parent_span_id.unwrap_or(0),
+            root: true,
+            op,
+            start,
+            status: None,
+            tags: Vec::new(),
+            data: Vec::new(),
+        })
+    }
+
+    /// Starts a child span of `parent_id` within `tx`; `None` when `tx` is not sampled.
+    pub(crate) fn start_child(
+        tx: &Arc<TxShared>,
+        parent_id: u64,
+        op: Cow<'static, str>,
+        description: Cow<'static, str>,
+    ) -> Option<OpenSpan> {
+        if !tx.sampled {
+            return None;
+        }
+        Some(OpenSpan {
+            tx: Arc::clone(tx),
+            id: state::span_id(),
+            parent: parent_id,
+            root: false,
+            op,
+            description,
+            start: SystemTime::now(),
+            status: None,
+            tags: Vec::new(),
+            data: Vec::new(),
+        })
+    }
+
+    pub(crate) fn is_recording(&self) -> bool {
+        self.tx.sampled
+    }
+
+    pub(crate) fn as_current(&self) -> Current {
+        Current {
+            tx: Arc::clone(&self.tx),
+            span_id: self.id,
+        }
+    }
+
+    pub(crate) fn set_tag(&mut self, key: impl Into<Cow<'static, str>>, value: String) {
+        let key = key.into();
+        self.tags.retain(|(k, _)| *k != key);
+        self.tags.push((key, value));
+    }
+
+    pub(crate) fn set_data(&mut self, key: impl Into<Cow<'static, str>>, value: Value) {
+        let key = key.into();
+        self.data.retain(|(k, _)| *k != key);
+        self.data.push((key, value));
+    }
+
+    /// Finishes the span: a child goes into its transaction's buffer; a root sends the
+    /// transaction. `status` is used unless one was set explicitly.
+    pub(crate) fn finish(self, status: SpanStatus) {
+        let status = self.status.unwrap_or(status);
+        let end = SystemTime::now();
+        if self.root {
+            self.tx.finish(status, end, self.tags, self.data);
+            return;
+        }
+        let mut inner = self.tx.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if inner.finished {
+            return;
+        }
+        if inner.spans.len() >= MAX_SPANS {
+            inner.dropped_spans += 1;
+            return;
+        }
+        inner.spans.push(SpanRecord {
+            id: self.id,
+            parent: self.parent,
+            op: self.op,
+            description: self.description,
+            start: self.start,
+            end,
+            status,
+            tags: self.tags,
+            data: self.data,
+        });
+    }
+}
+
+impl TxShared {
+    fn finish(
+        &self,
+        status: SpanStatus,
+        end: SystemTime,
+        tags: Vec<(Cow<'static, str>, String)>,
+        data: Vec<(Cow<'static, str>, Value)>,
+    ) {
+        let (records, dropped) = {
+            let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+            if inner.finished {
+                return;
+            }
+            inner.finished = true;
+            (std::mem::take(&mut inner.spans), inner.dropped_spans)
+        };
+        if !self.sampled {
+            return;
+        }
+        let Some(client) = self.hub.client() else {
+            return;
+        };
+        let trace_id = self.trace_id;
+        let spans = records
+            .into_iter()
+            .map(|r| protocol::Span {
+                span_id: span_id(r.id),
+                trace_id,
+                parent_span_id: Some(span_id(r.parent)),
+                op: Some(r.op.into_owned()),
+                description: Some(r.description.into_owned()),
+                timestamp: Some(r.end),
+                start_timestamp: r.start,
+                status: Some(r.status),
+                tags: r.tags.into_iter().map(|(k, v)| (k.into_owned(), v)).collect(),
+                data: r.data.into_iter().map(|(k, v)| (k.into_owned(), v)).collect(),
+                ..Default::default()
+            })
+            .collect();
+        let mut trace_data: Map<String, Value> =
+            data.into_iter().map(|(k, v)| (k.into_owned(), v)).collect();
+        if dropped > 0 {
+            trace_data.insert("vigil.dropped_spans".into(), Value::from(dropped));
+        }
+        let trace = TraceContext {
+            span_id: span_id(self.span_id),
+            trace_id,
+            parent_span_id: self.parent_span_id.map(span_id),
+            op: Some(self.op.to_string()),
+            status: Some(status),
+            data: trace_data,
+            ..Default::default()
+        };
+        let mut transaction = protocol::Transaction {
+            name: Some(self.name.to_string()),
+            start_timestamp: self.start,
+            timestamp: Some(end),
+            spans,
+            platform: "native".into(),
+            ..Default::default()
+        };
+        self.hub
+            .configure_scope(|scope| scope.apply_to_transaction(&mut transaction));
+        transaction.tags.extend(tags.into_iter().map(|(k, v)| (k.into_owned(), v)));
+        transaction.contexts.insert("trace".into(), trace.into());
+        let options = client.options();
+        transaction.release.clone_from(&options.release);
+        transaction.environment.clone_from(&options.environment);
+        transaction.server_name.clone_from(&options.server_name);
+
+        let mut dsc = DynamicSamplingContext::new()
+            .with_trace_id(trace_id)
+            .with_sample_rate(self.sample_rate)
+            .with_sampled(true)
+            .with_transaction(self.name.to_string());
+        if let Some(dsn) = client.dsn() {
+            dsc = dsc.with_public_key(dsn.public_key().to_owned());
+        }
+        if let Some(release) = &options.release {
+            dsc = dsc.with_release(release.to_string());
+        }
+        if let Some(environment) = &options.environment {
+            dsc = dsc.with_environment(environment.to_string());
+        }
+        let mut envelope = Envelope::new().with_headers(EnvelopeHeaders::new().with_trace(dsc));
+        envelope.add_item(transaction);
+        client.send_envelope(envelope);
+    }
+}
+
+/// The status of a span whose code returned normally, or is unwinding from a panic.
+pub(crate) fn exit_status() -> SpanStatus {
+    if std::thread::panicking() {
+        SpanStatus::InternalError
+    } else {
+        SpanStatus::Ok
+    }
+}
+
+/// A transaction started with [`start_transaction`]: the current span of its thread until
+/// it is dropped (or [`finish`](Transaction::finish)ed), then sent with its child spans.
+///
+/// Drop it on the thread that started it: that is where it is the current span.
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// let captured = vigil::testing::capture(|| {
+///     let tx = vigil::start_transaction("process_order", "task");
+///     tx.set_tag("user_id", 7);
+///     tx.set_data("order_id", 9);
+///     {
+///         let _child = tx.start_child("db.query", "SELECT * FROM orders");
+///     }
+///     tx.set_status(vigil::SpanStatus::Ok);
+/// });
+/// let tx = &captured.transactions[0];
+/// assert_eq!(tx.name.as_deref(), Some("process_order"));
+/// assert_eq!(tx.tags["user_id"], "7");
+/// assert_eq!(tx.spans[0].op.as_deref(), Some("db.query"));
+/// ```
+#[must_use = "a transaction finishes when dropped: bind it with `let tx = ...`, not `let _ = ...`"]
+pub struct Transaction {
+    span: Mutex<Option<OpenSpan>>,
+    id: u64,
+    prev: Option<Current>,
+}
+
+/// Starts a transaction named `name` with operation `op` (such as `task` or `http.server`)
+/// and makes it the current span of this thread until it is dropped.
+///
+/// Inside another transaction it continues that trace. When vigil is disabled, or the
+/// transaction is not sampled, it records nothing and costs next to nothing.
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// let tx = vigil::start_transaction("nightly_cleanup", "task");
+/// // ... work ...
+/// tx.finish();
+/// ```
+pub fn start_transaction(name: &str, op: &str) -> Transaction {
+    if !state::enabled() {
+        return Transaction::noop();
+    }
+    let parent = with_current(|c| c.cloned());
+    let Some(open) = OpenSpan::start_transaction(
+        Cow::Owned(name.to_owned()),
+        Cow::Owned(op.to_owned()),
+        None,
+        parent.as_ref(),
+    ) else {
+        return Transaction::noop();
+    };
+    let id = open.id;
+    let prev = replace_current(Some(open.as_current()));
+    Transaction {
+        span: Mutex::new(Some(open)),
+        id,
+        prev,
+    }
+}
+
+fn to_value<T: serde::Serialize + ?Sized>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or_else(|e| Value::String(format!("<unserializable: {e}>")))
+}
+
+impl Transaction {
+    fn noop() -> Self {
+        Transaction {
+            span: Mutex::new(None),
+            id: 0,
+            prev: None,
+        }
+    }
+
+    fn with_span(&self, f: impl FnOnce(&mut OpenSpan)) {
+        if let Some(span) = self
+            .span
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_mut()
+        {
+            f(span);
+        }
+    }
+
+    /// Sets a tag (indexed and searchable in Sentry) on the transaction.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let tx = vigil::start_transaction("checkout", "task");
+    /// tx.set_tag("region", "eu");
+    /// ```
+    pub fn set_tag(&self, key: &str, value: impl ToString) {
+        self.with_span(|s| s.set_tag(key.to_owned(), value.to_string()));
+    }
+
+    /// Sets a data entry (any `Serialize` value) on the transaction.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let tx = vigil::start_transaction("checkout", "task");
+    /// tx.set_data("items", ["book", "pen"]);
+    /// ```
+    pub fn set_data(&self, key: &str, value: impl serde::Serialize) {
+        self.with_span(|s| s.set_data(key.to_owned(), to_value(&value)));
+    }
+
+    /// Sets the transaction's status (default: `ok`, or `internal_error` when unwinding).
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let tx = vigil::start_transaction("checkout", "task");
+    /// tx.set_status(vigil::SpanStatus::DeadlineExceeded);
+    /// ```
+    pub fn set_status(&self, status: SpanStatus) {
+        self.with_span(|s| s.status = Some(status));
+    }
+
+    /// Starts a child span of the transaction; it finishes when dropped.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let tx = vigil::start_transaction("checkout", "task");
+    /// let span = tx.start_child("http.client", "POST https://payments.example.com/charge");
+    /// span.set_data("amount", 100);
+    /// span.finish();
+    /// ```
+    pub fn start_child(&self, op: &str, description: &str) -> Span {
+        let guard = self.span.lock().unwrap_or_else(PoisonError::into_inner);
+        Span::child_of(guard.as_ref(), op, description)
+    }
+
+    /// Whether this transaction is recorded (enabled and sampled).
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let tx = vigil::start_transaction("checkout", "task");
+    /// assert!(!tx.is_sampled()); // vigil is not initialised in this example
+    /// ```
+    pub fn is_sampled(&self) -> bool {
+        self.span
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|s| s.tx.sampled)
+    }
+
+    /// The trace id, as 32 hex digits, or `None` when nothing is recorded.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let tx = vigil::start_transaction("checkout", "task");
+    /// assert_eq!(tx.trace_id(), None); // vigil is not initialised in this example
+    /// ```
+    pub fn trace_id(&self) -> Option<String> {
+        self.span
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map(|s| s.tx.trace_id.to_string())
+    }
+
+    /// Finishes and sends the transaction now (dropping it does the same).
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// vigil::start_transaction("checkout", "task").finish();
+    /// ```
+    pub fn finish(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        let open = self
+            .span
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(open) = open {
+            restore_current(self.id, self.prev.take());
+            open.finish(exit_status());
+        }
+    }
+}
+
+impl std::fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("sampled", &self.is_sampled())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A child span started with [`Transaction::start_child`] or [`Span::start_child`]; it
+/// finishes when dropped.
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// let tx = vigil::start_transaction("import", "task");
+/// let parse = tx.start_child("file.read", "orders.csv");
+/// let row = parse.start_child("parse", "row 1");
+/// row.set_status(vigil::SpanStatus::InvalidArgument);
+/// ```
+#[must_use = "a span finishes when dropped: bind it with `let span = ...`, not `let _ = ...`"]
+pub struct Span {
+    span: Mutex<Option<OpenSpan>>,
+}
+
+impl Span {
+    fn child_of(parent: Option<&OpenSpan>, op: &str, description: &str) -> Span {
+        let open = parent.and_then(|p| {
+            OpenSpan::start_child(
+                &p.tx,
+                p.id,
+                Cow::Owned(op.to_owned()),
+                Cow::Owned(description.to_owned()),
+            )
+        });
+        Span {
+            span: Mutex::new(open),
+        }
+    }
+
+    fn with_span(&self, f: impl FnOnce(&mut OpenSpan)) {
+        if let Some(span) = self
+            .span
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_mut()
+        {
+            f(span);
+        }
+    }
+
+    /// Sets a tag on the span.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let tx = vigil::start_transaction("import", "task");
+    /// tx.start_child("cache.get", "user:7").set_tag("cache.hit", true);
+    /// ```
+    pub fn set_tag(&self, key: &str, value: impl ToString) {
+        self.with_span(|s| s.set_tag(key.to_owned(), value.to_string()));
+    }
+
+    /// Sets a data entry (any `Serialize` value) on the span.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let tx = vigil::start_transaction("import", "task");
+    /// tx.start_child("db.query", "INSERT ...").set_data("rows", 12);
+    /// ```
+    pub fn set_data(&self, key: &str, value: impl serde::Serialize) {
+        self.with_span(|s| s.set_data(key.to_owned(), to_value(&value)));
+    }
+
+    /// Sets the span's status (default: `ok`, or `internal_error` when unwinding).
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let tx = vigil::start_transaction("import", "task");
+    /// tx.start_child("http.client", "GET /").set_status(vigil::SpanStatus::Unavailable);
+    /// ```
+    pub fn set_status(&self, status: SpanStatus) {
+        self.with_span(|s| s.status = Some(status));
+    }
+
+    /// Starts a child of this span.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let tx = vigil::start_transaction("import", "task");
+    /// let outer = tx.start_child("file.read", "orders.csv");
+    /// let _inner = outer.start_child("parse", "header");
+    /// ```
+    pub fn start_child(&self, op: &str, description: &str) -> Span {
+        let guard = self.span.lock().unwrap_or_else(PoisonError::into_inner);
+        Span::child_of(guard.as_ref(), op, description)
+    }
+
+    /// Finishes the span now (dropping it does the same).
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let tx = vigil::start_transaction("import", "task");
+    /// tx.start_child("file.read", "orders.csv").finish();
+    /// ```
+    pub fn finish(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Span {
+    fn drop(&mut self) {
+        let open = self
+            .span
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(open) = open {
+            open.finish(exit_status());
+        }
+    }
+}
+
+impl std::fmt::Debug for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Span").finish_non_exhaustive()
+    }
+}

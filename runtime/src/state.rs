@@ -1,0 +1,106 @@
+//! Process-wide state on the hot path: the one "is anything listening" flag, and a cheap
+//! per-thread random source for span ids and sampling decisions.
+
+use std::cell::Cell;
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// How many things currently listen: initialised clients plus running `testing` captures.
+static LISTENERS: AtomicUsize = AtomicUsize::new(0);
+
+/// The one check every annotated call makes first.
+#[inline(always)]
+pub(crate) fn enabled() -> bool {
+    LISTENERS.load(Ordering::Relaxed) != 0
+}
+
+/// Counts a listener while it lives.
+#[derive(Debug)]
+pub(crate) struct Listener(());
+
+impl Listener {
+    pub(crate) fn new() -> Self {
+        LISTENERS.fetch_add(1, Ordering::Relaxed);
+        Listener(())
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        LISTENERS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+thread_local! {
+    static RNG: Cell<u64> = Cell::new(seed());
+}
+
+fn seed() -> u64 {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(0x9e37_79b9_7f4a_7c15);
+    hasher.finish() | 1
+}
+
+/// xorshift64*: plenty for span ids and sampling, a few instructions per call.
+#[inline]
+pub(crate) fn next_u64() -> u64 {
+    RNG.try_with(|cell| {
+        let mut x = cell.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        cell.set(x);
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    })
+    .unwrap_or_else(|_| seed())
+}
+
+/// A non-zero span id.
+#[inline]
+pub(crate) fn span_id() -> u64 {
+    next_u64() | 1
+}
+
+/// `true` with probability `rate`.
+#[inline]
+pub(crate) fn sample(rate: f32) -> bool {
+    if rate >= 1.0 {
+        true
+    } else if rate <= 0.0 || rate.is_nan() {
+        false
+    } else {
+        // 24 random bits are exactly representable in an f32.
+        ((next_u64() >> 40) as f32 / (1u64 << 24) as f32) < rate
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sampling_follows_the_rate() {
+        assert!((0..1000).all(|_| sample(1.0)));
+        assert!((0..1000).all(|_| !sample(0.0)));
+        assert!((0..1000).all(|_| !sample(f32::NAN)));
+        let hits = (0..100_000).filter(|_| sample(0.25)).count();
+        assert!((23_000..27_000).contains(&hits), "{hits}");
+    }
+
+    #[test]
+    fn span_ids_are_nonzero_and_distinct() {
+        let ids: std::collections::HashSet<u64> = (0..10_000).map(|_| span_id()).collect();
+        assert_eq!(ids.len(), 10_000);
+        assert!(!ids.contains(&0));
+    }
+
+    #[test]
+    fn listeners_switch_enabled() {
+        let before = LISTENERS.load(Ordering::Relaxed);
+        let l = Listener::new();
+        assert!(enabled());
+        drop(l);
+        assert_eq!(LISTENERS.load(Ordering::Relaxed), before);
+    }
+}

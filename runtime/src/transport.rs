@@ -1,0 +1,155 @@
+//! The transport vigil hands to the `sentry` client: it scrubs every outgoing item, then
+//! passes the envelope to the real sender (HTTP), the development spool, or a test capture.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use sentry::protocol::{Envelope, EnvelopeItem};
+use sentry::{Transport, TransportFactory, TransportOptions};
+use serde_json::{json, Value};
+
+use crate::config::Spool;
+use crate::scrub::Scrubber;
+
+/// Where envelopes go once scrubbed.
+#[derive(Clone)]
+pub(crate) enum Sink {
+    /// The `sentry` crate's own HTTP transport (queue, retries, rate limits).
+    Http,
+    /// JSON lines for development.
+    Spool(Spool),
+    /// Kept in memory for `vigil::testing`.
+    Capture(Arc<Mutex<Vec<Envelope>>>),
+}
+
+pub(crate) struct Factory {
+    pub(crate) sink: Sink,
+    pub(crate) scrubber: Arc<Scrubber>,
+}
+
+impl TransportFactory for Factory {
+    fn create_transport_with_options(&self, options: TransportOptions) -> Arc<dyn Transport> {
+        let inner: Arc<dyn Transport> = match &self.sink {
+            Sink::Http => sentry::transports::DefaultTransportFactory
+                .create_transport_with_options(options),
+            Sink::Spool(spool) => Arc::new(SpoolTransport {
+                spool: spool.clone(),
+                lock: Mutex::new(()),
+            }),
+            Sink::Capture(store) => Arc::new(CaptureTransport(Arc::clone(store))),
+        };
+        Arc::new(ScrubbingTransport {
+            inner,
+            scrubber: Arc::clone(&self.scrubber),
+        })
+    }
+}
+
+/// Scrubs each item, then forwards the envelope.
+struct ScrubbingTransport {
+    inner: Arc<dyn Transport>,
+    scrubber: Arc<Scrubber>,
+}
+
+impl Transport for ScrubbingTransport {
+    fn send_envelope(&self, envelope: Envelope) {
+        if let Some(envelope) = scrub_envelope(&self.scrubber, envelope) {
+            self.inner.send_envelope(envelope);
+        }
+    }
+
+    fn flush(&self, timeout: Duration) -> bool {
+        self.inner.flush(timeout)
+    }
+
+    fn shutdown(&self, timeout: Duration) -> bool {
+        self.inner.shutdown(timeout)
+    }
+}
+
+/// Scrubs every event and transaction of `envelope`. An item that cannot be scrubbed is
+/// dropped rather than sent unscrubbed.
+pub(crate) fn scrub_envelope(scrubber: &Scrubber, envelope: Envelope) -> Option<Envelope> {
+    let headers = envelope.headers().clone();
+    let mut out = Envelope::new().with_headers(headers);
+    let mut kept = 0;
+    for item in envelope.into_items() {
+        let item = match item {
+            EnvelopeItem::Event(event) => scrub_typed(scrubber, &*event)
+                .map(|e| EnvelopeItem::Event(Box::new(e))),
+            EnvelopeItem::Transaction(tx) => scrub_typed(scrubber, &*tx)
+                .map(|t| EnvelopeItem::Transaction(Box::new(t))),
+            other => Some(other),
+        };
+        if let Some(item) = item {
+            out.add_item(item);
+            kept += 1;
+        }
+    }
+    (kept > 0).then_some(out)
+}
+
+fn scrub_typed<T>(scrubber: &Scrubber, item: &T) -> Option<T>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    let mut value = serde_json::to_value(item).ok()?;
+    scrubber.scrub_value(&mut value);
+    serde_json::from_value(value).ok()
+}
+
+/// One JSON object per envelope, for humans and for `jq`.
+pub(crate) fn envelope_to_json(envelope: &Envelope) -> Value {
+    let items: Vec<Value> = envelope
+        .items()
+        .map(|item| match item {
+            EnvelopeItem::Event(e) => json!({"type": "event", "payload": e}),
+            EnvelopeItem::Transaction(t) => json!({"type": "transaction", "payload": t}),
+            EnvelopeItem::SessionUpdate(s) => json!({"type": "session", "payload": s}),
+            EnvelopeItem::SessionAggregates(s) => json!({"type": "sessions", "payload": s}),
+            EnvelopeItem::MonitorCheckIn(c) => json!({"type": "check_in", "payload": c}),
+            EnvelopeItem::ClientReport(r) => json!({"type": "client_report", "payload": r}),
+            EnvelopeItem::Attachment(a) => {
+                json!({"type": "attachment", "filename": a.filename, "length": a.buffer.len()})
+            }
+            EnvelopeItem::ItemContainer(c) => json!({"type": c.ty(), "count": c.len()}),
+            _ => json!({"type": "other"}),
+        })
+        .collect();
+    json!({"headers": envelope.headers(), "items": items})
+}
+
+struct SpoolTransport {
+    spool: Spool,
+    lock: Mutex<()>,
+}
+
+impl Transport for SpoolTransport {
+    fn send_envelope(&self, envelope: Envelope) {
+        let mut line = envelope_to_json(&envelope).to_string();
+        line.push('\n');
+        let _lock = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        // The spool is best effort: a full disk must not take the program down.
+        let _ = match &self.spool {
+            Spool::Stderr => std::io::stderr().lock().write_all(line.as_bytes()),
+            Spool::File(path) => OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(line.as_bytes())),
+        };
+    }
+}
+
+struct CaptureTransport(Arc<Mutex<Vec<Envelope>>>);
+
+impl Transport for CaptureTransport {
+    fn send_envelope(&self, envelope: Envelope) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(envelope);
+    }
+}
