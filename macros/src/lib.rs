@@ -1,1 +1,134 @@
-//! placeholder
+//! Procedural macros of [vigil](https://docs.rs/vigil). Use them through the `vigil` crate,
+//! whose documentation describes each one; their expansions call only `vigil::__private`.
+//!
+//! Each macro is three steps in three files: parse (`attr.rs`, `item.rs`, `call.rs`), check
+//! (`valid.rs`, plus the checks next to parsing), generate (`expand.rs`, `expand_call.rs`).
+//! On an error the macros emit the error *and* the item unchanged, so the rest of the crate
+//! still type-checks and editors keep completing inside the function.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod attr;
+mod call;
+mod expand;
+mod expand_call;
+mod item;
+mod keys;
+mod valid;
+
+use proc_macro::TokenStream;
+use proc_macro2::Span;
+use quote::quote;
+
+use attr::Kind;
+use call::CallKind;
+
+/// Errors collected with their spans, reported together.
+#[derive(Default)]
+pub(crate) struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, span: Span, message: impl std::fmt::Display) {
+        let error = syn::Error::new(span, message);
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    pub(crate) fn finish(self) -> syn::Result<()> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+pub(crate) fn expand_level(level: &str) -> proc_macro2::TokenStream {
+    match level {
+        "debug" => quote!(Debug),
+        "info" => quote!(Info),
+        "warning" => quote!(Warning),
+        "fatal" => quote!(Fatal),
+        _ => quote!(Error),
+    }
+}
+
+fn instrument(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
+    let item2 = proc_macro2::TokenStream::from(item);
+    let func = match item::parse(kind, item2.clone()) {
+        Ok(func) => func,
+        // Not a function: report, and give the item back untouched.
+        Err(e) => {
+            let e = e.to_compile_error();
+            return quote!(#e #item2).into();
+        }
+    };
+    let parsed_args = attr::parse(kind, args.into());
+    let (args, target) = match parsed_args {
+        Ok(args) => match item::check(kind, &args, func) {
+            Ok(target) => (args, target),
+            Err((e, func)) => return fallback(e, func),
+        },
+        Err(e) => {
+            // Still strip the parameter markers so the unchanged function compiles.
+            let default = attr::Args::default();
+            let func = match item::check(kind, &default, func) {
+                Ok(target) => target.func,
+                Err((_, func)) => func,
+            };
+            return fallback(e, func);
+        }
+    };
+    expand::expand(kind, &args, target).into()
+}
+
+/// The error, plus the function as written: one message, not a cascade, and the body still
+/// type-checks for the editor.
+fn fallback(error: syn::Error, func: syn::ItemFn) -> TokenStream {
+    let error = error.to_compile_error();
+    quote!(#error #func).into()
+}
+
+fn call(kind: CallKind, input: TokenStream) -> TokenStream {
+    match call::parse(kind, input.into()) {
+        Ok(call) => expand_call::expand(kind, call).into(),
+        Err(e) => {
+            let e = e.to_compile_error();
+            let stand_in = match kind {
+                CallKind::Breadcrumb => quote!(()),
+                _ => quote!(::vigil::__private::nil_event_id()),
+            };
+            quote!({ #e; #stand_in }).into()
+        }
+    }
+}
+
+/// Instruments a function: a span named after it, error capture for a returned `Err`, panics
+/// marked on the span. See the `vigil` crate documentation for the options.
+#[proc_macro_attribute]
+pub fn monitored(args: TokenStream, item: TokenStream) -> TokenStream {
+    instrument(Kind::Monitored, args, item)
+}
+
+/// Makes a function a transaction (a child span when one is already running). See the
+/// `vigil` crate documentation for the options.
+#[proc_macro_attribute]
+pub fn transaction(args: TokenStream, item: TokenStream) -> TokenStream {
+    instrument(Kind::Transaction, args, item)
+}
+
+/// Captures an error with `key = value` tags and extra; returns the event id.
+#[proc_macro]
+pub fn capture_exception(input: TokenStream) -> TokenStream {
+    call(CallKind::Exception, input)
+}
+
+/// Captures a message with a `level` and `key = value` tags and extra; returns the event id.
+#[proc_macro]
+pub fn capture_message(input: TokenStream) -> TokenStream {
+    call(CallKind::Message, input)
+}
+
+/// Adds a breadcrumb with a `category`, `type`, `level` and `key = value` data.
+#[proc_macro]
+pub fn add_breadcrumb(input: TokenStream) -> TokenStream {
+    call(CallKind::Breadcrumb, input)
+}

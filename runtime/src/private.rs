@@ -68,6 +68,12 @@ pub fn future<R, F: Future<Output = R>>(f: F) -> F {
     f
 }
 
+/// A value of any type, for type inference only: expansions call it in dead code.
+#[inline(always)]
+pub fn pin_type<R>() -> R {
+    unreachable!("vigil::__private::pin_type is only named in dead code")
+}
+
 /// Opens the span (or transaction) of `cs` under the current span, if anything records it.
 fn open_span(cs: &'static Callsite) -> Option<OpenSpan> {
     match span::current_sampled() {

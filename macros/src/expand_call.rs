@@ -1,0 +1,108 @@
+//! Code generation for the capture and breadcrumb macros.
+//!
+//! Nothing is evaluated when vigil is disabled; values under a secret-sounding key are
+//! type-checked but never evaluated nor formatted.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::{Expr, ExprLit, Lit};
+
+use crate::call::{Call, CallKind};
+
+pub(crate) fn expand(kind: CallKind, call: Call) -> TokenStream {
+    let private = quote!(::vigil::__private);
+    let fields = call.fields.iter().map(|f| {
+        let key = &f.key;
+        let value = &f.value;
+        if f.sensitive {
+            quote_spanned! {f.key_span=>
+                .filtered(#key)
+            }
+        } else {
+            quote_spanned! {f.key_span=>
+                .field(#key, &(#value))
+            }
+        }
+    });
+    // Type-check secret values without ever running them.
+    let unevaluated = call.fields.iter().filter(|f| f.sensitive).map(|f| {
+        let value = &f.value;
+        quote!(let _ = &(#value);)
+    });
+    let unevaluated = quote! {
+        #[allow(unreachable_code, clippy::diverging_sub_expression)]
+        if false { #(#unevaluated)* }
+    };
+    let level = call.level.as_deref().map(|l| {
+        let variant = crate::expand_level(l);
+        quote!(.level(#private::Level::#variant))
+    });
+
+    match kind {
+        CallKind::Exception => {
+            let err = &call.first;
+            quote! {
+                {
+                    #unevaluated
+                    if #private::enabled() {
+                        #[allow(unused_imports)]
+                        use #private::dispatch::{ErrDeref as _, ErrError as _, ErrOther as _};
+                        #private::EventBuilder::from_event(
+                            (&&#private::ErrRef(&(#err))).__vigil_event(),
+                        )
+                        #level
+                        #(#fields)*
+                        .capture()
+                    } else {
+                        #private::nil_event_id()
+                    }
+                }
+            }
+        }
+        CallKind::Message => {
+            let message = message_tokens(&call.first);
+            quote! {
+                {
+                    #unevaluated
+                    if #private::enabled() {
+                        #private::EventBuilder::message(#message, #private::Level::Info)
+                        #level
+                        #(#fields)*
+                        .capture()
+                    } else {
+                        #private::nil_event_id()
+                    }
+                }
+            }
+        }
+        CallKind::Breadcrumb => {
+            let message = message_tokens(&call.first);
+            let category = call.category.as_ref().map(|c| quote!(.category(#c)));
+            let ty = call.ty.as_ref().map(|t| quote!(.ty(#t)));
+            quote! {
+                {
+                    #unevaluated
+                    if #private::enabled() {
+                        #private::BreadcrumbBuilder::new(#message)
+                        #category
+                        #ty
+                        #level
+                        #(#fields)*
+                        .add()
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A string literal with `{...}` is a format string (inline arguments such as `{user_id}`);
+/// anything else is used through `Display`.
+fn message_tokens(expr: &Expr) -> TokenStream {
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) if lit.value().contains('{') => quote!(::std::format!(#lit)),
+        other => quote!(#other),
+    }
+}
