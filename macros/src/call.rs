@@ -103,9 +103,13 @@ fn parse_raw(kind: CallKind, input: ParseStream) -> syn::Result<(Expr, Vec<RawPa
             })?;
             (ident.unraw().to_string(), ident.span(), false)
         };
-        input.parse::<Token![=]>().map_err(|e| {
-            syn::Error::new(e.span(), format!("expected `=` after `{key}`: `{key} = value`"))
-        })?;
+        if !input.peek(Token![=]) {
+            return Err(syn::Error::new(
+                key_span,
+                format!("`{key}` needs a value: `{key} = value`"),
+            ));
+        }
+        input.parse::<Token![=]>()?;
         let value: Expr = input.parse()?;
         pairs.push(RawPair {
             key,

@@ -5,6 +5,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit};
 
 use crate::call::{Call, CallKind};
@@ -41,15 +42,17 @@ pub(crate) fn expand(kind: CallKind, call: Call) -> TokenStream {
     match kind {
         CallKind::Exception => {
             let err = &call.first;
+            // Spanned at the user's expression, so a non-error value is reported there.
+            let event = quote_spanned! {err.span()=>
+                (&&#private::ErrRef(&(#err))).__vigil_event()
+            };
             quote! {
                 {
                     #unevaluated
                     if #private::enabled() {
                         #[allow(unused_imports)]
                         use #private::dispatch::{ErrDeref as _, ErrError as _, ErrOther as _};
-                        #private::EventBuilder::from_event(
-                            (&&#private::ErrRef(&(#err))).__vigil_event(),
-                        )
+                        #private::EventBuilder::from_event(#event)
                         #level
                         #(#fields)*
                         .capture()

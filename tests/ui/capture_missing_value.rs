@@ -1,0 +1,3 @@
+fn main() {
+    vigil::capture_message!("hello", user_id);
+}
