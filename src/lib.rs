@@ -2,5 +2,137 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub use vigil_macros::*;
 pub use vigil_runtime::*;
+
+/// Instruments a function: a span named after it while it runs (inside a transaction),
+/// capture of a returned `Err` (with its source chain), and the span marked failed on an
+/// `Err` or a panic. The function behaves exactly as before: same signature, same `?`, same
+/// panics, same `Send`-ness of its future.
+///
+/// Works on free functions, methods (`self`, `&self`, `&mut self`), generic functions,
+/// `async fn` (the span follows the future across `.await`s; a future dropped early finishes
+/// its span as `cancelled`), functions returning `impl Trait`, and trait impl methods.
+///
+/// | option | meaning | default |
+/// |---|---|---|
+/// | `op = "db.query"` | Sentry operation: lowercase words joined by dots | `"function"` |
+/// | `name = "load_user"` | span name | `module::path::fn_name` |
+/// | `skip(a, b)` / `skip_all` | arguments not recorded | all `Serialize`/`Debug` arguments recorded |
+/// | `tags(k = "v", ...)` | tags on the span and on captured errors | none |
+/// | `err = capture` / `err = ignore` | report a returned `Err` to Sentry | `capture` |
+/// | `level = warning` | level of the captured error event | `error` |
+///
+/// Arguments are recorded only when the span is sampled: `Serialize` ones as data, `Debug`
+/// ones as text, others not at all. A parameter marked `#[sensitive]` is never recorded; a
+/// parameter whose *name* says secret (`password`, `token`, `api_key`, `card`, ...) is
+/// recorded as `[Filtered]`, its value never looked at. An error passed up with `?` through
+/// several monitored functions is reported once, by the innermost.
+///
+/// ```
+/// #[derive(Debug)]
+/// struct NotFound(u64);
+/// impl std::fmt::Display for NotFound {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         write!(f, "user {} not found", self.0)
+///     }
+/// }
+/// impl std::error::Error for NotFound {}
+///
+/// #[vigil::monitored(op = "db.query", name = "load_user", skip(conn), tags(component = "accounts"))]
+/// fn load_user(conn: &str, id: u64, #[sensitive] session: &str) -> Result<String, NotFound> {
+///     if id == 0 { Err(NotFound(id)) } else { Ok(format!("user {id}")) }
+/// }
+///
+/// let captured = vigil::testing::capture(|| {
+///     let _tx = vigil::start_transaction("request", "http.server");
+///     assert!(load_user("pg", 0, "s3ss10n").is_err());
+/// });
+/// let event = captured.single_event();
+/// assert_eq!(event.tags["function"], "load_user");
+/// assert_eq!(event.tags["component"], "accounts");
+/// let span = &captured.single_transaction().spans[0];
+/// assert_eq!(span.op.as_deref(), Some("db.query"));
+/// assert_eq!(span.data["id"], 0);
+/// assert!(!span.data.contains_key("conn") && !span.data.contains_key("session"));
+/// ```
+pub use vigil_macros::monitored;
+
+/// Makes a function a transaction: the root of the spans of the monitored functions it
+/// calls. Inside another transaction it is a child span instead. Takes the options of
+/// [`monitored`] (with `op` defaulting to `"task"`) plus `sample_rate = 0.5`, a literal in
+/// `[0, 1]` that replaces the configured traces sample rate for this transaction (it cannot
+/// turn tracing on when it is off).
+///
+/// An `async` transaction also gets a scope of its own: the user, tags and breadcrumbs set
+/// while it runs do not leak into concurrent tasks.
+///
+/// ```
+/// #[vigil::transaction(op = "task", name = "process_order", sample_rate = 1.0)]
+/// fn process_order(order_id: u64) -> u64 {
+///     price(order_id) * 2
+/// }
+///
+/// #[vigil::monitored]
+/// fn price(order_id: u64) -> u64 {
+///     order_id + 1
+/// }
+///
+/// let captured = vigil::testing::capture(|| assert_eq!(process_order(4), 10));
+/// let tx = captured.single_transaction();
+/// assert_eq!(tx.name.as_deref(), Some("process_order"));
+/// assert_eq!(tx.spans.len(), 1);
+/// ```
+pub use vigil_macros::transaction;
+
+/// Captures an error, with `key = value` pairs: short scalars become tags (indexed,
+/// searchable), anything else `Serialize` goes to `extra`. Returns the event id (nil when
+/// vigil is disabled). `level = warning` (or `debug`, `info`, `error`, `fatal`) sets the
+/// level.
+///
+/// The error may be owned or borrowed, any `std::error::Error`, or anything that
+/// dereferences to one (`Box<dyn Error>`, `anyhow::Error`). Keys are checked at compile
+/// time against Sentry's rules (at most 32 characters of `[A-Za-z0-9_.:-]`; quote a key to
+/// use dots: `"http.method" = "GET"`). When vigil is disabled nothing is evaluated; a value
+/// under a key whose name says secret is never evaluated at all and is sent as `[Filtered]`.
+///
+/// ```
+/// let captured = vigil::testing::capture(|| {
+///     let err = std::io::Error::other("card declined");
+///     let id = vigil::capture_exception!(err, user_id = 123, operation = "payment", amount = 100);
+///     assert!(!id.is_nil());
+/// });
+/// let event = captured.single_event();
+/// assert_eq!(event.tags["operation"], "payment");
+/// assert_eq!(event.exception.values[0].value.as_deref(), Some("card declined"));
+/// ```
+pub use vigil_macros::capture_exception;
+
+/// Captures a message, with a `level` (default `info`) and `key = value` pairs as for
+/// [`capture_exception!`]. A string literal may use inline format arguments: `"user
+/// {user_id} retried"`. Returns the event id.
+///
+/// ```
+/// let captured = vigil::testing::capture(|| {
+///     let user_id = 123;
+///     vigil::capture_message!("User {user_id} exceeded rate limit", level = warning, user_id = 123);
+/// });
+/// let event = captured.single_event();
+/// assert_eq!(event.message.as_deref(), Some("User 123 exceeded rate limit"));
+/// assert_eq!(event.level, vigil::Level::Warning);
+/// ```
+pub use vigil_macros::capture_message;
+
+/// Adds a breadcrumb to the current scope: it is sent with the next captured event. Takes
+/// `category = ...`, `type = ...`, `level = ...` and `key = value` data. At most 100 are kept
+/// (the oldest are dropped).
+///
+/// ```
+/// let captured = vigil::testing::capture(|| {
+///     vigil::add_breadcrumb!("User clicked checkout button", category = "navigation", user_id = 123);
+///     vigil::capture_message!("checkout failed", level = error);
+/// });
+/// let crumb = &captured.single_event().breadcrumbs.values[0];
+/// assert_eq!(crumb.category.as_deref(), Some("navigation"));
+/// assert_eq!(crumb.data["user_id"], 123);
+/// ```
+pub use vigil_macros::add_breadcrumb;

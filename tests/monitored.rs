@@ -122,15 +122,10 @@ fn returned_error_is_captured_with_chain_tags_and_trace() {
         let err = process_order(5, 1000).unwrap_err();
         assert_eq!(err.code, 402); // returned unchanged
     });
-    // One event: the innermost monitored function that saw the error. The transaction that
-    // propagated it with `?` captures it too: both report, each with its own function tag.
-    let functions: Vec<&str> = captured
-        .events
-        .iter()
-        .map(|e| e.tags["function"].as_str())
-        .collect();
-    assert_eq!(functions, vec!["monitored::charge", "process_order"]);
-    let event = &captured.events[0];
+    // One event, from the innermost monitored function that saw the error: the transaction
+    // that passed it up with `?` does not report it again.
+    let event = captured.single_event();
+    assert_eq!(event.tags["function"], "monitored::charge");
     assert_eq!(event.level, vigil::Level::Error);
     assert_eq!(event.tags["op"], "function");
     let values: Vec<_> = event
@@ -220,6 +215,38 @@ fn err_ignore_marks_the_span_but_sends_no_event() {
     let span = &captured.single_transaction().spans[0];
     assert_eq!(span.status, Some(SpanStatus::InternalError));
     assert!(span.data.is_empty(), "skip_all: {:?}", span.data);
+}
+
+#[vigil::monitored]
+fn wraps_error(amount: u32) -> Result<u32, PayError> {
+    // A different error (with the inner one as its source) is new information: reported too.
+    charge(1, amount).map_err(|e| PayError {
+        code: e.code + 1,
+        source: None,
+    })
+}
+
+#[test]
+fn a_different_error_from_an_outer_function_is_reported_too() {
+    let captured = capture(|| {
+        assert!(wraps_error(500).is_err());
+        // The same error again, in a new call: reported again.
+        assert!(wraps_error(500).is_err());
+    });
+    let functions: Vec<&str> = captured
+        .events
+        .iter()
+        .map(|e| e.tags["function"].as_str())
+        .collect();
+    assert_eq!(
+        functions,
+        vec![
+            "monitored::charge",
+            "monitored::wraps_error",
+            "monitored::charge",
+            "monitored::wraps_error"
+        ]
+    );
 }
 
 #[test]
@@ -373,7 +400,11 @@ fn every_shape_behaves_as_before() {
         assert_eq!(unsafe { unsafe_fn(&x) }, 42);
     });
     let tx = captured.single_transaction();
-    let names: Vec<&str> = tx.spans.iter().map(|s| s.description.as_deref().unwrap()).collect();
+    let names: Vec<&str> = tx
+        .spans
+        .iter()
+        .map(|s| s.description.as_deref().unwrap())
+        .collect();
     assert_eq!(
         names,
         vec![
@@ -410,20 +441,36 @@ fn every_shape_behaves_as_before() {
         .iter()
         .map(|e| {
             let last = e.exception.values.last().unwrap();
-            (e.tags["function"].clone(), last.value.clone().unwrap_or_default())
+            (
+                e.tags["function"].clone(),
+                last.value.clone().unwrap_or_default(),
+            )
         })
         .collect();
     assert_eq!(
         errors,
         vec![
-            ("monitored::deposit".to_owned(), "payment failed with code 400".to_owned()),
-            ("monitored::boxed_error".to_owned(), "invalid digit found in string".to_owned()),
-            ("monitored::string_error".to_owned(), "\"plain string error\"".to_owned()),
+            (
+                "monitored::deposit".to_owned(),
+                "payment failed with code 400".to_owned()
+            ),
+            (
+                "monitored::boxed_error".to_owned(),
+                "invalid digit found in string".to_owned()
+            ),
+            (
+                "monitored::string_error".to_owned(),
+                "\"plain string error\"".to_owned()
+            ),
         ]
     );
     let statuses: BTreeMap<&str, usize> = tx.spans.iter().fold(BTreeMap::new(), |mut m, s| {
-        *m.entry(if s.status == Some(SpanStatus::Ok) { "ok" } else { "failed" })
-            .or_default() += 1;
+        *m.entry(if s.status == Some(SpanStatus::Ok) {
+            "ok"
+        } else {
+            "failed"
+        })
+        .or_default() += 1;
         m
     });
     assert_eq!(statuses["failed"], 3);
@@ -502,7 +549,12 @@ fn unsampled_transaction_still_captures_errors_with_its_trace() {
     })
     .unwrap();
     assert!(captured.transactions.len() <= 1);
-    assert_eq!(captured.events.len(), 6);
+    // Three failures, each reported once (by `charge`, not again by `process_order`).
+    assert_eq!(captured.events.len(), 3);
+    assert!(captured
+        .events
+        .iter()
+        .all(|e| e.tags["function"] == "monitored::charge"));
 }
 
 #[test]
@@ -514,7 +566,7 @@ fn tracing_disabled_sends_no_transactions_but_errors() {
     })
     .unwrap();
     assert!(captured.transactions.is_empty());
-    assert_eq!(captured.events.len(), 2);
+    assert_eq!(captured.events.len(), 1);
 }
 
 // ---- async --------------------------------------------------------------------------------
@@ -578,9 +630,13 @@ fn async_spans_live_with_the_future() {
     assert_eq!(ok.spans[1].data["url"], "bb");
     let failed = &captured.transactions[1];
     assert_eq!(trace(failed).status, Some(SpanStatus::InternalError));
-    assert_eq!(captured.events.len(), 2); // fetch, then crawl that returned it
+    // Reported once, by `fetch`; `crawl` passed the same error up.
+    assert_eq!(captured.events.len(), 1);
     assert_eq!(captured.events[0].tags["function"], "monitored::fetch");
-    assert_eq!(event_trace(&captured.events[0]).span_id, failed.spans[1].span_id);
+    assert_eq!(
+        event_trace(&captured.events[0]).span_id,
+        failed.spans[1].span_id
+    );
 }
 
 #[test]

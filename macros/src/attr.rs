@@ -87,7 +87,10 @@ pub(crate) fn parse(kind: Kind, tokens: TokenStream) -> Result<Args, syn::Error>
     for meta in metas {
         let path = meta.path();
         let Some(ident) = path.get_ident() else {
-            errors.push(path.span(), unknown(kind, &quote::ToTokens::to_token_stream(path).to_string()));
+            errors.push(
+                path.span(),
+                unknown(kind, &quote::ToTokens::to_token_stream(path).to_string()),
+            );
             continue;
         };
         let key = ident.to_string();
@@ -260,7 +263,9 @@ fn rate_literal(expr: &Expr) -> Option<f64> {
         Expr::Lit(ExprLit {
             lit: Lit::Float(f), ..
         }) => f.base10_parse().ok(),
-        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => i.base10_parse::<u64>().ok().map(|v| v as f64),
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i.base10_parse::<u64>().ok().map(|v| v as f64),
         Expr::Unary(ExprUnary {
             op: UnOp::Neg(_),
             expr,

@@ -37,7 +37,9 @@ impl CallKind {
     fn example(self) -> &'static str {
         match self {
             CallKind::Exception => "capture_exception!(err, user_id = 123)",
-            CallKind::Message => "capture_message!(\"rate limited\", level = warning, user_id = 123)",
+            CallKind::Message => {
+                "capture_message!(\"rate limited\", level = warning, user_id = 123)"
+            }
             CallKind::Breadcrumb => "add_breadcrumb!(\"clicked checkout\", category = \"ui\")",
         }
     }
@@ -150,7 +152,9 @@ pub(crate) fn parse(kind: CallKind, tokens: TokenStream) -> syn::Result<Call> {
                     format!("`level` is one of: {}", valid::LEVELS.join(", ")),
                 ),
             },
-            "category" if reserved && kind == CallKind::Breadcrumb => call.category = Some(pair.value),
+            "category" if reserved && kind == CallKind::Breadcrumb => {
+                call.category = Some(pair.value)
+            }
             "type" if reserved && kind == CallKind::Breadcrumb => call.ty = Some(pair.value),
             key => match valid::tag_key(key) {
                 Ok(()) => call.fields.push(Field {

@@ -145,15 +145,23 @@ pub(crate) fn expand(kind: Kind, args: &Args, target: Target) -> TokenStream {
         } else {
             quote!()
         };
+        let run = if matches!(sig.output, ReturnType::Default) {
+            // Nothing to inspect: no binding (and no `let_unit_value` lint in user code).
+            quote!(#private::call::<(), _>(move || #block))
+        } else {
+            quote! {
+                #[allow(clippy::let_unit_value)]
+                let __vigil_ret = #private::call::<#output_ty, _>(move || #block);
+                #finish
+                __vigil_ret
+            }
+        };
         quote_spanned! {block.span()=>
             #callsite
             #[allow(unused_mut)]
             let mut #guard = #private::enter(&__VIGIL_CALLSITE);
             #record_block
-            #[allow(clippy::redundant_closure_call)]
-            let __vigil_ret = #private::call::<#output_ty, _>(move || #block);
-            #finish
-            __vigil_ret
+            #run
         }
     };
 

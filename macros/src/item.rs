@@ -76,7 +76,7 @@ fn is_sensitive_attr(attr: &syn::Attribute) -> bool {
 
 /// Checks the function against the arguments and classifies its parameters. Strips the
 /// `#[sensitive]` markers from the parameters (they are vigil's, not the compiler's).
-pub(crate) fn check(kind: Kind, args: &Args, mut func: ItemFn) -> Result<Target, (syn::Error, ItemFn)> {
+pub(crate) fn check(kind: Kind, args: &Args, func: &mut ItemFn) -> syn::Result<Vec<Param>> {
     let mut errors = Errors::default();
     if let Some(constness) = &func.sig.constness {
         errors.push(
@@ -107,7 +107,7 @@ pub(crate) fn check(kind: Kind, args: &Args, mut func: ItemFn) -> Result<Target,
         if name == "self" {
             continue;
         }
-        let skipped = args.skip_all || args.skip.iter().any(|s| *s == ident);
+        let skipped = args.skip_all || args.skip.contains(&ident);
         let record = if marked_sensitive || skipped {
             Record::Never
         } else if crate::keys::is_sensitive_name(&name) {
@@ -127,12 +127,13 @@ pub(crate) fn check(kind: Kind, args: &Args, mut func: ItemFn) -> Result<Target,
             };
             errors.push(
                 skip.span(),
-                format!("`skip({name})`: `{}` has no parameter `{name}`; {listed}", func.sig.ident),
+                format!(
+                    "`skip({name})`: `{}` has no parameter `{name}`; {listed}",
+                    func.sig.ident
+                ),
             );
         }
     }
-    match errors.finish() {
-        Ok(()) => Ok(Target { func, params }),
-        Err(e) => Err((e, func)),
-    }
+    errors.finish()?;
+    Ok(params)
 }

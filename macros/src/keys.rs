@@ -4,9 +4,26 @@
 //! test `sensitive_names_agree` in the facade checks both on the same inputs.
 
 const SENSITIVE_KEY_PARTS: &[&str] = &[
-    "password", "passwd", "pwd", "secret", "token", "apikey", "accesskey", "privatekey", "auth",
-    "credential", "cookie", "session", "csrf", "xsrf", "jwt", "bearer", "card", "ccnumber",
-    "cvv", "ssn",
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "apikey",
+    "accesskey",
+    "privatekey",
+    "auth",
+    "credential",
+    "cookie",
+    "session",
+    "csrf",
+    "xsrf",
+    "jwt",
+    "bearer",
+    "card",
+    "ccnumber",
+    "cvv",
+    "ssn",
 ];
 
 /// Case-insensitive substring match with `-` and `_` ignored.
@@ -17,5 +34,7 @@ pub(crate) fn is_sensitive_name(name: &str) -> bool {
         .filter(|c| *c != '-' && *c != '_')
         .map(|c| c.to_ascii_lowercase())
         .collect();
-    SENSITIVE_KEY_PARTS.iter().any(|part| normalized.contains(part))
+    SENSITIVE_KEY_PARTS
+        .iter()
+        .any(|part| normalized.contains(part))
 }

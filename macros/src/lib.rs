@@ -61,23 +61,18 @@ fn instrument(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#e #item2).into();
         }
     };
-    let parsed_args = attr::parse(kind, args.into());
-    let (args, target) = match parsed_args {
-        Ok(args) => match item::check(kind, &args, func) {
-            Ok(target) => (args, target),
-            Err((e, func)) => return fallback(e, func),
+    let mut func = func;
+    match attr::parse(kind, args.into()) {
+        Ok(args) => match item::check(kind, &args, &mut func) {
+            Ok(params) => expand::expand(kind, &args, item::Target { func, params }).into(),
+            Err(e) => fallback(e, func),
         },
         Err(e) => {
-            // Still strip the parameter markers so the unchanged function compiles.
-            let default = attr::Args::default();
-            let func = match item::check(kind, &default, func) {
-                Ok(target) => target.func,
-                Err((_, func)) => func,
-            };
-            return fallback(e, func);
+            // Still strip the parameter markers, so the unchanged function compiles.
+            let _ = item::check(kind, &attr::Args::default(), &mut func);
+            fallback(e, func)
         }
-    };
-    expand::expand(kind, &args, target).into()
+    }
 }
 
 /// The error, plus the function as written: one message, not a cascade, and the body still

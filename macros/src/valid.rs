@@ -95,10 +95,26 @@ mod tests {
 
     #[test]
     fn ops() {
-        for good in ["function", "db.query", "http.client", "db.sql.query", "cache.get_item", "task2"] {
+        for good in [
+            "function",
+            "db.query",
+            "http.client",
+            "db.sql.query",
+            "cache.get_item",
+            "task2",
+        ] {
             assert!(op(good).is_ok(), "{good}");
         }
-        for bad in ["", "DB.query", "db..query", ".db", "db.", "http client", "db-query", "1db"] {
+        for bad in [
+            "",
+            "DB.query",
+            "db..query",
+            ".db",
+            "db.",
+            "http client",
+            "db-query",
+            "1db",
+        ] {
             assert!(op(bad).is_err(), "{bad}");
         }
     }

@@ -488,11 +488,13 @@ fn parse_dsn(value: &str) -> Result<Dsn, ConfigError> {
         ));
     }
     if !trimmed.is_ascii() {
-        return Err(fail("a DSN is plain ASCII: `https://<key>@<host>/<project id>`"));
+        return Err(fail(
+            "a DSN is plain ASCII: `https://<key>@<host>/<project id>`",
+        ));
     }
-    let dsn: Dsn = trimmed.parse().map_err(|_| {
-        fail("expected `https://<public key>@<host>/<numeric project id>`")
-    })?;
+    let dsn: Dsn = trimmed
+        .parse()
+        .map_err(|_| fail("expected `https://<public key>@<host>/<numeric project id>`"))?;
     if dsn.public_key().is_empty() {
         return Err(fail("the DSN has no public key (`https://<key>@host/1`)"));
     }
@@ -544,10 +546,18 @@ fn check_release(key: &'static str, value: &str) -> Result<(), ConfigError> {
     // Sentry's release name rules: not empty, at most 200 chars, no newline or tab or `/`,
     // and not `.`, `..` or a single space.
     if trimmed.is_empty() || trimmed == "." || trimmed == ".." {
-        return Err(ConfigError::new(key, value, "a release name cannot be empty, `.` or `..`"));
+        return Err(ConfigError::new(
+            key,
+            value,
+            "a release name cannot be empty, `.` or `..`",
+        ));
     }
     if trimmed.chars().count() > 200 {
-        return Err(ConfigError::new(key, value, "a release name is at most 200 characters"));
+        return Err(ConfigError::new(
+            key,
+            value,
+            "a release name is at most 200 characters",
+        ));
     }
     if trimmed.contains(['\n', '\r', '\t', '/', '\\']) {
         return Err(ConfigError::new(
@@ -645,7 +655,11 @@ mod tests {
     fn sentry_environment_is_a_fallback_only() {
         let c = from(&[("SENTRY_ENVIRONMENT", "staging")]).unwrap();
         assert_eq!(c.environment, Environment::Staging);
-        let c = from(&[("SENTRY_ENVIRONMENT", "staging"), ("ENVIRONMENT", "production")]).unwrap();
+        let c = from(&[
+            ("SENTRY_ENVIRONMENT", "staging"),
+            ("ENVIRONMENT", "production"),
+        ])
+        .unwrap();
         assert_eq!(c.environment, Environment::Production);
         let err = from(&[("SENTRY_ENVIRONMENT", "nope")]).unwrap_err();
         assert_eq!(err.key(), "SENTRY_ENVIRONMENT");
@@ -666,8 +680,11 @@ mod tests {
             let c = from(&[("SENTRY_ENABLE_TRACING", value)]).unwrap();
             assert_eq!(c.enable_tracing, expected, "{value}");
         }
-        let c = from(&[("SENTRY_ENABLE_TRACING", "false"), ("SENTRY_TRACES_SAMPLE_RATE", "1")])
-            .unwrap();
+        let c = from(&[
+            ("SENTRY_ENABLE_TRACING", "false"),
+            ("SENTRY_TRACES_SAMPLE_RATE", "1"),
+        ])
+        .unwrap();
         assert_eq!(c.effective_traces_sample_rate(), 0.0);
         for bad in ["", "maybe", "2"] {
             let err = from(&[("SENTRY_ENABLE_TRACING", bad)]).unwrap_err();
@@ -678,8 +695,11 @@ mod tests {
     #[test]
     fn sample_rates() {
         for (value, rate) in [("0", 0.0), ("1", 1.0), ("0.25", 0.25), (" 1.0 ", 1.0)] {
-            let c = from(&[("SENTRY_TRACES_SAMPLE_RATE", value), ("ENVIRONMENT", "production")])
-                .unwrap();
+            let c = from(&[
+                ("SENTRY_TRACES_SAMPLE_RATE", value),
+                ("ENVIRONMENT", "production"),
+            ])
+            .unwrap();
             assert_eq!(c.effective_traces_sample_rate(), rate);
         }
         for bad in ["abc", "1.5", "-0.1", "NaN", "inf", "", " "] {
@@ -706,7 +726,10 @@ mod tests {
         let release = c.effective_release().unwrap();
         assert!(!release.is_empty());
         if std::env::var("CARGO_PKG_NAME").is_ok() {
-            assert_eq!(release, format!("vigil-runtime@{}", env!("CARGO_PKG_VERSION")));
+            assert_eq!(
+                release,
+                format!("vigil-runtime@{}", env!("CARGO_PKG_VERSION"))
+            );
         }
     }
 
@@ -717,14 +740,23 @@ mod tests {
         assert!(c.is_enabled());
         let c = from(&[("VIGIL_SPOOL", "/tmp/out.jsonl")]).unwrap();
         assert_eq!(c.spool, Some(Spool::File("/tmp/out.jsonl".into())));
-        assert_eq!(from(&[("VIGIL_SPOOL", " ")]).unwrap_err().key(), "VIGIL_SPOOL");
+        assert_eq!(
+            from(&[("VIGIL_SPOOL", " ")]).unwrap_err().key(),
+            "VIGIL_SPOOL"
+        );
     }
 
     #[test]
     fn builder_values_are_validated_on_use() {
-        let err = Config::new().traces_sample_rate(1.5).validate().unwrap_err();
+        let err = Config::new()
+            .traces_sample_rate(1.5)
+            .validate()
+            .unwrap_err();
         assert_eq!(err.key(), "traces_sample_rate");
-        let err = Config::new().traces_sample_rate(f32::NAN).validate().unwrap_err();
+        let err = Config::new()
+            .traces_sample_rate(f32::NAN)
+            .validate()
+            .unwrap_err();
         assert_eq!(err.key(), "traces_sample_rate");
         let err = Config::new().dsn("nope").validate().unwrap_err();
         assert_eq!(err.key(), "dsn");

@@ -32,12 +32,12 @@ pub use span::{start_transaction, Span, Transaction};
 
 /// The `sentry` protocol types (events, transactions, spans) that [`testing`] returns.
 pub use sentry::protocol;
-/// Event and breadcrumb levels.
-pub use sentry::Level;
 /// A span's status (`ok`, `internal_error`, `cancelled`, ...).
 pub use sentry::protocol::SpanStatus;
 /// The id of a captured event (nil when nothing was captured).
 pub use sentry::types::Uuid as EventId;
+/// Event and breadcrumb levels.
+pub use sentry::Level;
 pub use user::{clear_user_context, set_user_context, User};
 
 /// A `tracing` layer that turns `tracing` events into breadcrumbs, so the log lines that led
@@ -68,7 +68,9 @@ where
             meta.is_event()
                 && matches!(
                     *meta.level(),
-                    tracing_core::Level::ERROR | tracing_core::Level::WARN | tracing_core::Level::INFO
+                    tracing_core::Level::ERROR
+                        | tracing_core::Level::WARN
+                        | tracing_core::Level::INFO
                 )
         },
     ))

@@ -2,9 +2,12 @@
 //! macros, which are always released together with this crate.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt::{Debug, Display};
 use std::future::Future;
+use std::hash::{Hash, Hasher};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -81,7 +84,12 @@ fn open_span(cs: &'static Callsite) -> Option<OpenSpan> {
         Some(false) => None,
         Some(true) => span::with_current(|c| {
             c.and_then(|c| {
-                OpenSpan::start_child(&c.tx, c.span_id, Cow::Borrowed(cs.op), Cow::Borrowed(cs.name))
+                OpenSpan::start_child(
+                    &c.tx,
+                    c.span_id,
+                    Cow::Borrowed(cs.op),
+                    Cow::Borrowed(cs.name),
+                )
             })
         }),
         None if cs.transaction => OpenSpan::start_transaction(
@@ -101,6 +109,43 @@ fn record_on(span: &mut OpenSpan, cs: &'static Callsite, key: &'static str, valu
     }
 }
 
+/// Counts failure captures, so a function can tell whether one happened during its call.
+static FAILURES: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// The fingerprint of the last failure captured on this thread, and its sequence number.
+    static LAST_FAILURE: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+}
+
+#[inline]
+fn failure_seq() -> u64 {
+    FAILURES.load(Ordering::Relaxed)
+}
+
+/// What identifies an error for deduplication: its chain of types and messages.
+fn fingerprint(event: &Event<'static>) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for exception in event.exception.values.iter() {
+        exception.ty.hash(&mut hasher);
+        exception.value.hash(&mut hasher);
+    }
+    hasher.finish() | 1
+}
+
+/// Captures the failure of a function entered at failure sequence `entered`, unless a call
+/// nested inside it already captured the same error (an `Err` passed up with `?` through
+/// several monitored functions is reported once, by the innermost).
+fn capture_failure_once(cs: &'static Callsite, entered: u64, event: Event<'static>) {
+    let fp = fingerprint(&event);
+    let (last_fp, last_seq) = LAST_FAILURE.try_with(Cell::get).unwrap_or((0, 0));
+    if last_fp == fp && last_seq > entered {
+        return;
+    }
+    let seq = FAILURES.fetch_add(1, Ordering::Relaxed) + 1;
+    let _ = LAST_FAILURE.try_with(|c| c.set((fp, seq)));
+    capture_failure(cs, event);
+}
+
 /// Tags and level of `cs` on a failure event, then capture into the current hub.
 fn capture_failure(cs: &'static Callsite, mut event: Event<'static>) -> Uuid {
     event.level = cs.level;
@@ -118,13 +163,14 @@ pub enum Verdict {
     /// Success (or not a `Result`).
     Ok,
     /// An `Err`, with the event to capture when capturing was asked for and possible.
-    Failed(Option<Event<'static>>),
+    Failed(Option<Box<Event<'static>>>),
 }
 
 /// The guard of a monitored sync function: the span is current while it lives.
 pub struct SpanGuard {
     cs: &'static Callsite,
     state: GuardState,
+    entered: u64,
 }
 
 enum GuardState {
@@ -144,6 +190,7 @@ pub fn enter(cs: &'static Callsite) -> SpanGuard {
         return SpanGuard {
             cs,
             state: GuardState::Off,
+            entered: 0,
         };
     }
     enter_enabled(cs)
@@ -162,7 +209,11 @@ fn enter_enabled(cs: &'static Callsite) -> SpanGuard {
         }
         None => GuardState::Bare,
     };
-    SpanGuard { cs, state }
+    SpanGuard {
+        cs,
+        state,
+        entered: failure_seq(),
+    }
 }
 
 impl SpanGuard {
@@ -197,7 +248,7 @@ impl SpanGuard {
             Verdict::Ok => SpanStatus::Ok,
             Verdict::Failed(event) => {
                 if let Some(event) = event {
-                    capture_failure(self.cs, event);
+                    capture_failure_once(self.cs, self.entered, *event);
                 }
                 SpanStatus::InternalError
             }
@@ -240,6 +291,7 @@ pub struct AsyncSpan {
     span: Option<OpenSpan>,
     hub: Option<Arc<Hub>>,
     active: bool,
+    entered: u64,
 }
 
 /// Opens the span of an async function (at its first poll, under the caller's span).
@@ -251,6 +303,7 @@ pub fn enter_async(cs: &'static Callsite) -> AsyncSpan {
             span: None,
             hub: None,
             active: false,
+            entered: 0,
         };
     }
     enter_async_enabled(cs)
@@ -271,6 +324,7 @@ fn enter_async_enabled(cs: &'static Callsite) -> AsyncSpan {
         span,
         hub,
         active: true,
+        entered: failure_seq(),
     }
 }
 
@@ -339,7 +393,11 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let _hub = this.span.hub.as_ref().map(|h| sentry_core::HubSwitchGuard::new(Arc::clone(h)));
+        let _hub = this
+            .span
+            .hub
+            .as_ref()
+            .map(|h| sentry_core::HubSwitchGuard::new(Arc::clone(h)));
         let entered = this
             .span
             .span
@@ -351,7 +409,7 @@ where
             let status = match this.classify.take().map(|c| c(out, cs.capture_errors)) {
                 Some(Verdict::Failed(event)) => {
                     if let Some(event) = event {
-                        capture_failure(cs, event);
+                        capture_failure_once(cs, this.span.entered, *event);
                     }
                     SpanStatus::InternalError
                 }
@@ -395,7 +453,7 @@ pub mod dispatch {
         fn __vigil_outcome(&self, capture: bool) -> Verdict {
             match self.0 {
                 Ok(_) => Verdict::Ok,
-                Err(e) => Verdict::Failed(capture.then(|| sentry::event_from_error(e))),
+                Err(e) => Verdict::Failed(capture.then(|| Box::new(sentry::event_from_error(e)))),
             }
         }
     }
@@ -413,7 +471,9 @@ pub mod dispatch {
         fn __vigil_outcome(&self, capture: bool) -> Verdict {
             match self.0 {
                 Ok(_) => Verdict::Ok,
-                Err(e) => Verdict::Failed(capture.then(|| sentry::event_from_error(&**e))),
+                Err(e) => {
+                    Verdict::Failed(capture.then(|| Box::new(sentry::event_from_error(&**e))))
+                }
             }
         }
     }
@@ -427,7 +487,7 @@ pub mod dispatch {
         fn __vigil_outcome(&self, capture: bool) -> Verdict {
             match self.0 {
                 Ok(_) => Verdict::Ok,
-                Err(e) => Verdict::Failed(capture.then(|| debug_event(e))),
+                Err(e) => Verdict::Failed(capture.then(|| Box::new(debug_event(e)))),
             }
         }
     }
@@ -613,7 +673,9 @@ impl EventBuilder {
 
     /// `key = value` where the key names a secret: the value is never looked at.
     pub fn filtered(mut self, key: &'static str) -> Self {
-        self.event.extra.insert(key.into(), Value::String(FILTERED.into()));
+        self.event
+            .extra
+            .insert(key.into(), Value::String(FILTERED.into()));
         self
     }
 
@@ -667,7 +729,9 @@ impl BreadcrumbBuilder {
 
     /// `key = value` where the key names a secret.
     pub fn filtered(mut self, key: &'static str) -> Self {
-        self.crumb.data.insert(key.into(), Value::String(FILTERED.into()));
+        self.crumb
+            .data
+            .insert(key.into(), Value::String(FILTERED.into()));
         self
     }
 

@@ -53,7 +53,9 @@ pub fn is_sensitive_key(key: &str) -> bool {
             .filter(|c| *c != '-' && *c != '_')
             .map(|c| c.to_ascii_lowercase()),
     );
-    SENSITIVE_KEY_PARTS.iter().any(|part| normalized.contains(part))
+    SENSITIVE_KEY_PARTS
+        .iter()
+        .any(|part| normalized.contains(part))
 }
 
 /// The scrubber, with the user's extra keys.
@@ -178,14 +180,14 @@ fn jwt_bounds(word: &str) -> Option<(usize, usize)> {
 
 fn looks_like_jwt(word: &str) -> bool {
     let mut parts = word.split('.');
-    let (Some(a), Some(b), Some(c), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(a), Some(b), Some(c), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return false;
     };
     let b64 = |s: &str| {
         !s.is_empty()
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
     };
     a.starts_with("eyJ") && b64(a) && b64(b) && b64(c) && a.len() + b.len() + c.len() >= 20

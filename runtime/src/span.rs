@@ -84,7 +84,11 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Current>) -> R) -> R {
 #[inline]
 pub(crate) fn current_sampled() -> Option<bool> {
     CURRENT
-        .try_with(|c| c.try_borrow().ok().and_then(|c| c.as_ref().map(|c| c.tx.sampled)))
+        .try_with(|c| {
+            c.try_borrow()
+                .ok()
+                .and_then(|c| c.as_ref().map(|c| c.tx.sampled))
+        })
         .ok()
         .flatten()
 }
@@ -319,8 +323,16 @@ impl TxShared {
                 timestamp: Some(r.end),
                 start_timestamp: r.start,
                 status: Some(r.status),
-                tags: r.tags.into_iter().map(|(k, v)| (k.into_owned(), v)).collect(),
-                data: r.data.into_iter().map(|(k, v)| (k.into_owned(), v)).collect(),
+                tags: r
+                    .tags
+                    .into_iter()
+                    .map(|(k, v)| (k.into_owned(), v))
+                    .collect(),
+                data: r
+                    .data
+                    .into_iter()
+                    .map(|(k, v)| (k.into_owned(), v))
+                    .collect(),
                 ..Default::default()
             })
             .collect();
@@ -348,7 +360,9 @@ impl TxShared {
         };
         self.hub
             .configure_scope(|scope| scope.apply_to_transaction(&mut transaction));
-        transaction.tags.extend(tags.into_iter().map(|(k, v)| (k.into_owned(), v)));
+        transaction
+            .tags
+            .extend(tags.into_iter().map(|(k, v)| (k.into_owned(), v)));
         transaction.contexts.insert("trace".into(), trace.into());
         let options = client.options();
         transaction.release.clone_from(&options.release);

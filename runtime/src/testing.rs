@@ -54,7 +54,10 @@ impl Captured {
     pub fn single_event(&self) -> &Event<'static> {
         match self.events.as_slice() {
             [event] => event,
-            events => panic!("expected exactly one event, got {}: {events:#?}", events.len()),
+            events => panic!(
+                "expected exactly one event, got {}: {events:#?}",
+                events.len()
+            ),
         }
     }
 
@@ -70,7 +73,10 @@ impl Captured {
     pub fn single_transaction(&self) -> &Transaction<'static> {
         match self.transactions.as_slice() {
             [tx] => tx,
-            txs => panic!("expected exactly one transaction, got {}: {txs:#?}", txs.len()),
+            txs => panic!(
+                "expected exactly one transaction, got {}: {txs:#?}",
+                txs.len()
+            ),
         }
     }
 }
@@ -109,7 +115,10 @@ pub fn capture_with(config: Config, f: impl FnOnce()) -> Result<Captured, Config
     let options = client_options(&config, Some(Sink::Capture(Arc::clone(&store))))?
         .unwrap_or_else(|| unreachable!("a capture sink always yields options"));
     let client = Arc::new(Client::from(sentry::apply_defaults(options)));
-    let hub = Arc::new(Hub::new(Some(Arc::clone(&client)), Arc::new(Scope::default())));
+    let hub = Arc::new(Hub::new(
+        Some(Arc::clone(&client)),
+        Arc::new(Scope::default()),
+    ));
     {
         let _listener = Listener::new();
         Hub::run(hub, f);

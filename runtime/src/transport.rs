@@ -32,8 +32,9 @@ pub(crate) struct Factory {
 impl TransportFactory for Factory {
     fn create_transport_with_options(&self, options: TransportOptions) -> Arc<dyn Transport> {
         let inner: Arc<dyn Transport> = match &self.sink {
-            Sink::Http => sentry::transports::DefaultTransportFactory
-                .create_transport_with_options(options),
+            Sink::Http => {
+                sentry::transports::DefaultTransportFactory.create_transport_with_options(options)
+            }
             Sink::Spool(spool) => Arc::new(SpoolTransport {
                 spool: spool.clone(),
                 lock: Mutex::new(()),
@@ -77,10 +78,12 @@ pub(crate) fn scrub_envelope(scrubber: &Scrubber, envelope: Envelope) -> Option<
     let mut kept = 0;
     for item in envelope.into_items() {
         let item = match item {
-            EnvelopeItem::Event(event) => scrub_typed(scrubber, &*event)
-                .map(|e| EnvelopeItem::Event(Box::new(e))),
-            EnvelopeItem::Transaction(tx) => scrub_typed(scrubber, &*tx)
-                .map(|t| EnvelopeItem::Transaction(Box::new(t))),
+            EnvelopeItem::Event(event) => {
+                scrub_typed(scrubber, &*event).map(|e| EnvelopeItem::Event(Box::new(e)))
+            }
+            EnvelopeItem::Transaction(tx) => {
+                scrub_typed(scrubber, &*tx).map(|t| EnvelopeItem::Transaction(Box::new(t)))
+            }
             other => Some(other),
         };
         if let Some(item) = item {

@@ -91,7 +91,6 @@ impl User {
             email: self.email,
             ip_address: self.ip_address.and_then(|ip| ip.parse().ok()),
             other: self.data.into_iter().collect(),
-            ..Default::default()
         }
     }
 }
