@@ -86,6 +86,9 @@ fn parse_quantity(raw: &str) -> u32 {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // From the environment; with no DSN, spool to stderr so you can see what would be sent.
     let mut config = vigil::Config::from_env()?;
+    if std::env::var_os("SENTRY_RELEASE").is_none() {
+        config = config.release(vigil::release_name!());
+    }
     if !config.is_enabled() {
         config = config.spool(vigil::Spool::Stderr);
     }

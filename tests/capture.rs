@@ -305,3 +305,66 @@ fn tracing_events_become_breadcrumbs_of_the_captured_error() {
     assert_eq!(messages, vec!["loading order", "stock is low"]);
     assert_eq!(event.breadcrumbs.values[0].data["order"], 7);
 }
+
+/// The macros decide "secret by name" at compile time, the scrubber at run time: both must
+/// agree on every key.
+#[test]
+fn compile_time_and_run_time_sensitive_names_agree() {
+    macro_rules! check {
+        ($($key:ident),* $(,)?) => {{
+            let captured = capture(|| {
+                vigil::capture_message!("keys", $($key = "value-of-key"),*);
+            });
+            let event = captured.single_event();
+            $(
+                let key = stringify!($key);
+                let filtered_at_compile_time = event.extra.get(key).is_some_and(|v| v == "[Filtered]");
+                assert_eq!(
+                    filtered_at_compile_time,
+                    vigil::is_sensitive_key(key),
+                    "compile time and run time disagree on `{key}`"
+                );
+            )*
+        }};
+    }
+    check!(
+        password,
+        user_password,
+        passwd,
+        pwd,
+        secret,
+        client_secret,
+        token,
+        access_token,
+        api_key,
+        apikey,
+        ApiKey,
+        access_key,
+        private_key,
+        auth,
+        authorization,
+        credentials,
+        cookie,
+        set_cookie,
+        session,
+        sessionid,
+        csrf,
+        xsrf_token,
+        jwt,
+        bearer,
+        card,
+        credit_card,
+        cc_number,
+        cvv,
+        ssn,
+        user_id,
+        amount,
+        operation,
+        name,
+        email,
+        order,
+        region,
+        status,
+        kind
+    );
+}

@@ -361,11 +361,13 @@ impl Config {
         self
     }
 
-    /// Sets the release reported on every event, such as `my-service@1.2.3`.
+    /// Sets the release reported on every event, such as `my-service@1.2.3`;
+    /// [`release_name!`](crate::release_name) gives the one of the crate it is written in.
     ///
     /// ```
     /// # use vigil_runtime as vigil;
-    /// let config = vigil::Config::new().release(concat!(env!("CARGO_PKG_NAME"), "@", env!("CARGO_PKG_VERSION")));
+    /// # use vigil_runtime::release_name;
+    /// let config = vigil::Config::new().release(vigil::release_name!());
     /// ```
     #[must_use]
     pub fn release(mut self, release: impl Into<String>) -> Self {
@@ -449,7 +451,8 @@ impl Config {
     }
 
     /// The release in force: the one set, else `<package>@<version>` when cargo provides them
-    /// at run time, else the executable's name.
+    /// at run time (`cargo run`, `cargo test`), else the executable's name. Deployed binaries
+    /// should set `SENTRY_RELEASE` or `.release(vigil::release_name!())`.
     pub(crate) fn effective_release(&self) -> Option<String> {
         if let Some(release) = &self.release {
             return Some(release.trim().to_owned());

@@ -40,6 +40,28 @@ pub use sentry::types::Uuid as EventId;
 pub use sentry::Level;
 pub use user::{clear_user_context, set_user_context, User};
 
+/// `"<package>@<version>"` of the crate where it is written: the release name to give
+/// [`Config::release`] in a binary, so deployed builds report the right release without
+/// `SENTRY_RELEASE`.
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// # use vigil_runtime::release_name;
+/// let config = vigil::Config::from_env()?.release(vigil::release_name!());
+/// assert_eq!(vigil::release_name!(), concat!("vigil-runtime@", env!("CARGO_PKG_VERSION")));
+/// # Ok::<(), vigil::ConfigError>(())
+/// ```
+#[macro_export]
+macro_rules! release_name {
+    () => {
+        ::core::concat!(
+            ::core::env!("CARGO_PKG_NAME"),
+            "@",
+            ::core::env!("CARGO_PKG_VERSION")
+        )
+    };
+}
+
 /// A `tracing` layer that turns `tracing` events into breadcrumbs, so the log lines that led
 /// to an error arrive with it. `tracing` spans are left alone: vigil's attributes make spans.
 ///
