@@ -4,34 +4,17 @@
 //! test `sensitive_names_agree` in the facade checks both on the same inputs.
 
 const SENSITIVE_KEY_PARTS: &[&str] = &[
-    "password",
-    "passwd",
-    "pwd",
-    "secret",
-    "token",
-    "apikey",
-    "accesskey",
-    "privatekey",
-    "auth",
-    "credential",
-    "cookie",
-    "session",
-    "csrf",
-    "xsrf",
-    "jwt",
-    "bearer",
-    "card",
-    "ccnumber",
-    "cvv",
-    "ssn",
+    "password", "passwd", "pwd", "secret", "token", "key", "auth", "credential", "cookie",
+    "session", "sid", "csrf", "xsrf", "jwt", "bearer", "sso", "saml", "identity", "symfony",
+    "card", "ccnumber", "cvv", "ssn",
 ];
 
-/// Case-insensitive substring match with `-` and `_` ignored.
+/// Case-insensitive substring match with `-`, `_`, `.` and spaces ignored.
 pub(crate) fn is_sensitive_name(name: &str) -> bool {
     let normalized: String = name
         .trim_start_matches("r#")
         .chars()
-        .filter(|c| *c != '-' && *c != '_')
+        .filter(|c| !matches!(c, '-' | '_' | '.' | ' '))
         .map(|c| c.to_ascii_lowercase())
         .collect();
     SENSITIVE_KEY_PARTS

@@ -7,7 +7,12 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use sentry::protocol::{Event, Transaction};
 use sentry::types::Dsn;
+
+use crate::scrub::{Hook, Scrubber};
 
 /// The deployment environment reported on every event (`environment` in Sentry).
 ///
@@ -217,7 +222,7 @@ impl Spool {
 /// assert_eq!(config.effective_traces_sample_rate(), 0.25);
 /// assert!(config.is_enabled());
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Config {
     pub(crate) dsn: Option<String>,
     pub(crate) environment: Environment,
@@ -228,6 +233,30 @@ pub struct Config {
     pub(crate) send_default_pii: bool,
     pub(crate) shutdown_timeout: Option<Duration>,
     pub(crate) debug: bool,
+    pub(crate) scrub_keys: Vec<String>,
+    pub(crate) allow_keys: Vec<String>,
+    pub(crate) scrub_patterns: Vec<String>,
+    pub(crate) before_send: Option<Hook<Event<'static>>>,
+    pub(crate) before_send_transaction: Option<Hook<Transaction<'static>>>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("dsn", &self.dsn.as_ref().map(|_| "<set>"))
+            .field("environment", &self.environment)
+            .field("enable_tracing", &self.enable_tracing)
+            .field("traces_sample_rate", &self.traces_sample_rate)
+            .field("release", &self.release)
+            .field("spool", &self.spool)
+            .field("send_default_pii", &self.send_default_pii)
+            .field("scrub_keys", &self.scrub_keys)
+            .field("allow_keys", &self.allow_keys)
+            .field("scrub_patterns", &self.scrub_patterns)
+            .field("before_send", &self.before_send.is_some())
+            .field("before_send_transaction", &self.before_send_transaction.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Config {
@@ -423,6 +452,113 @@ impl Config {
     pub fn debug(mut self, debug: bool) -> Self {
         self.debug = debug;
         self
+    }
+
+    /// Adds keys to scrub, on top of the built-in list (matched like it: case-insensitive
+    /// substrings, `-`, `_`, `.` and spaces ignored).
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().scrub_keys(["iban", "tax_id"]);
+    /// ```
+    #[must_use]
+    pub fn scrub_keys<I, S>(mut self, keys: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.scrub_keys
+            .extend(keys.into_iter().map(|k| crate::scrub::normalize(k.as_ref())));
+        self
+    }
+
+    /// Keys kept even though they match the list (exact names, compared the same way), such
+    /// as `token_count` or `cache_key`.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().allow_keys(["token_count"]);
+    /// ```
+    #[must_use]
+    pub fn allow_keys<I, S>(mut self, keys: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.allow_keys
+            .extend(keys.into_iter().map(|k| crate::scrub::normalize(k.as_ref())));
+        self
+    }
+
+    /// Adds a regular expression (the `regex` crate's syntax); every match in any text value
+    /// becomes `[Filtered]`. An invalid expression is a [`ConfigError`] at `init`.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().scrub_pattern(r"ACC-\d{6}");
+    /// let err = vigil::init_with(vigil::Config::new().spool(vigil::Spool::Stderr).scrub_pattern("(")).unwrap_err();
+    /// assert_eq!(err.key(), "scrub_pattern");
+    /// ```
+    #[must_use]
+    pub fn scrub_pattern(mut self, pattern: impl Into<String>) -> Self {
+        self.scrub_patterns.push(pattern.into());
+        self
+    }
+
+    /// A hook run on every error or message event after vigil's scrubbing; return `None` to
+    /// drop the event. A hook that panics drops the event.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().before_send(|mut event| {
+    ///     event.tags.insert("team".into(), "payments".into());
+    ///     Some(event)
+    /// });
+    /// ```
+    #[must_use]
+    pub fn before_send<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(Event<'static>) -> Option<Event<'static>> + Send + Sync + 'static,
+    {
+        self.before_send = Some(Arc::new(hook));
+        self
+    }
+
+    /// A hook run on every transaction after vigil's scrubbing; return `None` to drop it.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().before_send_transaction(|tx| {
+    ///     (tx.name.as_deref() != Some("GET /health")).then_some(tx)
+    /// });
+    /// ```
+    #[must_use]
+    pub fn before_send_transaction<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(Transaction<'static>) -> Option<Transaction<'static>> + Send + Sync + 'static,
+    {
+        self.before_send_transaction = Some(Arc::new(hook));
+        self
+    }
+
+    /// The scrubber this config asks for.
+    pub(crate) fn scrubber(&self) -> Result<Scrubber, ConfigError> {
+        let patterns = self
+            .scrub_patterns
+            .iter()
+            .map(|p| {
+                regex::Regex::new(p)
+                    .map_err(|e| ConfigError::new("scrub_pattern", p, format!("not a valid regular expression: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Scrubber {
+            extra_keys: self.scrub_keys.clone(),
+            allow_keys: self.allow_keys.clone(),
+            patterns,
+            send_default_pii: self.send_default_pii,
+            before_send: self.before_send.clone(),
+            before_send_transaction: self.before_send_transaction.clone(),
+        })
     }
 
     /// Whether this config sends anything anywhere: a DSN, or a spool.

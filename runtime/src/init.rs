@@ -8,7 +8,6 @@ use sentry::protocol::Event;
 use sentry::{ClientOptions, Integration, TracesSamplingStrategy};
 
 use crate::config::{Config, ConfigError};
-use crate::scrub::Scrubber;
 use crate::span;
 use crate::state::Listener;
 use crate::transport::{Factory, Sink};
@@ -74,7 +73,7 @@ pub(crate) fn client_options(
     options.max_breadcrumbs = 100;
     options.transport = Some(Arc::new(Factory {
         sink,
-        scrubber: Arc::new(Scrubber::default()),
+        scrubber: Arc::new(config.scrubber()?),
     }));
     options.integrations.push(Arc::new(TraceIntegration));
     Ok(Some(options))

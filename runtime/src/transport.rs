@@ -70,20 +70,20 @@ impl Transport for ScrubbingTransport {
     }
 }
 
-/// Scrubs every event and transaction of `envelope`. An item that cannot be scrubbed is
-/// dropped rather than sent unscrubbed.
+/// Scrubs every event and transaction of `envelope`; an item a user hook drops is left
+/// out, and an envelope left empty is not sent.
 pub(crate) fn scrub_envelope(scrubber: &Scrubber, envelope: Envelope) -> Option<Envelope> {
     let headers = envelope.headers().clone();
     let mut out = Envelope::new().with_headers(headers);
     let mut kept = 0;
     for item in envelope.into_items() {
         let item = match item {
-            EnvelopeItem::Event(event) => {
-                scrub_typed(scrubber, &*event).map(|e| EnvelopeItem::Event(Box::new(e)))
-            }
-            EnvelopeItem::Transaction(tx) => {
-                scrub_typed(scrubber, &*tx).map(|t| EnvelopeItem::Transaction(Box::new(t)))
-            }
+            EnvelopeItem::Event(event) => scrubber
+                .process_event(*event)
+                .map(|e| EnvelopeItem::Event(Box::new(e))),
+            EnvelopeItem::Transaction(tx) => scrubber
+                .process_transaction(*tx)
+                .map(|t| EnvelopeItem::Transaction(Box::new(t))),
             other => Some(other),
         };
         if let Some(item) = item {
@@ -92,15 +92,6 @@ pub(crate) fn scrub_envelope(scrubber: &Scrubber, envelope: Envelope) -> Option<
         }
     }
     (kept > 0).then_some(out)
-}
-
-fn scrub_typed<T>(scrubber: &Scrubber, item: &T) -> Option<T>
-where
-    T: serde::Serialize + serde::de::DeserializeOwned,
-{
-    let mut value = serde_json::to_value(item).ok()?;
-    scrubber.scrub_value(&mut value);
-    serde_json::from_value(value).ok()
 }
 
 /// One JSON object per envelope, for humans and for `jq`.
