@@ -136,3 +136,51 @@ pub use vigil_macros::capture_message;
 /// assert_eq!(crumb.data["user_id"], 123);
 /// ```
 pub use vigil_macros::add_breadcrumb;
+
+/// Derives a `Debug` and a `Serialize` that never show the fields marked secret, so the value
+/// can be logged, recorded as span data or passed to the capture macros safely.
+///
+/// | field marker | shown as |
+/// |---|---|
+/// | `#[sensitive]` | `[Filtered]` |
+/// | `#[sensitive(partial = 4)]` | the last 4 characters of its `Display`, the rest as `*` (`************1111`); a value no longer than 4 is hidden whole |
+/// | `#[sensitive(with = path::to_fn)]` | what `fn(&FieldType) -> String` returns |
+/// | `#[sensitive(pii)]` | itself when `send_default_pii` is on, else `[Filtered]` (combine with `partial` or `with` for another mask) |
+///
+/// Works on structs (named, tuple, unit) and enums, with generics and lifetimes (every type
+/// parameter must be `Debug` / `Serialize`, as with the standard derives). The type must not
+/// also derive `Debug` or `Serialize`: these are the ones it gets.
+///
+/// ```
+/// #[derive(vigil::Redact)]
+/// struct Login {
+///     user: String,
+///     #[sensitive]
+///     password: String,
+///     #[sensitive(partial = 4)]
+///     card: String,
+/// }
+///
+/// let login = Login { user: "bob".into(), password: "hunter2".into(), card: "4111111111111111".into() };
+/// assert_eq!(
+///     format!("{login:?}"),
+///     r#"Login { user: "bob", password: [Filtered], card: ************1111 }"#
+/// );
+/// let captured = vigil::testing::capture(|| {
+///     vigil::capture_message!("login failed", attempt = login);
+/// });
+/// assert_eq!(captured.single_event().extra["attempt"]["password"], "[Filtered]");
+/// ```
+pub use vigil_macros::Redact;
+
+/// Marks a whole type as secret: its `Debug` prints `Name([Filtered])` and it serializes as
+/// `"[Filtered]"`, wherever it goes.
+///
+/// ```
+/// #[vigil::sensitive]
+/// struct ApiKey(String);
+///
+/// let key = ApiKey("sk_live_123".into());
+/// assert_eq!(format!("{key:?}"), "ApiKey([Filtered])");
+/// ```
+pub use vigil_macros::sensitive;

@@ -12,8 +12,10 @@ mod attr;
 mod call;
 mod expand;
 mod expand_call;
+mod expand_redact;
 mod item;
 mod keys;
+mod redact;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -126,4 +128,57 @@ pub fn capture_message(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn add_breadcrumb(input: TokenStream) -> TokenStream {
     call(CallKind::Breadcrumb, input)
+}
+
+/// Derives a `Debug` and a `Serialize` that hide the fields marked `#[sensitive]`.
+#[proc_macro_derive(Redact, attributes(sensitive))]
+pub fn derive_redact(input: TokenStream) -> TokenStream {
+    let item = syn::parse_macro_input!(input as syn::Item);
+    match redact::parse(&item) {
+        Ok(input) => expand_redact::expand_derive(&input).into(),
+        // The error, plus stand-in impls so uses of the type report nothing more.
+        Err(e) => {
+            let e = e.to_compile_error();
+            let stand_in = match redact::check_sensitive_target(&item) {
+                Ok((ident, generics)) => expand_redact::stand_in(ident, generics),
+                Err(_) => quote!(),
+            };
+            quote!(#e #stand_in).into()
+        }
+    }
+}
+
+/// Marks a whole type as secret: its `Debug` prints `Name([Filtered])` and it serializes as
+/// `"[Filtered]"`.
+#[proc_macro_attribute]
+pub fn sensitive(args: TokenStream, item: TokenStream) -> TokenStream {
+    let item2 = proc_macro2::TokenStream::from(item);
+    let mut errors = Vec::new();
+    if !args.is_empty() {
+        let args = proc_macro2::TokenStream::from(args);
+        errors.push(syn::Error::new_spanned(
+            args,
+            "`#[vigil::sensitive]` on a type takes no options; partial masks are for fields: `#[sensitive(partial = 4)]` with `#[derive(vigil::Redact)]`",
+        ));
+    }
+    let item = match syn::parse2::<syn::Item>(item2.clone()) {
+        Ok(item) => item,
+        Err(e) => {
+            let e = e.to_compile_error();
+            return quote!(#e #item2).into();
+        }
+    };
+    match redact::check_sensitive_target(&item) {
+        Ok((ident, generics)) if errors.is_empty() => {
+            expand_redact::expand_sensitive(&item, ident, generics).into()
+        }
+        Ok(_) => {
+            let e = errors.remove(0).to_compile_error();
+            quote!(#e #item).into()
+        }
+        Err(e) => {
+            let e = e.to_compile_error();
+            quote!(#e #item).into()
+        }
+    }
 }
