@@ -672,3 +672,33 @@ fn async_returning_a_borrow() {
     });
     assert_eq!(captured.single_transaction().spans.len(), 1);
 }
+
+#[vigil::transaction(op = "task", sample_rate = 0.0)]
+fn returns_a_transaction() -> vigil::Transaction {
+    vigil::start_transaction("inner", "task")
+}
+
+#[test]
+fn guards_dropped_out_of_order_leave_no_stale_current_span() {
+    let captured = capture(|| {
+        // The unsampled transaction ends while the transaction it returned is still current.
+        let inner = returns_a_transaction();
+        drop(inner);
+        // Nothing of either is current any more: a new transaction starts a new, sampled trace.
+        let after = vigil::start_transaction("after", "task");
+        assert!(after.is_sampled());
+        vigil::capture_message!("after both");
+        drop(after);
+    });
+    assert_eq!(
+        captured.single_event().transaction.as_deref(),
+        Some("after")
+    );
+    let tx = captured.single_transaction();
+    assert_eq!(tx.name.as_deref(), Some("after"));
+    assert_eq!(
+        trace(tx).parent_span_id,
+        None,
+        "a root, not a child of a stale span"
+    );
+}

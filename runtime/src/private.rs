@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 use sentry::protocol::{Breadcrumb, Event, SpanStatus, Value};
 use sentry::Hub;
 
-use crate::span::{self, Current, OpenSpan};
+use crate::span::{self, Entered, OpenSpan};
 use crate::state;
 
 pub use crate::scrub::FILTERED;
@@ -178,7 +178,7 @@ enum GuardState {
     Bare,
     Open {
         span: OpenSpan,
-        prev: Option<Current>,
+        entered: Entered,
         status: Option<SpanStatus>,
     },
 }
@@ -200,10 +200,10 @@ pub fn enter(cs: &'static Callsite) -> SpanGuard {
 fn enter_enabled(cs: &'static Callsite) -> SpanGuard {
     let state = match open_span(cs) {
         Some(span) => {
-            let prev = span::replace_current(Some(span.as_current()));
+            let entered = span::enter(span.as_current());
             GuardState::Open {
                 span,
-                prev,
+                entered,
                 status: None,
             }
         }
@@ -271,10 +271,13 @@ impl Drop for SpanGuard {
 impl SpanGuard {
     #[inline(never)]
     fn close(&mut self) {
-        if let GuardState::Open { span, prev, status } =
-            std::mem::replace(&mut self.state, GuardState::Bare)
+        if let GuardState::Open {
+            span,
+            entered,
+            status,
+        } = std::mem::replace(&mut self.state, GuardState::Bare)
         {
-            span::restore_current(span.id, prev);
+            span::exit(entered);
             let status = if std::thread::panicking() {
                 SpanStatus::InternalError
             } else {
@@ -398,11 +401,7 @@ where
             .hub
             .as_ref()
             .map(|h| sentry_core::HubSwitchGuard::new(Arc::clone(h)));
-        let entered = this
-            .span
-            .span
-            .as_ref()
-            .map(|s| (s.id, span::replace_current(Some(s.as_current()))));
+        let entered = this.span.span.as_ref().map(|s| span::enter(s.as_current()));
         let poll = this.fut.poll(cx);
         if let Poll::Ready(out) = &poll {
             let cs = this.span.cs;
@@ -415,14 +414,14 @@ where
                 }
                 _ => SpanStatus::Ok,
             };
-            if let Some((id, prev)) = entered {
-                span::restore_current(id, prev);
+            if let Some(entered) = entered {
+                span::exit(entered);
             }
             if let Some(span) = this.span.span.take() {
                 span.finish(status);
             }
-        } else if let Some((id, prev)) = entered {
-            span::restore_current(id, prev);
+        } else if let Some(entered) = entered {
+            span::exit(entered);
         }
         poll
     }
@@ -857,4 +856,9 @@ impl<T: serde::Serialize + ?Sized, M: serde::Serialize> serde::Serialize for Pii
             self.1.serialize(s)
         }
     }
+}
+
+/// Scrubs an event with the default rules (for benchmarks).
+pub fn scrub_event(event: &mut Event<'static>) {
+    crate::scrub::Scrubber::default().event(event);
 }

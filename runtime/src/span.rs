@@ -61,6 +61,8 @@ struct SpanRecord {
 pub(crate) struct Current {
     pub(crate) tx: Arc<TxShared>,
     pub(crate) span_id: u64,
+    /// How many spans enclose it on this thread (set when it becomes current).
+    depth: u32,
 }
 
 thread_local! {
@@ -93,24 +95,47 @@ pub(crate) fn current_sampled() -> Option<bool> {
         .flatten()
 }
 
-/// Makes `new` the current span and returns the previous one.
-pub(crate) fn replace_current(new: Option<Current>) -> Option<Current> {
-    CURRENT
-        .try_with(|c| match c.try_borrow_mut() {
-            Ok(mut c) => std::mem::replace(&mut *c, new),
-            Err(_) => None,
-        })
-        .ok()
-        .flatten()
+/// What [`enter`] returns, for [`exit`].
+pub(crate) struct Entered {
+    id: u64,
+    depth: u32,
+    trace_id: TraceId,
+    prev: Option<Current>,
 }
 
-/// Restores `prev` as current, but only if `ours` is still the current span (a guard dropped
-/// on another thread, or out of order, must not clobber someone else's span).
-pub(crate) fn restore_current(ours: u64, prev: Option<Current>) {
+/// Makes `new` the current span of this thread.
+pub(crate) fn enter(mut new: Current) -> Entered {
+    let (id, trace_id) = (new.span_id, new.tx.trace_id);
+    let entered = CURRENT.try_with(|c| match c.try_borrow_mut() {
+        Ok(mut c) => {
+            new.depth = c.as_ref().map_or(0, |p| p.depth.saturating_add(1));
+            let depth = new.depth;
+            Some((depth, std::mem::replace(&mut *c, Some(new))))
+        }
+        Err(_) => None,
+    });
+    let (depth, prev) = entered.ok().flatten().unwrap_or((0, None));
+    Entered {
+        id,
+        depth,
+        trace_id,
+        prev,
+    }
+}
+
+/// Undoes [`enter`]: the previous span is current again. When something started inside this
+/// span is still current (a guard dropped out of order), that goes too: it cannot outlive its
+/// parent as the current span. When this span is no longer current at all (dropped on another
+/// thread, or already popped), nothing changes.
+pub(crate) fn exit(entered: Entered) {
     let _ = CURRENT.try_with(|c| {
         if let Ok(mut c) = c.try_borrow_mut() {
-            if c.as_ref().map(|c| c.span_id) == Some(ours) {
-                *c = prev;
+            let ours_or_inside = c.as_ref().is_some_and(|cur| {
+                cur.span_id == entered.id
+                    || (cur.depth > entered.depth && cur.tx.trace_id == entered.trace_id)
+            });
+            if ours_or_inside {
+                *c = entered.prev;
             }
         }
     });
@@ -243,6 +268,7 @@ impl OpenSpan {
         Current {
             tx: Arc::clone(&self.tx),
             span_id: self.id,
+            depth: 0,
         }
     }
 
@@ -422,8 +448,7 @@ pub(crate) fn exit_status() -> SpanStatus {
 #[must_use = "a transaction finishes when dropped: bind it with `let tx = ...`, not `let _ = ...`"]
 pub struct Transaction {
     span: Mutex<Option<OpenSpan>>,
-    id: u64,
-    prev: Option<Current>,
+    entered: Option<Entered>,
 }
 
 /// Starts a transaction named `name` with operation `op` (such as `task` or `http.server`)
@@ -451,12 +476,10 @@ pub fn start_transaction(name: &str, op: &str) -> Transaction {
     ) else {
         return Transaction::noop();
     };
-    let id = open.id;
-    let prev = replace_current(Some(open.as_current()));
+    let entered = enter(open.as_current());
     Transaction {
         span: Mutex::new(Some(open)),
-        id,
-        prev,
+        entered: Some(entered),
     }
 }
 
@@ -468,8 +491,7 @@ impl Transaction {
     fn noop() -> Self {
         Transaction {
             span: Mutex::new(None),
-            id: 0,
-            prev: None,
+            entered: None,
         }
     }
 
@@ -579,8 +601,10 @@ impl Drop for Transaction {
             .get_mut()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
+        if let Some(entered) = self.entered.take() {
+            exit(entered);
+        }
         if let Some(open) = open {
-            restore_current(self.id, self.prev.take());
             open.finish(exit_status());
         }
     }
