@@ -85,7 +85,10 @@ fn debug_hides_what_is_marked() {
         text,
         r#"Login { user: "bob", password: [Filtered], card: ************1111, email: ***@example.com, ip: [Filtered], attempts: 3 }"#
     );
-    assert_eq!(format!("{:?}", ApiKey("sk_live_1".into())), "ApiKey([Filtered])");
+    assert_eq!(
+        format!("{:?}", ApiKey("sk_live_1".into())),
+        "ApiKey([Filtered])"
+    );
     assert_eq!(format!("{:?}", Pin(1234, 7)), "Pin([Filtered], 7)");
     assert_eq!(format!("{:?}", Marker), "Marker");
     let w = Wrapper {
@@ -93,7 +96,10 @@ fn debug_hides_what_is_marked() {
         inner: 42,
         value: 7,
     };
-    assert_eq!(format!("{w:?}"), r#"Wrapper { label: "x", inner: [Filtered], value: 7 }"#);
+    assert_eq!(
+        format!("{w:?}"),
+        r#"Wrapper { label: "x", inner: [Filtered], value: 7 }"#
+    );
     assert_eq!(
         format!("{:?}", Credential::Password("p".into())),
         "Password([Filtered])"
@@ -117,7 +123,10 @@ fn debug_hides_what_is_marked() {
         card: CardNumber("5500000000000004"),
         amount: 10,
     };
-    assert_eq!(format!("{p:?}"), "Payment { card: ************0004, amount: 10 }");
+    assert_eq!(
+        format!("{p:?}"),
+        "Payment { card: ************0004, amount: 10 }"
+    );
     // Alternate (pretty) Debug works too.
     assert!(format!("{:#?}", login()).contains("password: [Filtered],\n"));
 }
@@ -132,9 +141,18 @@ fn serialize_hides_what_is_marked() {
             "email": "***@example.com", "ip": "[Filtered]", "attempts": 3
         })
     );
-    assert_eq!(serde_json::to_value(ApiKey("k".into())).unwrap(), "[Filtered]");
-    assert_eq!(serde_json::to_value(Pin(1, 2)).unwrap(), serde_json::json!(["[Filtered]", 2]));
-    assert_eq!(serde_json::to_value(Marker).unwrap(), serde_json::json!(null));
+    assert_eq!(
+        serde_json::to_value(ApiKey("k".into())).unwrap(),
+        "[Filtered]"
+    );
+    assert_eq!(
+        serde_json::to_value(Pin(1, 2)).unwrap(),
+        serde_json::json!(["[Filtered]", 2])
+    );
+    assert_eq!(
+        serde_json::to_value(Marker).unwrap(),
+        serde_json::json!(null)
+    );
     assert_eq!(
         serde_json::to_value(Credential::Token {
             value: "abcdefgh".into(),
@@ -147,7 +165,10 @@ fn serialize_hides_what_is_marked() {
         serde_json::to_value(Credential::Password("p".into())).unwrap(),
         serde_json::json!({"Password": "[Filtered]"})
     );
-    assert_eq!(serde_json::to_value(Credential::Anonymous).unwrap(), "Anonymous");
+    assert_eq!(
+        serde_json::to_value(Credential::Anonymous).unwrap(),
+        "Anonymous"
+    );
 }
 
 #[test]
@@ -184,7 +205,12 @@ fn authenticate(login: &Login, key: &ApiKey, #[sensitive] otp: u32, session_toke
 fn recorded_arguments_and_capture_values_are_redacted() {
     let captured = vigil::testing::capture(|| {
         let _tx = vigil::start_transaction("t", "task");
-        assert!(authenticate(&login(), &ApiKey("sk_live_9".into()), 123456, "tok_abc"));
+        assert!(authenticate(
+            &login(),
+            &ApiKey("sk_live_9".into()),
+            123456,
+            "tok_abc"
+        ));
         vigil::capture_message!("attempt", login = login(), api = ApiKey("sk_live_9".into()));
     });
     let span = &captured.single_transaction().spans[0];
@@ -194,13 +220,31 @@ fn recorded_arguments_and_capture_values_are_redacted() {
     assert_eq!(span.data["login"]["card"], "[Filtered]");
     assert_eq!(span.data["login"]["user"], "bob");
     assert_eq!(span.data["key"], "[Filtered]");
-    assert!(!span.data.contains_key("otp"), "#[sensitive] parameters are never recorded");
+    assert!(
+        !span.data.contains_key("otp"),
+        "#[sensitive] parameters are never recorded"
+    );
     assert_eq!(span.data["session_token"], "[Filtered]");
     let event = captured.single_event();
     assert_eq!(event.extra["login"]["password"], "[Filtered]");
     assert_eq!(event.tags["api"], "[Filtered]");
-    let wire = serde_json::to_string(&captured.envelopes.iter().map(vigil_envelope).collect::<Vec<_>>()).unwrap();
-    for secret in ["hunter2", "sk_live_9", "4111111111111111", "bob@example.com", "203.0.113.9", "tok_abc", "123456"] {
+    let wire = serde_json::to_string(
+        &captured
+            .envelopes
+            .iter()
+            .map(vigil_envelope)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    for secret in [
+        "hunter2",
+        "sk_live_9",
+        "4111111111111111",
+        "bob@example.com",
+        "203.0.113.9",
+        "tok_abc",
+        "123456",
+    ] {
         assert!(!wire.contains(secret), "{secret} leaked");
     }
 }
@@ -218,5 +262,8 @@ fn allowed_keys_keep_the_partial_mask() {
         vigil::capture_message!("attempt", login = login());
     })
     .unwrap();
-    assert_eq!(captured.single_event().extra["login"]["card"], "************1111");
+    assert_eq!(
+        captured.single_event().extra["login"]["card"],
+        "************1111"
+    );
 }

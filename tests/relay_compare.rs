@@ -27,7 +27,9 @@ impl Rng {
         items[(self.next() % items.len() as u64) as usize]
     }
     fn digits(&mut self, n: usize) -> String {
-        (0..n).map(|_| char::from(b'0' + (self.next() % 10) as u8)).collect()
+        (0..n)
+            .map(|_| char::from(b'0' + (self.next() % 10) as u8))
+            .collect()
     }
     fn alnum(&mut self, n: usize) -> String {
         const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
@@ -38,12 +40,37 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "order", "shipped", "warehouse", "north", "blue", "invoice", "queue", "retry", "window",
-    "green", "parcel", "label", "river", "stone", "paper", "quick", "lamp", "garden",
+    "order",
+    "shipped",
+    "warehouse",
+    "north",
+    "blue",
+    "invoice",
+    "queue",
+    "retry",
+    "window",
+    "green",
+    "parcel",
+    "label",
+    "river",
+    "stone",
+    "paper",
+    "quick",
+    "lamp",
+    "garden",
 ];
 const SENSITIVE: &[&str] = &[
-    "password", "api_key", "client_secret", "access_token", "sessionid", "authorization",
-    "credit_card", "csrf_token", "private_key", "mysql_pwd", "credentials",
+    "password",
+    "api_key",
+    "client_secret",
+    "access_token",
+    "sessionid",
+    "authorization",
+    "credit_card",
+    "csrf_token",
+    "private_key",
+    "mysql_pwd",
+    "credentials",
 ];
 
 fn luhn_complete(body: &str) -> String {
@@ -66,9 +93,9 @@ fn iban(rng: &mut Rng) -> String {
     let bban = rng.digits(18);
     // Check digits: 98 - (BBAN + "DE" as digits + "00") mod 97.
     let numeric = format!("{bban}131400");
-    let rem = numeric
-        .chars()
-        .fold(0u64, |acc, c| (acc * 10 + c.to_digit(10).unwrap() as u64) % 97);
+    let rem = numeric.chars().fold(0u64, |acc, c| {
+        (acc * 10 + c.to_digit(10).unwrap() as u64) % 97
+    });
     format!("DE{:02}{bban}", 98 - rem)
 }
 
@@ -77,20 +104,47 @@ fn corpus_event(i: usize, rng: &mut Rng) -> Value {
     let word = |rng: &mut Rng| format!("{}{}{}", rng.pick(WORDS), i, rng.alnum(3).to_lowercase());
     let secret = |rng: &mut Rng| format!("Zx{}", rng.alnum(14));
     let key = SENSITIVE[i % SENSITIVE.len()];
-    let ip4 = format!("{}.{}.{}.{}", 11 + i % 200, rng.next() % 250, rng.next() % 250, 1 + rng.next() % 250);
-    let ip6 = format!("2001:db8::{:x}:{:x}", rng.next() % 0xffff, 1 + rng.next() % 0xffff);
+    let ip4 = format!(
+        "{}.{}.{}.{}",
+        11 + i % 200,
+        rng.next() % 250,
+        rng.next() % 250,
+        1 + rng.next() % 250
+    );
+    let ip6 = format!(
+        "2001:db8::{:x}:{:x}",
+        rng.next() % 0xffff,
+        1 + rng.next() % 0xffff
+    );
     let card = luhn_complete(&format!("4{}", rng.digits(14)));
     let bad_card = {
         let good = luhn_complete(&format!("5{}{}", 1 + rng.next() % 5, rng.digits(13)));
         let last = good.chars().last().unwrap().to_digit(10).unwrap();
         format!("{}{}", &good[..15], (last + 1) % 10)
     };
-    let ssn = format!("{}-{}-{}", 100 + rng.next() % 800, 10 + rng.next() % 89, 1000 + rng.next() % 8999);
+    let ssn = format!(
+        "{}-{}-{}",
+        100 + rng.next() % 800,
+        10 + rng.next() % 89,
+        1000 + rng.next() % 8999
+    );
     let name = word(rng);
-    let jwt = format!("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOi{}.{}", rng.alnum(16), rng.alnum(20));
+    let jwt = format!(
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOi{}.{}",
+        rng.alnum(16),
+        rng.alnum(20)
+    );
     let (s1, s2, s3, s4, s5, s6, s7, s8, s9, s10) = (
-        secret(rng), secret(rng), secret(rng), secret(rng), secret(rng),
-        secret(rng), secret(rng), secret(rng), secret(rng), secret(rng),
+        secret(rng),
+        secret(rng),
+        secret(rng),
+        secret(rng),
+        secret(rng),
+        secret(rng),
+        secret(rng),
+        secret(rng),
+        secret(rng),
+        secret(rng),
     );
     let (w1, w2, w3, w4, w5) = (word(rng), word(rng), word(rng), word(rng), word(rng));
     json!({
@@ -170,9 +224,11 @@ fn leaf_strings(value: &Value, out: &mut Vec<(String, String)>, path: String) {
 fn needles(s: &str) -> Vec<String> {
     let mut out = vec![s.to_owned()];
     out.extend(
-        s.split(|c: char| c.is_whitespace() || matches!(c, '=' | '&' | ';' | '"' | '@' | ':' | '/' | '\\' | ','))
-            .filter(|w| w.len() >= 6)
-            .map(str::to_owned),
+        s.split(|c: char| {
+            c.is_whitespace() || matches!(c, '=' | '&' | ';' | '"' | '@' | ':' | '/' | '\\' | ',')
+        })
+        .filter(|w| w.len() >= 6)
+        .map(str::to_owned),
     );
     out
 }
@@ -194,7 +250,13 @@ fn relay_python() -> PathBuf {
         ".ci/setup-relay.sh failed: Sentry's relay package is needed for this comparison"
     );
     let stdout = String::from_utf8(output.stdout).unwrap();
-    PathBuf::from(stdout.lines().last().expect("the script prints the python path").trim())
+    PathBuf::from(
+        stdout
+            .lines()
+            .last()
+            .expect("the script prints the python path")
+            .trim(),
+    )
 }
 
 #[test]
@@ -215,7 +277,10 @@ fn vigil_filters_everything_sentrys_default_scrubbing_filters() {
     let input: String = corpus.iter().map(|e| format!("{e}\n")).collect();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let output = child.wait_with_output().unwrap();
-    writer.join().unwrap().expect("write the corpus to relay_strip.py");
+    writer
+        .join()
+        .unwrap()
+        .expect("write the corpus to relay_strip.py");
     assert!(output.status.success(), "relay_strip.py failed");
     let relay: Vec<Value> = String::from_utf8(output.stdout)
         .unwrap()
@@ -255,7 +320,13 @@ fn vigil_filters_everything_sentrys_default_scrubbing_filters() {
                 } else if in_stripped && !in_vigil && needle == leaf {
                     let place = path
                         .split('.')
-                        .map(|p| if p.chars().any(|c| c.is_ascii_digit()) { "*" } else { p })
+                        .map(|p| {
+                            if p.chars().any(|c| c.is_ascii_digit()) {
+                                "*"
+                            } else {
+                                p
+                            }
+                        })
                         .collect::<Vec<_>>()
                         .join(".");
                     let entry = vigil_more.entry(place).or_insert((0, leaf.clone()));
@@ -264,16 +335,27 @@ fn vigil_filters_everything_sentrys_default_scrubbing_filters() {
             }
         }
     }
-    println!("values Relay filtered: {relay_filtered}; vigil let through: {}", missed.len());
+    println!(
+        "values Relay filtered: {relay_filtered}; vigil let through: {}",
+        missed.len()
+    );
     println!("places where vigil filters more than Relay (count, example):");
     for (place, (count, example)) in &vigil_more {
         println!("  {place}: {count} ({example})");
     }
-    assert!(relay_filtered > 1000, "the corpus must exercise Relay's rules: {relay_filtered}");
+    assert!(
+        relay_filtered > 1000,
+        "the corpus must exercise Relay's rules: {relay_filtered}"
+    );
     assert!(
         missed.is_empty(),
         "{} values Relay filters reached vigil's output, first ones:\n{}",
         missed.len(),
-        missed.iter().take(30).cloned().collect::<Vec<_>>().join("\n")
+        missed
+            .iter()
+            .take(30)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

@@ -14,9 +14,21 @@ use vigil::protocol::{
 fn plain_word() -> impl Strategy<Value = String> {
     "[a-z]{3,9}".prop_filter("not secret-looking", |w| {
         !vigil::is_sensitive_key(w)
-            && !["auth", "secret", "passw", "token", "credential", "otp", "home", "users", "basic", "digest", "bearer"]
-                .iter()
-                .any(|s| w.contains(s))
+            && ![
+                "auth",
+                "secret",
+                "passw",
+                "token",
+                "credential",
+                "otp",
+                "home",
+                "users",
+                "basic",
+                "digest",
+                "bearer",
+            ]
+            .iter()
+            .any(|s| w.contains(s))
     })
 }
 
@@ -50,7 +62,10 @@ fn luhn_card(prefix: u64, body: u64) -> String {
         sum += v;
     }
     let check = (10 - sum % 10) % 10;
-    format!("{}{check}", digits.iter().map(|d| d.to_string()).collect::<String>())
+    format!(
+        "{}{check}",
+        digits.iter().map(|d| d.to_string()).collect::<String>()
+    )
 }
 
 /// Free text that carries a secret, and the secret's bytes.
@@ -66,7 +81,10 @@ fn planted_text() -> impl Strategy<Value = Planted> {
         core().prop_map(|c| (format!("password={c}"), c)),
         core().prop_map(|c| (format!("\"api_key\": \"{c}\""), c)),
         core().prop_map(|c| (format!("postgres://app:{c}@db.internal:5432/main"), c)),
-        core().prop_map(|c| (format!("https://example.com/cb?session_token={c}&page=2"), c)),
+        core().prop_map(|c| (
+            format!("https://example.com/cb?session_token={c}&page=2"),
+            c
+        )),
         core().prop_map(|c| {
             let jwt = format!("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ{c}.sig{c}");
             (jwt.clone(), c)
@@ -116,8 +134,17 @@ struct Case {
 }
 
 const SENSITIVE_KEYS: &[&str] = &[
-    "password", "api_key", "X-Api-Key", "client_secret", "access_token", "sessionid",
-    "Authorization", "credit_card", "csrf", "private_key", "user_password",
+    "password",
+    "api_key",
+    "X-Api-Key",
+    "client_secret",
+    "access_token",
+    "sessionid",
+    "Authorization",
+    "credit_card",
+    "csrf",
+    "private_key",
+    "user_password",
 ];
 
 fn case() -> impl Strategy<Value = Case> {
@@ -130,89 +157,100 @@ fn case() -> impl Strategy<Value = Case> {
         prop::sample::select(SENSITIVE_KEYS),
         plain_text(),
     )
-        .prop_map(|(texts, cores, plain_tags, plain_extra, depth, key, filler)| {
-            let mut secrets: Vec<String> = texts.iter().map(|p| p.secret.clone()).collect();
-            secrets.extend(cores.iter().cloned());
-            let mut tags: Map<String, String> = plain_tags.iter().cloned().collect();
-            tags.insert(key.to_owned(), cores[0].clone());
-            let mut extra: Map<String, Value> = plain_extra
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::from(v.clone())))
-                .collect();
-            extra.insert("deep".into(), nested(depth, key, &cores[1], &plain_extra));
-            extra.insert("note".into(), Value::from(texts[6].text.clone()));
-            let request = Request {
-                url: format!("https://u:{}@api.example.com/v1/pay?token={}&page=1", cores[2], cores[3])
+        .prop_map(
+            |(texts, cores, plain_tags, plain_extra, depth, key, filler)| {
+                let mut secrets: Vec<String> = texts.iter().map(|p| p.secret.clone()).collect();
+                secrets.extend(cores.iter().cloned());
+                let mut tags: Map<String, String> = plain_tags.iter().cloned().collect();
+                tags.insert(key.to_owned(), cores[0].clone());
+                let mut extra: Map<String, Value> = plain_extra
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::from(v.clone())))
+                    .collect();
+                extra.insert("deep".into(), nested(depth, key, &cores[1], &plain_extra));
+                extra.insert("note".into(), Value::from(texts[6].text.clone()));
+                let request = Request {
+                    url: format!(
+                        "https://u:{}@api.example.com/v1/pay?token={}&page=1",
+                        cores[2], cores[3]
+                    )
                     .parse()
                     .ok(),
-                method: Some("POST".into()),
-                query_string: Some(format!("page=1&api_key={}", cores[4])),
-                cookies: Some(format!("theme=dark; sessionid={}", cores[5])),
-                headers: Map::from([
-                    ("Authorization".to_owned(), format!("Bearer {}", cores[6])),
-                    ("Accept".to_owned(), "application/json".to_owned()),
-                    ("Cookie".to_owned(), format!("sid={}", cores[7])),
-                ]),
-                data: Some(format!("{{\"password\": \"{}\", \"name\": \"x\"}}", texts[7].secret)),
-                ..Default::default()
-            };
-            let event = Event {
-                message: Some(texts[0].text.clone()),
-                exception: vec![Exception {
-                    ty: "PayError".into(),
-                    value: Some(texts[1].text.clone()),
-                    ..Default::default()
-                }]
-                .into(),
-                tags,
-                extra,
-                user: Some(User {
-                    id: Some("42".into()),
-                    other: Map::from([(key.to_owned(), Value::from(cores[0].clone()))]),
-                    ..Default::default()
-                }),
-                request: Some(request),
-                breadcrumbs: vec![Breadcrumb {
-                    message: Some(texts[2].text.clone()),
-                    data: Map::from([
-                        (key.to_owned(), Value::from(cores[1].clone())),
-                        ("step".to_owned(), Value::from(filler.clone())),
+                    method: Some("POST".into()),
+                    query_string: Some(format!("page=1&api_key={}", cores[4])),
+                    cookies: Some(format!("theme=dark; sessionid={}", cores[5])),
+                    headers: Map::from([
+                        ("Authorization".to_owned(), format!("Bearer {}", cores[6])),
+                        ("Accept".to_owned(), "application/json".to_owned()),
+                        ("Cookie".to_owned(), format!("sid={}", cores[7])),
                     ]),
+                    data: Some(format!(
+                        "{{\"password\": \"{}\", \"name\": \"x\"}}",
+                        texts[7].secret
+                    )),
                     ..Default::default()
-                }]
-                .into(),
-                contexts: Map::from([(
-                    "payment".to_owned(),
-                    Context::Other(Map::from([
-                        (key.to_owned(), Value::from(cores[2].clone())),
-                        ("note".to_owned(), Value::from(texts[3].text.clone())),
-                    ])),
-                )]),
-                ..Default::default()
-            };
-            let transaction = Transaction {
-                name: Some("checkout".into()),
-                spans: vec![Span {
-                    description: Some(texts[4].text.clone()),
-                    op: Some("db.query".into()),
-                    data: Map::from([
-                        (key.to_owned(), Value::from(cores[3].clone())),
-                        ("db.statement".to_owned(), Value::from(texts[5].text.clone())),
-                        ("rows".to_owned(), Value::from(3)),
-                    ]),
+                };
+                let event = Event {
+                    message: Some(texts[0].text.clone()),
+                    exception: vec![Exception {
+                        ty: "PayError".into(),
+                        value: Some(texts[1].text.clone()),
+                        ..Default::default()
+                    }]
+                    .into(),
+                    tags,
+                    extra,
+                    user: Some(User {
+                        id: Some("42".into()),
+                        other: Map::from([(key.to_owned(), Value::from(cores[0].clone()))]),
+                        ..Default::default()
+                    }),
+                    request: Some(request),
+                    breadcrumbs: vec![Breadcrumb {
+                        message: Some(texts[2].text.clone()),
+                        data: Map::from([
+                            (key.to_owned(), Value::from(cores[1].clone())),
+                            ("step".to_owned(), Value::from(filler.clone())),
+                        ]),
+                        ..Default::default()
+                    }]
+                    .into(),
+                    contexts: Map::from([(
+                        "payment".to_owned(),
+                        Context::Other(Map::from([
+                            (key.to_owned(), Value::from(cores[2].clone())),
+                            ("note".to_owned(), Value::from(texts[3].text.clone())),
+                        ])),
+                    )]),
                     ..Default::default()
-                }],
-                tags: Map::from([(key.to_owned(), cores[4].clone())]),
-                ..Default::default()
-            };
-            Case {
-                secrets,
-                plain_tags,
-                plain_extra,
-                event,
-                transaction,
-            }
-        })
+                };
+                let transaction = Transaction {
+                    name: Some("checkout".into()),
+                    spans: vec![Span {
+                        description: Some(texts[4].text.clone()),
+                        op: Some("db.query".into()),
+                        data: Map::from([
+                            (key.to_owned(), Value::from(cores[3].clone())),
+                            (
+                                "db.statement".to_owned(),
+                                Value::from(texts[5].text.clone()),
+                            ),
+                            ("rows".to_owned(), Value::from(3)),
+                        ]),
+                        ..Default::default()
+                    }],
+                    tags: Map::from([(key.to_owned(), cores[4].clone())]),
+                    ..Default::default()
+                };
+                Case {
+                    secrets,
+                    plain_tags,
+                    plain_extra,
+                    event,
+                    transaction,
+                }
+            },
+        )
 }
 
 fn wire(envelopes: &[Envelope]) -> String {

@@ -18,7 +18,9 @@ fn bounded(generics: &Generics, bound: TokenStream) -> Generics {
     let params: Vec<Ident> = generics.type_params().map(|t| t.ident.clone()).collect();
     let where_clause = generics.make_where_clause();
     for param in params {
-        where_clause.predicates.push(syn::parse_quote!(#param: #bound));
+        where_clause
+            .predicates
+            .push(syn::parse_quote!(#param: #bound));
     }
     generics
 }
@@ -250,7 +252,13 @@ fn serialize_struct(name: &str, shape: &Shape, s: &Ident) -> TokenStream {
     }
 }
 
-fn serialize_variant(name: &str, index: u32, variant: &str, shape: &Shape, s: &Ident) -> TokenStream {
+fn serialize_variant(
+    name: &str,
+    index: u32,
+    variant: &str,
+    shape: &Shape,
+    s: &Ident,
+) -> TokenStream {
     let (_, bound) = bindings(shape);
     let len = bound.len();
     match shape {
@@ -291,7 +299,11 @@ fn serialize_variant(name: &str, index: u32, variant: &str, shape: &Shape, s: &I
 
 /// `#[vigil::sensitive]` on a type: the item unchanged, plus a `Debug` that prints
 /// `Name([Filtered])` and a `Serialize` that writes `"[Filtered]"`.
-pub(crate) fn expand_sensitive(item: &syn::Item, ident: &Ident, generics: &Generics) -> TokenStream {
+pub(crate) fn expand_sensitive(
+    item: &syn::Item,
+    ident: &Ident,
+    generics: &Generics,
+) -> TokenStream {
     let p = private();
     let name = ident.to_string();
     let (impl_g, ty_g, where_g) = generics.split_for_impl();

@@ -4,9 +4,29 @@
 //! test `sensitive_names_agree` in the facade checks both on the same inputs.
 
 const SENSITIVE_KEY_PARTS: &[&str] = &[
-    "password", "passwd", "pwd", "secret", "token", "key", "auth", "credential", "cookie",
-    "session", "sid", "csrf", "xsrf", "jwt", "bearer", "sso", "saml", "identity", "symfony",
-    "card", "ccnumber", "cvv", "ssn",
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "key",
+    "auth",
+    "credential",
+    "cookie",
+    "session",
+    "sid",
+    "csrf",
+    "xsrf",
+    "jwt",
+    "bearer",
+    "sso",
+    "saml",
+    "identity",
+    "symfony",
+    "card",
+    "ccnumber",
+    "cvv",
+    "ssn",
 ];
 
 /// Case-insensitive substring match with `-`, `_`, `.` and spaces ignored.

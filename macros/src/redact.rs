@@ -57,8 +57,20 @@ fn fields(errors: &mut Errors, fields: &Fields) -> Shape {
         }
     };
     match fields {
-        Fields::Named(n) => Shape::Named(n.named.iter().enumerate().map(|(i, f)| parse(errors, i, f)).collect()),
-        Fields::Unnamed(u) => Shape::Tuple(u.unnamed.iter().enumerate().map(|(i, f)| parse(errors, i, f)).collect()),
+        Fields::Named(n) => Shape::Named(
+            n.named
+                .iter()
+                .enumerate()
+                .map(|(i, f)| parse(errors, i, f))
+                .collect(),
+        ),
+        Fields::Unnamed(u) => Shape::Tuple(
+            u.unnamed
+                .iter()
+                .enumerate()
+                .map(|(i, f)| parse(errors, i, f))
+                .collect(),
+        ),
         Fields::Unit => Shape::Unit,
     }
 }
@@ -68,7 +80,11 @@ const OPTIONS: &str = "`#[sensitive]`, `#[sensitive(partial = 4)]`, `#[sensitive
 fn field_mask(errors: &mut Errors, field: &syn::Field) -> (Mask, bool) {
     let mut mask = Mask::Plain;
     let mut pii = false;
-    for attr in field.attrs.iter().filter(|a| a.path().is_ident("sensitive")) {
+    for attr in field
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("sensitive"))
+    {
         match &attr.meta {
             Meta::Path(_) => mask = Mask::Full,
             Meta::List(list) => {
@@ -120,7 +136,10 @@ fn field_mask(errors: &mut Errors, field: &syn::Field) -> (Mask, bool) {
                     }
                 }
                 if seen.contains(&"partial".to_owned()) && seen.contains(&"with".to_owned()) {
-                    errors.push(list.span(), "`partial` and `with` both say how to mask: keep one");
+                    errors.push(
+                        list.span(),
+                        "`partial` and `with` both say how to mask: keep one",
+                    );
                 }
             }
             Meta::NameValue(nv) => errors.push(nv.span(), format!("expected one of {OPTIONS}")),
@@ -142,7 +161,12 @@ pub(crate) fn parse(item: &Item) -> syn::Result<Input> {
         Item::Struct(s) => (&s.ident, &s.generics),
         Item::Enum(e) => (&e.ident, &e.generics),
         Item::Union(u) => (&u.ident, &u.generics),
-        other => return Err(syn::Error::new(other.span(), "`#[derive(vigil::Redact)]` goes on a struct or an enum")),
+        other => {
+            return Err(syn::Error::new(
+                other.span(),
+                "`#[derive(vigil::Redact)]` goes on a struct or an enum",
+            ))
+        }
     };
     let body = match item {
         Item::Struct(s) => Body::Struct(fields(&mut errors, &s.fields)),
@@ -173,7 +197,9 @@ pub(crate) fn parse(item: &Item) -> syn::Result<Input> {
 }
 
 /// Where `#[vigil::sensitive]` goes: a struct, an enum or a union.
-pub(crate) fn check_sensitive_target(item: &syn::Item) -> syn::Result<(&syn::Ident, &syn::Generics)> {
+pub(crate) fn check_sensitive_target(
+    item: &syn::Item,
+) -> syn::Result<(&syn::Ident, &syn::Generics)> {
     match item {
         syn::Item::Struct(s) => Ok((&s.ident, &s.generics)),
         syn::Item::Enum(e) => Ok((&e.ident, &e.generics)),

@@ -238,6 +238,7 @@ pub struct Config {
     pub(crate) scrub_patterns: Vec<String>,
     pub(crate) before_send: Option<Hook<Event<'static>>>,
     pub(crate) before_send_transaction: Option<Hook<Transaction<'static>>>,
+    pub(crate) transport: Option<Arc<dyn sentry::TransportFactory>>,
 }
 
 impl fmt::Debug for Config {
@@ -254,7 +255,11 @@ impl fmt::Debug for Config {
             .field("allow_keys", &self.allow_keys)
             .field("scrub_patterns", &self.scrub_patterns)
             .field("before_send", &self.before_send.is_some())
-            .field("before_send_transaction", &self.before_send_transaction.is_some())
+            .field(
+                "before_send_transaction",
+                &self.before_send_transaction.is_some(),
+            )
+            .field("transport", &self.transport.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -467,8 +472,10 @@ impl Config {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.scrub_keys
-            .extend(keys.into_iter().map(|k| crate::scrub::normalize(k.as_ref())));
+        self.scrub_keys.extend(
+            keys.into_iter()
+                .map(|k| crate::scrub::normalize(k.as_ref())),
+        );
         self
     }
 
@@ -485,8 +492,10 @@ impl Config {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.allow_keys
-            .extend(keys.into_iter().map(|k| crate::scrub::normalize(k.as_ref())));
+        self.allow_keys.extend(
+            keys.into_iter()
+                .map(|k| crate::scrub::normalize(k.as_ref())),
+        );
         self
     }
 
@@ -541,14 +550,41 @@ impl Config {
         self
     }
 
+    /// Sends through this transport instead of HTTP (scrubbing still happens first): for
+    /// tests, benchmarks, or a transport of your own. Enables vigil without a DSN.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// use std::sync::{Arc, Mutex};
+    /// struct Keep(Mutex<Vec<vigil::protocol::Envelope>>);
+    /// impl sentry::Transport for Keep {
+    ///     fn send_envelope(&self, envelope: vigil::protocol::Envelope) {
+    ///         self.0.lock().unwrap().push(envelope);
+    ///     }
+    /// }
+    /// let kept = Arc::new(Keep(Mutex::new(Vec::new())));
+    /// let config = vigil::Config::new().transport(kept.clone());
+    /// assert!(config.is_enabled());
+    /// ```
+    #[must_use]
+    pub fn transport<F: sentry::TransportFactory + 'static>(mut self, factory: F) -> Self {
+        self.transport = Some(Arc::new(factory));
+        self
+    }
+
     /// The scrubber this config asks for.
     pub(crate) fn scrubber(&self) -> Result<Scrubber, ConfigError> {
         let patterns = self
             .scrub_patterns
             .iter()
             .map(|p| {
-                regex::Regex::new(p)
-                    .map_err(|e| ConfigError::new("scrub_pattern", p, format!("not a valid regular expression: {e}")))
+                regex::Regex::new(p).map_err(|e| {
+                    ConfigError::new(
+                        "scrub_pattern",
+                        p,
+                        format!("not a valid regular expression: {e}"),
+                    )
+                })
             })
             .collect::<Result<_, _>>()?;
         Ok(Scrubber {
@@ -568,7 +604,7 @@ impl Config {
     /// assert!(!vigil::Config::new().is_enabled());
     /// ```
     pub fn is_enabled(&self) -> bool {
-        self.dsn.is_some() || self.spool.is_some()
+        self.dsn.is_some() || self.spool.is_some() || self.transport.is_some()
     }
 
     /// The traces sample rate in force: 0 when tracing is off, else the rate set, else the

@@ -51,7 +51,11 @@ pub(crate) fn client_options(
     sink: Option<Sink>,
 ) -> Result<Option<ClientOptions>, ConfigError> {
     let dsn = config.validate()?;
+    let sink = sink.or_else(|| config.transport.clone().map(Sink::Custom));
     let (dsn, sink) = match (dsn, sink, &config.spool) {
+        (dsn, Some(Sink::Custom(f)), _) => {
+            (dsn.or_else(|| LOCAL_DSN.parse().ok()), Sink::Custom(f))
+        }
         (_, Some(sink), _) => (LOCAL_DSN.parse().ok(), sink),
         (Some(dsn), None, _) => (Some(dsn), Sink::Http),
         (None, None, Some(spool)) => (LOCAL_DSN.parse().ok(), Sink::Spool(spool.clone())),

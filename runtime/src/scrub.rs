@@ -59,7 +59,13 @@ pub(crate) const SENSITIVE_KEY_PARTS: &[&str] = &[
 
 /// Key fragments that name personal data, filtered unless `send_default_pii` is on
 /// (sentry-python's PII denylist).
-const PII_KEY_PARTS: &[&str] = &["forwardedfor", "realip", "remoteaddr", "ipaddress", "clientip"];
+const PII_KEY_PARTS: &[&str] = &[
+    "forwardedfor",
+    "realip",
+    "remoteaddr",
+    "ipaddress",
+    "clientip",
+];
 
 pub(crate) fn normalize(key: &str) -> String {
     key.chars()
@@ -80,7 +86,9 @@ pub(crate) fn normalize(key: &str) -> String {
 /// ```
 pub fn is_sensitive_key(key: &str) -> bool {
     let normalized = normalize(key);
-    SENSITIVE_KEY_PARTS.iter().any(|part| normalized.contains(part))
+    SENSITIVE_KEY_PARTS
+        .iter()
+        .any(|part| normalized.contains(part))
 }
 
 /// A user hook run on every outgoing item after scrubbing; `None` drops the item.
@@ -104,7 +112,10 @@ impl Scrubber {
             return false;
         }
         SENSITIVE_KEY_PARTS.iter().any(|p| normalized.contains(p))
-            || self.extra_keys.iter().any(|k| normalized.contains(k.as_str()))
+            || self
+                .extra_keys
+                .iter()
+                .any(|k| normalized.contains(k.as_str()))
             || (!self.send_default_pii && PII_KEY_PARTS.iter().any(|p| normalized.contains(p)))
     }
 
@@ -542,7 +553,9 @@ fn auth_schemes(text: &str) -> Option<String> {
                     }
                     let end = if scheme == b"digest" {
                         // Digest parameters run to the end of the line.
-                        text[start..].find(['\n', '\r']).map_or(text.len(), |p| start + p)
+                        text[start..]
+                            .find(['\n', '\r'])
+                            .map_or(text.len(), |p| start + p)
                     } else {
                         token_end(bytes, start)
                     };
@@ -609,7 +622,10 @@ fn url_passwords(text: &str) -> Option<String> {
         let auth_start = from + pos + 3;
         let mut auth_end = auth_start;
         while auth_end < bytes.len()
-            && !matches!(bytes[auth_end], b'/' | b'?' | b'#' | b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'\'' | b'<' | b'>')
+            && !matches!(
+                bytes[auth_end],
+                b'/' | b'?' | b'#' | b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'\'' | b'<' | b'>'
+            )
         {
             auth_end += 1;
         }
@@ -649,7 +665,8 @@ fn key_values(text: &str) -> Option<String> {
         while k_end > 0 && bytes[k_end - 1] == b' ' {
             k_end -= 1;
         }
-        let quote = (k_end > 0 && matches!(bytes[k_end - 1], b'"' | b'\'')).then(|| bytes[k_end - 1]);
+        let quote =
+            (k_end > 0 && matches!(bytes[k_end - 1], b'"' | b'\'')).then(|| bytes[k_end - 1]);
         if quote.is_some() {
             k_end -= 1;
         }
@@ -696,7 +713,22 @@ fn key_values(text: &str) -> Option<String> {
             _ => {
                 let mut j = v_start;
                 while j < bytes.len()
-                    && !matches!(bytes[j], b' ' | b'\t' | b'\n' | b'\r' | b'&' | b';' | b',' | b'"' | b'\'' | b')' | b'}' | b']' | b'<' | b'>')
+                    && !matches!(
+                        bytes[j],
+                        b' ' | b'\t'
+                            | b'\n'
+                            | b'\r'
+                            | b'&'
+                            | b';'
+                            | b','
+                            | b'"'
+                            | b'\''
+                            | b')'
+                            | b'}'
+                            | b']'
+                            | b'<'
+                            | b'>'
+                    )
                 {
                     j += 1;
                 }
@@ -846,7 +878,11 @@ fn iban_valid(iban: &str) -> bool {
             b'a'..=b'z' => u32::from(b - b'a') + 10,
             _ => return false,
         };
-        rem = if v < 10 { (rem * 10 + v) % 97 } else { (rem * 100 + v) % 97 };
+        rem = if v < 10 {
+            (rem * 10 + v) % 97
+        } else {
+            (rem * 100 + v) % 97
+        };
     }
     rem == 1
 }
@@ -864,7 +900,9 @@ fn us_ssns(text: &str) -> Option<String> {
 /// addresses, and user names in home-directory paths.
 pub(crate) fn scrub_pii(text: &str) -> Option<String> {
     static IPV4: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex(r"\b(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\b")
+        regex(
+            r"\b(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\b",
+        )
     });
     static IPV6: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex(r"(?:^|[^0-9A-Za-z:])([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%[0-9A-Za-z]+)?)")
@@ -873,7 +911,9 @@ pub(crate) fn scrub_pii(text: &str) -> Option<String> {
         regex(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
     });
     static USER_PATH: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex(r"(?i)(?:\b[a-z]:[\\/]|/|\b)(?:users|home|documents and settings)[\\/]([^/\\\r\n\x00\s]+)")
+        regex(
+            r"(?i)(?:\b[a-z]:[\\/]|/|\b)(?:users|home|documents and settings)[\\/]([^/\\\r\n\x00\s]+)",
+        )
     });
     let mut current: Option<String> = None;
     let bytes = text.as_bytes();
@@ -930,7 +970,10 @@ pub(crate) fn mentions_credentials(text: &str) -> bool {
         return false;
     }
     let contains = |word: &[u8]| {
-        bytes.len() >= word.len() && bytes.windows(word.len()).any(|w| w.eq_ignore_ascii_case(word))
+        bytes.len() >= word.len()
+            && bytes
+                .windows(word.len())
+                .any(|w| w.eq_ignore_ascii_case(word))
     };
     if WORDS.iter().any(|w| contains(w)) {
         return true;
@@ -1051,7 +1094,10 @@ mod tests {
         assert_eq!(clean("basic Zm9vOmJhcjEyMw== ok"), "basic [Filtered] ok");
         assert_eq!(clean("a basic idea"), "a basic idea");
         let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
-        assert_eq!(clean(&format!("got {jwt}, rejected")), "got [Filtered], rejected");
+        assert_eq!(
+            clean(&format!("got {jwt}, rejected")),
+            "got [Filtered], rejected"
+        );
     }
 
     #[test]
@@ -1068,18 +1114,30 @@ mod tests {
             clean(r#"{"user": "bob", "password": "hun\"ter2", "n": 1}"#),
             r#"{"user": "bob", "password": "[Filtered]", "n": 1}"#
         );
-        assert_eq!(clean("api_key: sk_live_123 retry"), "api_key: [Filtered] retry");
-        assert_eq!(clean("see https://example.com/docs"), "see https://example.com/docs");
+        assert_eq!(
+            clean("api_key: sk_live_123 retry"),
+            "api_key: [Filtered] retry"
+        );
+        assert_eq!(
+            clean("see https://example.com/docs"),
+            "see https://example.com/docs"
+        );
         assert_eq!(clean("time=12:30 user=bob"), "time=12:30 user=bob");
     }
 
     #[test]
     fn card_numbers_pass_luhn() {
-        assert_eq!(clean("card 4111 1111 1111 1111 declined"), "card [Filtered] declined");
+        assert_eq!(
+            clean("card 4111 1111 1111 1111 declined"),
+            "card [Filtered] declined"
+        );
         assert_eq!(clean("card 4111-1111-1111-1111."), "card [Filtered].");
         assert_eq!(clean("pan=5500000000000004"), "pan=[Filtered]");
         // Not Luhn-valid, or part of a longer token: kept.
-        assert_eq!(clean("order 1111111111111111 shipped"), "order 1111111111111111 shipped");
+        assert_eq!(
+            clean("order 1111111111111111 shipped"),
+            "order 1111111111111111 shipped"
+        );
         assert_eq!(clean("id a4111111111111111"), "id a4111111111111111");
         assert_eq!(clean("ts 2026-11-29 12:00"), "ts 2026-11-29 12:00");
     }
@@ -1089,22 +1147,40 @@ mod tests {
         assert_eq!(clean("visa 4111111111111112 typo"), "visa [Filtered] typo");
         assert_eq!(clean("amex 3714-496353-98431"), "amex [Filtered]");
         assert_eq!(clean("order 1234567890123456"), "order 1234567890123456");
-        assert_eq!(clean("iban DE89370400440532013000 ok"), "iban [Filtered] ok");
-        assert_eq!(clean("code DE89370400440532013001"), "code DE89370400440532013001");
+        assert_eq!(
+            clean("iban DE89370400440532013000 ok"),
+            "iban [Filtered] ok"
+        );
+        assert_eq!(
+            clean("code DE89370400440532013001"),
+            "code DE89370400440532013001"
+        );
         assert_eq!(clean("ssn 123-45-6789."), "ssn [Filtered].");
     }
 
     #[test]
     fn personal_data_unless_pii_is_allowed() {
         let pii = |t: &str| scrub_pii(t).unwrap_or_else(|| t.to_owned());
-        assert_eq!(pii("from 10.1.2.3 and 2001:db8::ff00:42:8329"), "from [Filtered] and [Filtered]");
+        assert_eq!(
+            pii("from 10.1.2.3 and 2001:db8::ff00:42:8329"),
+            "from [Filtered] and [Filtered]"
+        );
         assert_eq!(pii("addr fe80::1%eth0 ok"), "addr [Filtered] ok");
-        assert_eq!(pii("at 12:30:45 on 2026-11-29"), "at 12:30:45 on 2026-11-29");
+        assert_eq!(
+            pii("at 12:30:45 on 2026-11-29"),
+            "at 12:30:45 on 2026-11-29"
+        );
         assert_eq!(pii("mail john.doe@example.com now"), "mail [Filtered] now");
-        assert_eq!(pii("open /Users/john/notes.txt"), "open /Users/[Filtered]/notes.txt");
+        assert_eq!(
+            pii("open /Users/john/notes.txt"),
+            "open /Users/[Filtered]/notes.txt"
+        );
         assert_eq!(pii(r"C:\Users\jane\file"), r"C:\Users\[Filtered]\file");
         assert_eq!(pii("/home/bob"), "/home/[Filtered]");
-        let s = Scrubber { send_default_pii: true, ..Default::default() };
+        let s = Scrubber {
+            send_default_pii: true,
+            ..Default::default()
+        };
         let mut t = "from 10.1.2.3".to_owned();
         s.text(&mut t);
         assert_eq!(t, "from 10.1.2.3");
@@ -1132,8 +1208,12 @@ mod tests {
 
     #[test]
     fn private_keys() {
-        let block = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\nabc\n-----END RSA PRIVATE KEY-----";
-        assert_eq!(clean(&format!("key:\n{block}\nend")), "key:\n[Filtered]\nend");
+        let block =
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\nabc\n-----END RSA PRIVATE KEY-----";
+        assert_eq!(
+            clean(&format!("key:\n{block}\nend")),
+            "key:\n[Filtered]\nend"
+        );
         let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
         assert_eq!(clean(cert), cert);
     }

@@ -22,6 +22,8 @@ pub(crate) enum Sink {
     Spool(Spool),
     /// Kept in memory for `vigil::testing`.
     Capture(Arc<Mutex<Vec<Envelope>>>),
+    /// The user's own transport.
+    Custom(Arc<dyn TransportFactory>),
 }
 
 pub(crate) struct Factory {
@@ -40,6 +42,7 @@ impl TransportFactory for Factory {
                 lock: Mutex::new(()),
             }),
             Sink::Capture(store) => Arc::new(CaptureTransport(Arc::clone(store))),
+            Sink::Custom(factory) => factory.create_transport_with_options(options),
         };
         Arc::new(ScrubbingTransport {
             inner,

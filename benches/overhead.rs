@@ -1,0 +1,358 @@
+//! vigil side by side with the alternatives, in one run, on the same function body.
+//!
+//! `cargo bench --bench overhead`; `python3 benches/report.py` turns the results into the
+//! table of BENCHMARKS.md (times and ratios).
+//!
+//! The order matters: the "disabled" rows run before anything is initialised; then vigil is
+//! initialised with a transport that drops envelopes (so sending costs only what the client
+//! does before the network), and the `sentry` / `tracing` rows run against that same client.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use tracing_subscriber::layer::SubscriberExt;
+use vigil::protocol::Envelope;
+
+struct NullTransport;
+impl sentry::Transport for NullTransport {
+    fn send_envelope(&self, envelope: Envelope) {
+        black_box(envelope);
+    }
+}
+
+#[inline(never)]
+fn body(x: u64) -> u64 {
+    black_box(x).wrapping_mul(31).rotate_left(7)
+}
+
+#[inline(never)]
+fn bare(x: u64) -> u64 {
+    body(x)
+}
+
+#[vigil::monitored]
+#[inline(never)]
+fn monitored(x: u64) -> u64 {
+    body(x)
+}
+
+#[tracing::instrument]
+#[inline(never)]
+fn instrumented(x: u64) -> u64 {
+    body(x)
+}
+
+#[vigil::transaction(op = "task", sample_rate = 0.0)]
+fn in_unsampled<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+#[vigil::transaction(op = "task", sample_rate = 1.0)]
+fn in_sampled<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+#[vigil::transaction(op = "task", sample_rate = 0.0)]
+#[inline(never)]
+fn tx_unsampled(x: u64) -> u64 {
+    body(x)
+}
+
+#[vigil::transaction(op = "task", sample_rate = 1.0)]
+#[inline(never)]
+fn tx_sampled(x: u64) -> u64 {
+    body(x)
+}
+
+#[vigil::monitored]
+async fn monitored_async(x: u64) -> u64 {
+    body(x)
+}
+
+async fn bare_async(x: u64) -> u64 {
+    body(x)
+}
+
+/// Times `iters` calls of `f`, 500 per transaction opened by `open` (so every span is really
+/// recorded: a transaction keeps at most 1,000); opening and sending are not timed.
+fn per_transaction<T>(iters: u64, open: impl Fn() -> T, f: impl Fn(u64) -> u64) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut done = 0;
+    while done < iters {
+        let n = (iters - done).min(500);
+        let tx = open();
+        let start = Instant::now();
+        for i in 0..n {
+            black_box(f(i));
+        }
+        total += start.elapsed();
+        drop(tx);
+        done += n;
+    }
+    total
+}
+
+#[derive(Debug)]
+struct PayError {
+    detail: String,
+}
+impl std::fmt::Display for PayError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+impl std::error::Error for PayError {}
+
+/// A realistic error event of about 10 KB: stack trace, breadcrumbs, request, extra.
+fn realistic_event() -> vigil::protocol::Event<'static> {
+    use vigil::protocol::*;
+    let frames = (0..40)
+        .map(|i| Frame {
+            function: Some(format!("billing::service::handler::step_{i}")),
+            filename: Some(format!("src/service/handler_{i}.rs")),
+            lineno: Some(100 + i),
+            in_app: Some(i % 2 == 0),
+            vars: Map::from([("attempt".to_owned(), Value::from(i))]),
+            ..Default::default()
+        })
+        .collect();
+    let breadcrumbs = (0..30)
+        .map(|i| Breadcrumb {
+            category: Some("http".into()),
+            message: Some(format!("GET /api/v1/orders/{i}?page=2 returned 200")),
+            data: Map::from([
+                ("status".to_owned(), Value::from(200)),
+                (
+                    "url".to_owned(),
+                    Value::from(format!("https://api.example.com/orders/{i}")),
+                ),
+            ]),
+            ..Default::default()
+        })
+        .collect::<Vec<_>>();
+    Event {
+        message: Some("payment failed for order 1234: card declined by issuer".into()),
+        exception: vec![Exception {
+            ty: "PayError".into(),
+            value: Some("card declined (code 51), retry later".into()),
+            stacktrace: Some(Stacktrace {
+                frames,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }]
+        .into(),
+        breadcrumbs: breadcrumbs.into(),
+        tags: (0..10)
+            .map(|i| (format!("tag_{i}"), format!("value-{i}")))
+            .collect(),
+        extra: Map::from([
+            (
+                "order".to_owned(),
+                serde_json::json!({"id": 1234, "items": [{"sku": "A-1", "qty": 2}, {"sku": "B-7", "qty": 1}], "total": 4200, "currency": "EUR"}),
+            ),
+            (
+                "customer".to_owned(),
+                serde_json::json!({"id": 77, "plan": "pro", "country": "DE"}),
+            ),
+        ]),
+        request: Some(Request {
+            url: "https://api.example.com/v1/checkout?step=2".parse().ok(),
+            method: Some("POST".into()),
+            headers: Map::from([
+                ("Accept".to_owned(), "application/json".to_owned()),
+                ("Content-Type".to_owned(), "application/json".to_owned()),
+                (
+                    "User-Agent".to_owned(),
+                    "Mozilla/5.0 (X11; Linux x86_64)".to_owned(),
+                ),
+            ]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    // ---- nothing initialised ------------------------------------------------------------
+    let mut g = c.benchmark_group("call");
+    g.bench_function("bare", |b| b.iter(|| bare(black_box(7))));
+    g.bench_function("vigil_monitored_disabled", |b| {
+        b.iter(|| monitored(black_box(7)))
+    });
+    g.bench_function("tracing_instrument_no_subscriber", |b| {
+        b.iter(|| instrumented(black_box(7)))
+    });
+    g.finish();
+
+    // ---- vigil initialised, a transport that drops ------------------------------------------
+    let _guard = vigil::init_with(
+        vigil::Config::new()
+            .transport(Arc::new(NullTransport))
+            .traces_sample_rate(1.0),
+    )
+    .expect("valid config");
+
+    let mut g = c.benchmark_group("span");
+    g.bench_function("vigil_monitored_no_transaction", |b| {
+        b.iter(|| monitored(black_box(7)))
+    });
+    g.bench_function("vigil_monitored_unsampled", |b| {
+        b.iter_custom(|iters| {
+            per_transaction(
+                iters,
+                || in_unsampled(|| vigil::start_transaction("x", "task")),
+                monitored,
+            )
+        })
+    });
+    g.bench_function("vigil_monitored_sampled", |b| {
+        b.iter_custom(|iters| {
+            per_transaction(
+                iters,
+                || vigil::start_transaction("bench", "task"),
+                monitored,
+            )
+        })
+    });
+    let sentry_tx = |sampled: bool| {
+        move || {
+            let mut ctx = sentry::TransactionContext::new("bench", "task");
+            ctx.set_sampled(sampled);
+            let tx = sentry::start_transaction(ctx);
+            sentry::configure_scope(|s| s.set_span(Some(tx.clone().into())));
+            tx
+        }
+    };
+    let raw_child = |x: u64| {
+        let span = sentry::configure_scope(|s| s.get_span())
+            .map(|parent| parent.start_child("function", "raw"));
+        let out = body(x);
+        if let Some(span) = span {
+            span.finish();
+        }
+        out
+    };
+    g.bench_function("sentry_start_child_unsampled", |b| {
+        b.iter_custom(|iters| per_transaction(iters, sentry_tx(false), raw_child))
+    });
+    g.bench_function("sentry_start_child_sampled", |b| {
+        b.iter_custom(|iters| per_transaction(iters, sentry_tx(true), raw_child))
+    });
+    let sentry_layer = || tracing_subscriber::registry().with(sentry_tracing::SpanLayer::new());
+    g.bench_function("tracing_instrument_sentry_tracing_unsampled", |b| {
+        tracing::subscriber::with_default(sentry_layer(), || {
+            b.iter_custom(|iters| per_transaction(iters, sentry_tx(false), instrumented))
+        })
+    });
+    g.bench_function("tracing_instrument_sentry_tracing_sampled", |b| {
+        tracing::subscriber::with_default(sentry_layer(), || {
+            b.iter_custom(|iters| per_transaction(iters, sentry_tx(true), instrumented))
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("transaction");
+    g.bench_function("vigil_transaction_unsampled", |b| {
+        b.iter(|| tx_unsampled(black_box(7)))
+    });
+    g.bench_function("vigil_transaction_sampled", |b| {
+        b.iter(|| tx_sampled(black_box(7)))
+    });
+    g.bench_function("sentry_transaction_unsampled", |b| {
+        b.iter(|| {
+            let mut ctx = sentry::TransactionContext::new("bench", "task");
+            ctx.set_sampled(false);
+            let tx = sentry::start_transaction(ctx);
+            black_box(body(7));
+            tx.finish();
+        })
+    });
+    g.bench_function("sentry_transaction_sampled", |b| {
+        b.iter(|| {
+            let mut ctx = sentry::TransactionContext::new("bench", "task");
+            ctx.set_sampled(true);
+            let tx = sentry::start_transaction(ctx);
+            black_box(body(7));
+            tx.finish();
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("capture");
+    let plain = PayError {
+        detail: "card declined by issuer, code 51".into(),
+    };
+    let secret = PayError {
+        detail: "declined: Authorization: Bearer abcdef123456 for password=hunter2 card 4111111111111111".into(),
+    };
+    g.bench_function("sentry_capture_error", |b| {
+        b.iter(|| sentry::capture_error(black_box(&plain)))
+    });
+    g.bench_function("vigil_capture_exception", |b| {
+        b.iter(|| vigil::capture_exception!(black_box(&plain)))
+    });
+    g.bench_function("vigil_capture_exception_with_secrets", |b| {
+        b.iter(|| vigil::capture_exception!(black_box(&secret), user_id = 7, password = "x"))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("scrub");
+    let event = realistic_event();
+    let size = serde_json::to_vec(&event).unwrap().len();
+    println!("realistic event: {size} bytes of JSON");
+    g.throughput(criterion::Throughput::Elements(1));
+    g.bench_function("clone_event", |b| b.iter(|| black_box(event.clone())));
+    g.bench_function("serialize_event_json", |b| {
+        b.iter(|| black_box(serde_json::to_vec(black_box(&event)).unwrap()))
+    });
+    g.bench_function("vigil_scrub_event", |b| {
+        b.iter_batched_ref(
+            || event.clone(),
+            |e| vigil::__private::scrub_event(e),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("async");
+    let waker = std::task::Waker::noop();
+    let poll_once = |fut: std::pin::Pin<&mut dyn std::future::Future<Output = u64>>| {
+        let mut cx = std::task::Context::from_waker(waker);
+        match fut.poll(&mut cx) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => unreachable!(),
+        }
+    };
+    g.bench_function("bare_async", |b| {
+        b.iter(|| {
+            let mut fut = std::pin::pin!(bare_async(black_box(7)));
+            poll_once(fut.as_mut())
+        })
+    });
+    g.bench_function("vigil_monitored_async_sampled", |b| {
+        b.iter_custom(|iters| {
+            per_transaction(
+                iters,
+                || vigil::start_transaction("bench", "task"),
+                |x| {
+                    let mut fut = std::pin::pin!(monitored_async(x));
+                    poll_once(fut.as_mut())
+                },
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = overhead;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(30);
+    targets = benches
+}
+criterion_main!(overhead);

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Prints the BENCHMARKS.md table from criterion's results (target/criterion)."""
+import json
+import pathlib
+import sys
+
+root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "target/criterion")
+
+
+def ns(group, name):
+    path = root / group / name / "new" / "estimates.json"
+    if not path.exists():
+        return None
+    est = json.loads(path.read_text())
+    return est["median"]["point_estimate"]
+
+
+def fmt(v):
+    if v is None:
+        return "n/a"
+    return f"{v:,.1f} ns" if v < 10_000 else f"{v / 1000:,.1f} µs"
+
+
+rows = [
+    ("call", "bare", "bare function", None),
+    ("call", "vigil_monitored_disabled", "`#[vigil::monitored]`, vigil disabled", ("call", "bare")),
+    ("call", "tracing_instrument_no_subscriber", "`#[tracing::instrument]`, no subscriber", ("call", "bare")),
+    ("span", "vigil_monitored_no_transaction", "`#[vigil::monitored]`, enabled, no transaction", ("call", "bare")),
+    ("span", "vigil_monitored_unsampled", "`#[vigil::monitored]` in an unsampled transaction", ("span", "sentry_start_child_unsampled")),
+    ("span", "sentry_start_child_unsampled", "raw `sentry` `start_child` + `finish`, unsampled", None),
+    ("span", "tracing_instrument_sentry_tracing_unsampled", "`#[tracing::instrument]` + `sentry-tracing`, unsampled", None),
+    ("span", "vigil_monitored_sampled", "`#[vigil::monitored]` in a sampled transaction", ("span", "sentry_start_child_sampled")),
+    ("span", "sentry_start_child_sampled", "raw `sentry` `start_child` + `finish`, sampled", None),
+    ("span", "tracing_instrument_sentry_tracing_sampled", "`#[tracing::instrument]` + `sentry-tracing`, sampled", None),
+    ("transaction", "vigil_transaction_unsampled", "`#[vigil::transaction]`, not sampled", ("transaction", "sentry_transaction_unsampled")),
+    ("transaction", "sentry_transaction_unsampled", "raw `sentry` `start_transaction` + `finish`, rate 0", None),
+    ("transaction", "vigil_transaction_sampled", "`#[vigil::transaction]`, sampled (built, scrubbed, handed to the transport)", ("transaction", "sentry_transaction_sampled")),
+    ("transaction", "sentry_transaction_sampled", "raw `sentry` `start_transaction` + `finish`, rate 1", None),
+    ("capture", "sentry_capture_error", "`sentry::capture_error` (no scrubbing)", None),
+    ("capture", "vigil_capture_exception", "`vigil::capture_exception!` (scrubbed)", ("capture", "sentry_capture_error")),
+    ("capture", "vigil_capture_exception_with_secrets", "`vigil::capture_exception!`, secrets in the message and a secret key", ("capture", "sentry_capture_error")),
+    ("scrub", "clone_event", "clone a ~10 KB event", None),
+    ("scrub", "serialize_event_json", "serialize it to JSON (what sending costs anyway)", None),
+    ("scrub", "vigil_scrub_event", "vigil's scrubber on it", ("scrub", "serialize_event_json")),
+    ("async", "bare_async", "bare async fn, polled to completion", None),
+    ("async", "vigil_monitored_async_sampled", "`#[vigil::monitored]` async fn, sampled", ("span", "sentry_start_child_sampled")),
+]
+
+print("| what | time per call | ratio |")
+print("|---|---:|---|")
+for group, name, label, base in rows:
+    v = ns(group, name)
+    ratio = ""
+    if base and v is not None:
+        b = ns(*base)
+        if b:
+            ratio = f"{v / b:.2f}x of `{base[1]}`" if v >= b else f"1/{b / v:.0f} of `{base[1]}`"
+    print(f"| {label} | {fmt(v)} | {ratio} |")
+scrub = ns("scrub", "vigil_scrub_event")
+if scrub:
+    print(f"\nScrubber throughput: {1e9 / scrub:,.0f} events/s on the ~10 KB event.")
