@@ -862,7 +862,11 @@ fn card_by_network(text: &str) -> Option<String> {
 fn ibans(text: &str) -> Option<String> {
     static RE: LazyLock<regex::Regex> =
         LazyLock::new(|| regex(r"\b[A-Z]{2}\d{2}[A-Za-z0-9]{11,30}\b"));
-    if !text.bytes().any(|b| b.is_ascii_uppercase()) {
+    let bytes = text.as_bytes();
+    let candidate = bytes.windows(4).any(|w| {
+        w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase() && w[2].is_ascii_digit() && w[3].is_ascii_digit()
+    });
+    if !candidate {
         return None;
     }
     replace_matches(text, &RE, 0, iban_valid)
@@ -918,10 +922,11 @@ pub(crate) fn scrub_pii(text: &str) -> Option<String> {
     let mut current: Option<String> = None;
     let bytes = text.as_bytes();
     let has = |b: u8| bytes.contains(&b);
-    if has(b'.') {
+    let count = |b: u8| bytes.iter().filter(|x| **x == b).count();
+    if count(b'.') >= 3 {
         current = replace_matches(text, &IPV4, 0, |_| true);
     }
-    if has(b':') {
+    if count(b':') >= 2 {
         let source = current.as_deref().unwrap_or(text);
         if let Some(out) = replace_matches(source, &IPV6, 1, |m| {
             let addr = m.split('%').next().unwrap_or(m);
@@ -938,7 +943,12 @@ pub(crate) fn scrub_pii(text: &str) -> Option<String> {
             current = Some(out);
         }
     }
-    if has(b'/') || has(b'\\') {
+    let mentions_home = || {
+        bytes.windows(4).any(|w| {
+            w.eq_ignore_ascii_case(b"sers") || w.eq_ignore_ascii_case(b"home") || w.eq_ignore_ascii_case(b"ings")
+        })
+    };
+    if (has(b'/') || has(b'\\')) && mentions_home() {
         let source = current.as_deref().unwrap_or(text);
         if let Some(out) = replace_matches(source, &USER_PATH, 1, |_| true) {
             current = Some(out);
@@ -951,50 +961,10 @@ pub(crate) fn scrub_pii(text: &str) -> Option<String> {
 /// `password`, `secret`, `passwd`, `api_key`, `apikey`, `auth`, `credentials`, `mysql_pwd`,
 /// `private_key`, `privatekey`, a `token...=` / `token...:` pair, or is `otp` / `two_factor`.
 pub(crate) fn mentions_credentials(text: &str) -> bool {
-    const WORDS: &[&[u8]] = &[
-        b"password",
-        b"secret",
-        b"passwd",
-        b"api_key",
-        b"api-key",
-        b"apikey",
-        b"auth",
-        b"credentials",
-        b"mysql_pwd",
-        b"privatekey",
-        b"private_key",
-        b"private-key",
-    ];
-    let bytes = text.as_bytes();
-    if text == FILTERED || bytes.len() < 3 {
-        return false;
-    }
-    let contains = |word: &[u8]| {
-        bytes.len() >= word.len()
-            && bytes
-                .windows(word.len())
-                .any(|w| w.eq_ignore_ascii_case(word))
-    };
-    if WORDS.iter().any(|w| contains(w)) {
-        return true;
-    }
-    // token, then non-space characters, then `:` or `=`.
-    let mut i = 0;
-    while i + 5 <= bytes.len() {
-        if bytes[i..i + 5].eq_ignore_ascii_case(b"token") {
-            let mut j = i + 5;
-            while j < bytes.len() && !bytes[j].is_ascii_whitespace() {
-                if matches!(bytes[j], b':' | b'=') {
-                    return true;
-                }
-                j += 1;
-            }
-        }
-        i += 1;
-    }
-    text.eq_ignore_ascii_case("otp")
-        || text.eq_ignore_ascii_case("two_factor")
-        || text.eq_ignore_ascii_case("two-factor")
+    static RE: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex(r"(?i)password|secret|passwd|api[_-]?key|auth|credentials|mysql_pwd|private[_-]?key|token[^\s]*[:=]|^otp$|^two[_-]factor$")
+    });
+    text.len() >= 3 && text != FILTERED && RE.is_match(text)
 }
 
 #[cfg(test)]
