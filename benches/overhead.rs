@@ -311,7 +311,7 @@ fn benches(c: &mut Criterion) {
     g.bench_function("vigil_scrub_event", |b| {
         b.iter_batched_ref(
             || event.clone(),
-            |e| vigil::__private::scrub_event(e),
+            vigil::__private::scrub_event,
             criterion::BatchSize::SmallInput,
         )
     });

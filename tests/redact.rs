@@ -16,7 +16,7 @@ struct Login {
     attempts: u32,
 }
 
-fn mask_email(email: &String) -> String {
+fn mask_email(email: &str) -> String {
     match email.split_once('@') {
         Some((_, domain)) => format!("***@{domain}"),
         None => "***".into(),

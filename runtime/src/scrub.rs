@@ -108,7 +108,7 @@ pub(crate) struct Scrubber {
 impl Scrubber {
     fn key_is_sensitive(&self, key: &str) -> bool {
         let normalized = normalize(key);
-        if self.allow_keys.iter().any(|k| *k == normalized) {
+        if self.allow_keys.iter().any(|k| normalized.eq(k.as_str())) {
             return false;
         }
         SENSITIVE_KEY_PARTS.iter().any(|p| normalized.contains(p))
@@ -864,7 +864,10 @@ fn ibans(text: &str) -> Option<String> {
         LazyLock::new(|| regex(r"\b[A-Z]{2}\d{2}[A-Za-z0-9]{11,30}\b"));
     let bytes = text.as_bytes();
     let candidate = bytes.windows(4).any(|w| {
-        w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase() && w[2].is_ascii_digit() && w[3].is_ascii_digit()
+        w[0].is_ascii_uppercase()
+            && w[1].is_ascii_uppercase()
+            && w[2].is_ascii_digit()
+            && w[3].is_ascii_digit()
     });
     if !candidate {
         return None;
@@ -945,7 +948,9 @@ pub(crate) fn scrub_pii(text: &str) -> Option<String> {
     }
     let mentions_home = || {
         bytes.windows(4).any(|w| {
-            w.eq_ignore_ascii_case(b"sers") || w.eq_ignore_ascii_case(b"home") || w.eq_ignore_ascii_case(b"ings")
+            w.eq_ignore_ascii_case(b"sers")
+                || w.eq_ignore_ascii_case(b"home")
+                || w.eq_ignore_ascii_case(b"ings")
         })
     };
     if (has(b'/') || has(b'\\')) && mentions_home() {
@@ -962,7 +967,9 @@ pub(crate) fn scrub_pii(text: &str) -> Option<String> {
 /// `private_key`, `privatekey`, a `token...=` / `token...:` pair, or is `otp` / `two_factor`.
 pub(crate) fn mentions_credentials(text: &str) -> bool {
     static RE: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex(r"(?i)password|secret|passwd|api[_-]?key|auth|credentials|mysql_pwd|private[_-]?key|token[^\s]*[:=]|^otp$|^two[_-]factor$")
+        regex(
+            r"(?i)password|secret|passwd|api[_-]?key|auth|credentials|mysql_pwd|private[_-]?key|token[^\s]*[:=]|^otp$|^two[_-]factor$",
+        )
     });
     text.len() >= 3 && text != FILTERED && RE.is_match(text)
 }

@@ -110,7 +110,7 @@ pub(crate) fn enter(mut new: Current) -> Entered {
         Ok(mut c) => {
             new.depth = c.as_ref().map_or(0, |p| p.depth.saturating_add(1));
             let depth = new.depth;
-            Some((depth, std::mem::replace(&mut *c, Some(new))))
+            Some((depth, c.replace(new)))
         }
         Err(_) => None,
     });
