@@ -14,6 +14,9 @@ use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
 
+mod common;
+use common::luhn_complete;
+
 struct Rng(u64);
 
 impl Rng {
@@ -72,22 +75,6 @@ const SENSITIVE: &[&str] = &[
     "mysql_pwd",
     "credentials",
 ];
-
-fn luhn_complete(body: &str) -> String {
-    let digits: Vec<u32> = body.chars().map(|c| c.to_digit(10).unwrap()).collect();
-    let mut sum = 0;
-    for (i, d) in digits.iter().rev().enumerate() {
-        let mut v = *d;
-        if i % 2 == 0 {
-            v *= 2;
-            if v > 9 {
-                v -= 9;
-            }
-        }
-        sum += v;
-    }
-    format!("{body}{}", (10 - sum % 10) % 10)
-}
 
 fn iban(rng: &mut Rng) -> String {
     let bban = rng.digits(18);

@@ -5,6 +5,9 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
+
+mod common;
+use common::luhn_complete;
 use vigil::protocol::{
     Breadcrumb, Context, Envelope, Event, Exception, Map, Request, Span, Transaction, User, Value,
 };
@@ -46,26 +49,11 @@ fn core() -> impl Strategy<Value = String> {
 }
 
 fn luhn_card(prefix: u64, body: u64) -> String {
-    let digits: Vec<u32> = format!("{}{:011}", 4000 + prefix % 1000, body % 100_000_000_000)
-        .chars()
-        .map(|c| c.to_digit(10).unwrap())
-        .collect();
-    let mut sum = 0;
-    for (i, d) in digits.iter().rev().enumerate() {
-        let mut v = *d;
-        if i % 2 == 0 {
-            v *= 2;
-            if v > 9 {
-                v -= 9;
-            }
-        }
-        sum += v;
-    }
-    let check = (10 - sum % 10) % 10;
-    format!(
-        "{}{check}",
-        digits.iter().map(|d| d.to_string()).collect::<String>()
-    )
+    luhn_complete(&format!(
+        "{}{:011}",
+        4000 + prefix % 1000,
+        body % 100_000_000_000
+    ))
 }
 
 /// Free text that carries a secret, and the secret's bytes.

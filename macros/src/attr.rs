@@ -58,13 +58,7 @@ struct TagPair {
 
 impl Parse for TagPair {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let (key, key_span) = if input.peek(LitStr) {
-            let lit: LitStr = input.parse()?;
-            (lit.value(), lit.span())
-        } else {
-            let ident = Ident::parse_any(input)?;
-            (ident.unraw().to_string(), ident.span())
-        };
+        let (key, key_span, _) = crate::call::parse_key(input)?;
         input.parse::<Token![=]>()?;
         let value: Lit = input.parse()?;
         Ok(TagPair {

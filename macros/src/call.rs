@@ -63,6 +63,18 @@ pub(crate) struct Call {
     pub(crate) fields: Vec<Field>,
 }
 
+/// A key of a `key = value` pair: an identifier (keywords too, such as `type`), or a string
+/// literal for keys an identifier cannot spell (`"http.method"`). The flag says it was quoted.
+pub(crate) fn parse_key(input: ParseStream) -> syn::Result<(String, Span, bool)> {
+    if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        Ok((lit.value(), lit.span(), true))
+    } else {
+        let ident = Ident::parse_any(input)?;
+        Ok((ident.unraw().to_string(), ident.span(), false))
+    }
+}
+
 struct RawPair {
     key: String,
     key_span: Span,
@@ -89,22 +101,16 @@ fn parse_raw(kind: CallKind, input: ParseStream) -> syn::Result<(Expr, Vec<RawPa
         if input.is_empty() {
             break;
         }
-        let (key, key_span, quoted) = if input.peek(LitStr) {
-            let lit: LitStr = input.parse()?;
-            (lit.value(), lit.span(), true)
-        } else {
-            let ident = Ident::parse_any(input).map_err(|e| {
-                syn::Error::new(
-                    e.span(),
-                    format!(
-                        "expected `key = value` after {}, as in `{}`",
-                        kind.first(),
-                        kind.example()
-                    ),
-                )
-            })?;
-            (ident.unraw().to_string(), ident.span(), false)
-        };
+        let (key, key_span, quoted) = parse_key(input).map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                format!(
+                    "expected `key = value` after {}, as in `{}`",
+                    kind.first(),
+                    kind.example()
+                ),
+            )
+        })?;
         if !input.peek(Token![=]) {
             return Err(syn::Error::new(
                 key_span,

@@ -213,43 +213,25 @@ fn with_extra(where_clause: Option<&syn::WhereClause>, extra: &[TokenStream]) ->
     }
 }
 
+/// How a struct or an enum variant opens each shape of serialization.
+struct SerializeCalls<'a> {
+    named: TokenStream,
+    tuple: TokenStream,
+    newtype: &'a dyn Fn(TokenStream) -> TokenStream,
+    unit: TokenStream,
+}
+
 fn serialize_struct(name: &str, shape: &Shape, s: &Ident) -> TokenStream {
-    let (_, bound) = bindings(shape);
-    let len = bound.len();
-    match shape {
-        Shape::Named(_) => {
-            let fields = bound.iter().map(|(b, f)| {
-                let key = match &f.member {
-                    syn::Member::Named(i) => i.unraw().to_string(),
-                    syn::Member::Unnamed(i) => i.index.to_string(),
-                };
-                let value = shown(f, b);
-                quote!(__vigil_st.serialize_field(#key, #value)?;)
-            });
-            quote!({
-                let mut __vigil_st = #s.serialize_struct(#name, #len)?;
-                #(#fields)*
-                __vigil_st.end()
-            })
-        }
-        Shape::Tuple(_) if len == 1 => {
-            let (b, f) = &bound[0];
-            let value = shown(f, b);
-            quote!(#s.serialize_newtype_struct(#name, #value))
-        }
-        Shape::Tuple(_) => {
-            let fields = bound.iter().map(|(b, f)| {
-                let value = shown(f, b);
-                quote!(__vigil_st.serialize_field(#value)?;)
-            });
-            quote!({
-                let mut __vigil_st = #s.serialize_tuple_struct(#name, #len)?;
-                #(#fields)*
-                __vigil_st.end()
-            })
-        }
-        Shape::Unit => quote!(#s.serialize_unit_struct(#name)),
-    }
+    let len = field_count(shape);
+    serialize_shape(
+        shape,
+        SerializeCalls {
+            named: quote!(#s.serialize_struct(#name, #len)),
+            tuple: quote!(#s.serialize_tuple_struct(#name, #len)),
+            newtype: &|value| quote!(#s.serialize_newtype_struct(#name, #value)),
+            unit: quote!(#s.serialize_unit_struct(#name)),
+        },
+    )
 }
 
 fn serialize_variant(
@@ -259,8 +241,33 @@ fn serialize_variant(
     shape: &Shape,
     s: &Ident,
 ) -> TokenStream {
+    let len = field_count(shape);
+    serialize_shape(
+        shape,
+        SerializeCalls {
+            named: quote!(#s.serialize_struct_variant(#name, #index, #variant, #len)),
+            tuple: quote!(#s.serialize_tuple_variant(#name, #index, #variant, #len)),
+            newtype: &|value| quote!(#s.serialize_newtype_variant(#name, #index, #variant, #value)),
+            unit: quote!(#s.serialize_unit_variant(#name, #index, #variant)),
+        },
+    )
+}
+
+fn field_count(shape: &Shape) -> usize {
+    match shape {
+        Shape::Named(f) | Shape::Tuple(f) => f.len(),
+        Shape::Unit => 0,
+    }
+}
+
+fn serialize_shape(shape: &Shape, calls: SerializeCalls) -> TokenStream {
     let (_, bound) = bindings(shape);
-    let len = bound.len();
+    let SerializeCalls {
+        named,
+        tuple,
+        newtype,
+        unit,
+    } = calls;
     match shape {
         Shape::Named(_) => {
             let fields = bound.iter().map(|(b, f)| {
@@ -272,15 +279,14 @@ fn serialize_variant(
                 quote!(__vigil_st.serialize_field(#key, #value)?;)
             });
             quote!({
-                let mut __vigil_st = #s.serialize_struct_variant(#name, #index, #variant, #len)?;
+                let mut __vigil_st = #named?;
                 #(#fields)*
                 __vigil_st.end()
             })
         }
-        Shape::Tuple(_) if len == 1 => {
+        Shape::Tuple(_) if bound.len() == 1 => {
             let (b, f) = &bound[0];
-            let value = shown(f, b);
-            quote!(#s.serialize_newtype_variant(#name, #index, #variant, #value))
+            newtype(shown(f, b))
         }
         Shape::Tuple(_) => {
             let fields = bound.iter().map(|(b, f)| {
@@ -288,12 +294,12 @@ fn serialize_variant(
                 quote!(__vigil_st.serialize_field(#value)?;)
             });
             quote!({
-                let mut __vigil_st = #s.serialize_tuple_variant(#name, #index, #variant, #len)?;
+                let mut __vigil_st = #tuple?;
                 #(#fields)*
                 __vigil_st.end()
             })
         }
-        Shape::Unit => quote!(#s.serialize_unit_variant(#name, #index, #variant)),
+        Shape::Unit => unit,
     }
 }
 
