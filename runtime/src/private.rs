@@ -102,8 +102,7 @@ fn open_span(cs: &'static Callsite) -> Option<OpenSpan> {
     }
 }
 
-fn record_on(span: &mut OpenSpan, cs: &'static Callsite, key: &'static str, value: Option<Value>) {
-    let _ = cs;
+fn record_on(span: &mut OpenSpan, key: &'static str, value: Option<Value>) {
     if let Some(value) = value {
         span.set_data(key, value);
     }
@@ -241,7 +240,7 @@ impl SpanGuard {
     /// Records an argument.
     pub fn record(&mut self, key: &'static str, value: Option<Value>) {
         if let GuardState::Open { span, .. } = &mut self.state {
-            record_on(span, self.cs, key, value);
+            record_on(span, key, value);
         }
     }
 
@@ -350,7 +349,7 @@ impl AsyncSpan {
     /// Records an argument.
     pub fn record(&mut self, key: &'static str, value: Option<Value>) {
         if let Some(span) = &mut self.span {
-            record_on(span, self.cs, key, value);
+            record_on(span, key, value);
         }
     }
 
