@@ -7,17 +7,8 @@ use serde::Serialize;
 use tracing_subscriber::layer::SubscriberExt;
 use vigil::testing::capture;
 
-#[derive(Debug)]
-struct RateLimited {
-    limit: u32,
-}
-
-impl std::fmt::Display for RateLimited {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "rate limited at {}/min", self.limit)
-    }
-}
-impl std::error::Error for RateLimited {}
+mod common;
+use common::RateLimited;
 
 #[derive(Serialize)]
 struct Cart {

@@ -4,17 +4,8 @@
 
 use std::cell::Cell;
 
-#[derive(Debug)]
-struct RateLimited {
-    limit: u32,
-}
-
-impl std::fmt::Display for RateLimited {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "rate limited at {}/min", self.limit)
-    }
-}
-impl std::error::Error for RateLimited {}
+mod common;
+use common::RateLimited;
 
 #[vigil::monitored]
 fn fails(n: u32) -> Result<u32, RateLimited> {

@@ -1,4 +1,19 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests (each test binary uses some of them).
+#![allow(dead_code)]
+
+/// An error with a message, for capture tests.
+#[derive(Debug)]
+pub struct RateLimited {
+    pub limit: u32,
+}
+
+impl std::fmt::Display for RateLimited {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "rate limited at {}/min", self.limit)
+    }
+}
+
+impl std::error::Error for RateLimited {}
 
 /// `body` followed by its Luhn check digit: a valid card number for tests.
 pub fn luhn_complete(body: &str) -> String {
