@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt::{Debug, Display};
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::hash::{Hash, Hasher};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -168,7 +169,10 @@ pub enum Verdict {
 /// The guard of a monitored sync function: the span is current while it lives.
 pub struct SpanGuard {
     cs: &'static Callsite,
-    state: GuardState,
+    // `ManuallyDrop`: the compiler emits no drop glue call for the state, which it cannot
+    // inline and would pay on every call, disabled ones included. `Off` and `Bare` own
+    // nothing; `Drop` moves an `Open` state out and drops it (see `close`).
+    state: ManuallyDrop<GuardState>,
     entered: u64,
 }
 
@@ -191,7 +195,7 @@ pub fn enter(cs: &'static Callsite) -> SpanGuard {
     if !state::enabled() {
         return SpanGuard {
             cs,
-            state: GuardState::Off,
+            state: ManuallyDrop::new(GuardState::Off),
             entered: 0,
         };
     }
@@ -213,7 +217,7 @@ fn enter_enabled(cs: &'static Callsite) -> SpanGuard {
     };
     SpanGuard {
         cs,
-        state,
+        state: ManuallyDrop::new(state),
         entered: failure_seq(),
     }
 }
@@ -222,13 +226,13 @@ impl SpanGuard {
     /// Whether argument values would be kept (enabled and sampled).
     #[inline]
     pub fn is_recording(&self) -> bool {
-        matches!(&self.state, GuardState::Open { span, .. } if span.is_recording())
+        matches!(&*self.state, GuardState::Open { span, .. } if span.is_recording())
     }
 
     /// Whether the outcome matters (vigil enabled).
     #[inline]
     pub fn is_active(&self) -> bool {
-        !matches!(self.state, GuardState::Off)
+        !matches!(*self.state, GuardState::Off)
     }
 
     /// Whether errors are to be captured.
@@ -239,7 +243,7 @@ impl SpanGuard {
 
     /// Records an argument.
     pub fn record(&mut self, key: &'static str, value: Option<Value>) {
-        if let GuardState::Open { span, .. } = &mut self.state {
+        if let GuardState::Open { span, .. } = &mut *self.state {
             record_on(span, key, value);
         }
     }
@@ -255,7 +259,7 @@ impl SpanGuard {
                 SpanStatus::InternalError
             }
         };
-        if let GuardState::Open { status: s, .. } = &mut self.state {
+        if let GuardState::Open { status: s, .. } = &mut *self.state {
             *s = Some(status);
         }
     }
@@ -264,7 +268,7 @@ impl SpanGuard {
 impl Drop for SpanGuard {
     #[inline]
     fn drop(&mut self) {
-        if let GuardState::Open { .. } = self.state {
+        if let GuardState::Open { .. } = *self.state {
             self.close();
         }
     }
@@ -277,7 +281,7 @@ impl SpanGuard {
             span,
             entered,
             status,
-        } = std::mem::replace(&mut self.state, GuardState::Bare)
+        } = std::mem::replace(&mut *self.state, GuardState::Bare)
         {
             span::exit(entered);
             let status = if std::thread::panicking() {
