@@ -172,6 +172,7 @@ pub fn init_with(config: Config) -> Result<Guard, ConfigError> {
             client: None,
         });
     };
+    span::warm_up_clock();
     let client = sentry::init(options);
     Ok(Guard {
         _listener: Some(Listener::new()),

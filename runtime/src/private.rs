@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt::{Debug, Display};
 use std::future::Future;
-use std::mem::ManuallyDrop;
 use std::hash::{Hash, Hasher};
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use std::task::{Context, Poll};
 use sentry::protocol::{Breadcrumb, Event, SpanStatus, Value};
 use sentry::Hub;
 
-use crate::span::{self, Entered, OpenSpan};
+use crate::span::{self, ChildSpan, Entered, OpenSpan, Opened};
 use crate::state;
 
 pub use crate::scrub::FILTERED;
@@ -80,27 +80,33 @@ pub fn pin_type<R>() -> R {
 
 /// Opens the span (or transaction) of `cs` under the current span, if anything records it.
 fn open_span(cs: &'static Callsite) -> Option<OpenSpan> {
-    match span::current_sampled() {
+    // One look at the current span decides: none, not sampled, or a child to record.
+    let decided = span::with_current(|c| match c {
         // Inside an unsampled transaction: nothing is recorded below it.
-        Some(false) => None,
-        Some(true) => span::with_current(|c| {
-            c.and_then(|c| {
-                OpenSpan::start_child(
-                    &c.tx,
-                    c.span_id,
-                    Cow::Borrowed(cs.op),
-                    Cow::Borrowed(cs.name),
-                )
-            })
-        }),
-        None if cs.transaction => OpenSpan::start_transaction(
-            Cow::Borrowed(cs.name),
+        Some(c) if !c.tx.sampled => Some(None),
+        Some(c) => Some(OpenSpan::start_child(
+            &c.tx,
+            c.span_id,
             Cow::Borrowed(cs.op),
-            cs.sample_rate,
-            None,
-        ),
+            Cow::Borrowed(cs.name),
+        )),
+        None => None,
+    });
+    match decided {
+        Some(child) => child,
+        None if cs.transaction => open_transaction(cs),
         None => None,
     }
+}
+
+/// Starts the transaction of a `#[transaction]` function that runs outside any span.
+fn open_transaction(cs: &'static Callsite) -> Option<OpenSpan> {
+    OpenSpan::start_transaction(
+        Cow::Borrowed(cs.name),
+        Cow::Borrowed(cs.op),
+        cs.sample_rate,
+        None,
+    )
 }
 
 fn record_on(span: &mut OpenSpan, key: &'static str, value: Option<Value>) {
@@ -168,20 +174,35 @@ pub enum Verdict {
 
 /// The guard of a monitored sync function: the span is current while it lives.
 pub struct SpanGuard {
-    cs: &'static Callsite,
     // `ManuallyDrop`: the compiler emits no drop glue call for the state, which it cannot
-    // inline and would pay on every call, disabled ones included. `Off` and `Bare` own
-    // nothing; `Drop` moves an `Open` state out and drops it (see `close`).
-    state: ManuallyDrop<GuardState>,
-    entered: u64,
+    // inline and would pay on every call, disabled ones included. `Off` and a `Bare` state own
+    // nothing; `Drop` moves a recorded state out and drops it (see `close`).
+    inner: ManuallyDrop<Guard>,
 }
 
-// The guard lives on the caller's stack and is never moved; boxing the open state would
+enum Guard {
+    /// vigil is disabled: one tag, nothing else written.
+    Off,
+    On {
+        cs: &'static Callsite,
+        /// The failure sequence number at entry (see `capture_failure_once`).
+        entered: u64,
+        state: GuardState,
+    },
+}
+
+// The guard lives on the caller's stack and is never moved; boxing the recorded state would
 // cost an allocation per recorded span.
 #[allow(clippy::large_enum_variant)]
 enum GuardState {
-    Off,
+    /// Nothing recorded (no transaction, or not sampled); errors are still captured.
     Bare,
+    /// A child span of a sampled transaction (the common recorded case).
+    Child {
+        span: ChildSpan,
+        status: Option<SpanStatus>,
+    },
+    /// A transaction of its own.
     Open {
         span: OpenSpan,
         entered: Entered,
@@ -194,9 +215,7 @@ enum GuardState {
 pub fn enter(cs: &'static Callsite) -> SpanGuard {
     if !state::enabled() {
         return SpanGuard {
-            cs,
-            state: ManuallyDrop::new(GuardState::Off),
-            entered: 0,
+            inner: ManuallyDrop::new(Guard::Off),
         };
     }
     enter_enabled(cs)
@@ -204,62 +223,95 @@ pub fn enter(cs: &'static Callsite) -> SpanGuard {
 
 #[inline(never)]
 fn enter_enabled(cs: &'static Callsite) -> SpanGuard {
-    let state = match open_span(cs) {
-        Some(span) => {
-            let entered = span::enter(span.as_current());
-            GuardState::Open {
-                span,
-                entered,
-                status: None,
+    let state = match span::current_sampled() {
+        // Inside an unsampled transaction, or no transaction for a plain monitored function:
+        // nothing to record, decided with one read.
+        Some(false) => GuardState::Bare,
+        None if !cs.transaction => GuardState::Bare,
+        // No span yet: this `#[transaction]` starts one.
+        None => match open_transaction(cs) {
+            Some(span) => {
+                let entered = span::enter(span.as_current());
+                GuardState::Open {
+                    span,
+                    entered,
+                    status: None,
+                }
             }
-        }
-        None => GuardState::Bare,
+            None => GuardState::Bare,
+        },
+        Some(true) => match span::enter_child(Cow::Borrowed(cs.op), Cow::Borrowed(cs.name)) {
+            Opened::Child(span) => GuardState::Child { span, status: None },
+            Opened::Unsampled | Opened::NoCurrent => GuardState::Bare,
+        },
     };
     SpanGuard {
-        cs,
-        state: ManuallyDrop::new(state),
-        entered: failure_seq(),
+        inner: ManuallyDrop::new(Guard::On {
+            cs,
+            entered: failure_seq(),
+            state,
+        }),
     }
 }
 
 impl SpanGuard {
+    fn state_mut(&mut self) -> Option<&mut GuardState> {
+        match &mut *self.inner {
+            Guard::On { state, .. } => Some(state),
+            Guard::Off => None,
+        }
+    }
+
     /// Whether argument values would be kept (enabled and sampled).
     #[inline]
     pub fn is_recording(&self) -> bool {
-        matches!(&*self.state, GuardState::Open { span, .. } if span.is_recording())
+        match &*self.inner {
+            Guard::On { state, .. } => match state {
+                GuardState::Open { span, .. } => span.is_recording(),
+                GuardState::Child { .. } => true,
+                GuardState::Bare => false,
+            },
+            Guard::Off => false,
+        }
     }
 
     /// Whether the outcome matters (vigil enabled).
     #[inline]
     pub fn is_active(&self) -> bool {
-        !matches!(*self.state, GuardState::Off)
+        matches!(*self.inner, Guard::On { .. })
     }
 
     /// Whether errors are to be captured.
     #[inline]
     pub fn captures_errors(&self) -> bool {
-        self.cs.capture_errors
+        matches!(&*self.inner, Guard::On { cs, .. } if cs.capture_errors)
     }
 
     /// Records an argument.
     pub fn record(&mut self, key: &'static str, value: Option<Value>) {
-        if let GuardState::Open { span, .. } = &mut *self.state {
-            record_on(span, key, value);
+        let Some(value) = value else { return };
+        match self.state_mut() {
+            Some(GuardState::Open { span, .. }) => span.set_data(key, value),
+            Some(GuardState::Child { span, .. }) => span.set_data(key, value),
+            Some(GuardState::Bare) | None => {}
         }
     }
 
     /// Applies the function's outcome: status, and the error event.
     pub fn finish(&mut self, verdict: Verdict) {
+        let Guard::On { cs, entered, state } = &mut *self.inner else {
+            return;
+        };
         let status = match verdict {
             Verdict::Ok => SpanStatus::Ok,
             Verdict::Failed(event) => {
                 if let Some(event) = event {
-                    capture_failure_once(self.cs, self.entered, *event);
+                    capture_failure_once(cs, *entered, *event);
                 }
                 SpanStatus::InternalError
             }
         };
-        if let GuardState::Open { status: s, .. } = &mut *self.state {
+        if let GuardState::Open { status: s, .. } | GuardState::Child { status: s, .. } = state {
             *s = Some(status);
         }
     }
@@ -268,7 +320,11 @@ impl SpanGuard {
 impl Drop for SpanGuard {
     #[inline]
     fn drop(&mut self) {
-        if let GuardState::Open { .. } = *self.state {
+        if let Guard::On {
+            state: GuardState::Open { .. } | GuardState::Child { .. },
+            ..
+        } = *self.inner
+        {
             self.close();
         }
     }
@@ -277,19 +333,27 @@ impl Drop for SpanGuard {
 impl SpanGuard {
     #[inline(never)]
     fn close(&mut self) {
-        if let GuardState::Open {
-            span,
-            entered,
-            status,
-        } = std::mem::replace(&mut *self.state, GuardState::Bare)
-        {
-            span::exit(entered);
-            let status = if std::thread::panicking() {
+        let Some(state) = self.state_mut() else {
+            return;
+        };
+        let exit = |status: Option<SpanStatus>| {
+            if std::thread::panicking() {
                 SpanStatus::InternalError
             } else {
                 status.unwrap_or(SpanStatus::Ok)
-            };
-            span.finish(status);
+            }
+        };
+        match std::mem::replace(state, GuardState::Bare) {
+            GuardState::Child { span, status } => span.finish(exit(status)),
+            GuardState::Open {
+                span,
+                entered,
+                status,
+            } => {
+                span::exit(entered);
+                span.finish(exit(status));
+            }
+            GuardState::Bare => {}
         }
     }
 }

@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::sync::LazyLock;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
@@ -18,6 +19,21 @@ use sentry::protocol::{
 use sentry::Hub;
 
 use crate::state;
+
+/// The span clock: the CPU's time-stamp counter where it is reliable (a few ns a read), the
+/// OS monotonic clock elsewhere. A transaction reads the wall clock once, at its start; its
+/// spans' times are that plus counter deltas.
+static CLOCK: LazyLock<quanta::Clock> = LazyLock::new(quanta::Clock::new);
+
+#[inline]
+pub(crate) fn now_raw() -> u64 {
+    CLOCK.raw()
+}
+
+/// Calibrates the span clock now rather than in the first transaction.
+pub(crate) fn warm_up_clock() {
+    let _ = now_raw();
+}
 
 /// Spans kept per transaction; the rest are counted as dropped.
 pub(crate) const MAX_SPANS: usize = 1000;
@@ -32,6 +48,8 @@ pub(crate) struct TxShared {
     pub(crate) name: Cow<'static, str>,
     pub(crate) op: Cow<'static, str>,
     pub(crate) start: SystemTime,
+    /// The span clock's reading at `start`.
+    start_raw: u64,
     pub(crate) hub: Arc<Hub>,
     inner: Mutex<TxInner>,
 }
@@ -49,8 +67,8 @@ struct SpanRecord {
     parent: u64,
     op: Cow<'static, str>,
     description: Cow<'static, str>,
-    start: SystemTime,
-    end: SystemTime,
+    start_raw: u64,
+    end_raw: u64,
     status: SpanStatus,
     tags: Vec<(Cow<'static, str>, String)>,
     data: Vec<(Cow<'static, str>, Value)>,
@@ -174,7 +192,7 @@ pub(crate) struct OpenSpan {
     root: bool,
     op: Cow<'static, str>,
     description: Cow<'static, str>,
-    start: SystemTime,
+    start_raw: u64,
     pub(crate) status: Option<SpanStatus>,
     pub(crate) tags: Vec<(Cow<'static, str>, String)>,
     pub(crate) data: Vec<(Cow<'static, str>, Value)>,
@@ -210,6 +228,7 @@ impl OpenSpan {
         };
         let id = state::span_id();
         let start = SystemTime::now();
+        let start_raw = now_raw();
         let tx = Arc::new(TxShared {
             trace_id,
             span_id: id,
@@ -219,6 +238,7 @@ impl OpenSpan {
             name,
             op: op.clone(),
             start,
+            start_raw,
             hub,
             inner: Mutex::new(TxInner::default()),
         });
@@ -229,7 +249,7 @@ impl OpenSpan {
             parent: parent_span_id.unwrap_or(0),
             root: true,
             op,
-            start,
+            start_raw,
             status: None,
             tags: Vec::new(),
             data: Vec::new(),
@@ -253,7 +273,7 @@ impl OpenSpan {
             root: false,
             op,
             description,
-            start: SystemTime::now(),
+            start_raw: now_raw(),
             status: None,
             tags: Vec::new(),
             data: Vec::new(),
@@ -288,26 +308,18 @@ impl OpenSpan {
     /// transaction. `status` is used unless one was set explicitly.
     pub(crate) fn finish(self, status: SpanStatus) {
         let status = self.status.unwrap_or(status);
-        let end = SystemTime::now();
+        let end_raw = now_raw();
         if self.root {
-            self.tx.finish(status, end, self.tags, self.data);
+            self.tx.finish(status, end_raw, self.tags, self.data);
             return;
         }
-        let mut inner = self.tx.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        if inner.finished {
-            return;
-        }
-        if inner.spans.len() >= MAX_SPANS {
-            inner.dropped_spans += 1;
-            return;
-        }
-        inner.spans.push(SpanRecord {
+        self.tx.push(SpanRecord {
             id: self.id,
             parent: self.parent,
             op: self.op,
             description: self.description,
-            start: self.start,
-            end,
+            start_raw: self.start_raw,
+            end_raw,
             status,
             tags: self.tags,
             data: self.data,
@@ -315,11 +327,112 @@ impl OpenSpan {
     }
 }
 
+/// A child span of the current span of a sync function, made current in the same step as it
+/// is created. It holds no reference to its transaction of its own: the parent span it
+/// replaced as current (kept in `entered`) belongs to the same transaction.
+pub(crate) struct ChildSpan {
+    id: u64,
+    parent: u64,
+    op: Cow<'static, str>,
+    description: Cow<'static, str>,
+    start_raw: u64,
+    pub(crate) tags: Vec<(Cow<'static, str>, String)>,
+    pub(crate) data: Vec<(Cow<'static, str>, Value)>,
+    entered: Entered,
+}
+
+/// What [`enter_child`] found.
+pub(crate) enum Opened {
+    /// No current span.
+    NoCurrent,
+    /// The current transaction is not sampled: nothing below it is recorded.
+    Unsampled,
+    /// A recorded child span, now current.
+    Child(ChildSpan),
+}
+
+/// Opens a child of the current span and makes it current, in one look at the thread's state.
+pub(crate) fn enter_child(op: Cow<'static, str>, description: Cow<'static, str>) -> Opened {
+    let opened = CURRENT.try_with(|c| {
+        let Ok(mut c) = c.try_borrow_mut() else {
+            return Opened::NoCurrent;
+        };
+        let (tx, parent, depth) = match c.as_ref() {
+            None => return Opened::NoCurrent,
+            Some(p) if !p.tx.sampled => return Opened::Unsampled,
+            Some(p) => (Arc::clone(&p.tx), p.span_id, p.depth.saturating_add(1)),
+        };
+        let id = state::span_id();
+        let trace_id = tx.trace_id;
+        let prev = c.replace(Current {
+            tx,
+            span_id: id,
+            depth,
+        });
+        Opened::Child(ChildSpan {
+            id,
+            parent,
+            op,
+            description,
+            start_raw: now_raw(),
+            tags: Vec::new(),
+            data: Vec::new(),
+            entered: Entered {
+                id,
+                depth,
+                trace_id,
+                prev,
+            },
+        })
+    });
+    opened.unwrap_or(Opened::NoCurrent)
+}
+
+impl ChildSpan {
+    pub(crate) fn set_data(&mut self, key: impl Into<Cow<'static, str>>, value: Value) {
+        let key = key.into();
+        self.data.retain(|(k, _)| *k != key);
+        self.data.push((key, value));
+    }
+
+    /// Records the span into its transaction and makes its parent current again.
+    pub(crate) fn finish(self, status: SpanStatus) {
+        let end_raw = now_raw();
+        if let Some(parent) = &self.entered.prev {
+            parent.tx.push(SpanRecord {
+                id: self.id,
+                parent: self.parent,
+                op: self.op,
+                description: self.description,
+                start_raw: self.start_raw,
+                end_raw,
+                status,
+                tags: self.tags,
+                data: self.data,
+            });
+        }
+        exit(self.entered);
+    }
+}
+
 impl TxShared {
+    /// Adds a finished child span (at most [`MAX_SPANS`]; the rest are counted).
+    fn push(&self, record: SpanRecord) {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if inner.finished {
+            return;
+        }
+        if inner.spans.len() >= MAX_SPANS {
+            inner.dropped_spans += 1;
+            return;
+        }
+        inner.spans.push(record);
+    }
+
     fn finish(
         &self,
         status: SpanStatus,
-        end: SystemTime,
+        end_raw: u64,
         tags: Vec<(Cow<'static, str>, String)>,
         data: Vec<(Cow<'static, str>, Value)>,
     ) {
@@ -337,6 +450,8 @@ impl TxShared {
         let Some(client) = self.hub.client() else {
             return;
         };
+        let at = |raw: u64| self.start + CLOCK.delta(self.start_raw, raw.max(self.start_raw));
+        let end = at(end_raw);
         let trace_id = self.trace_id;
         let spans = records
             .into_iter()
@@ -346,8 +461,8 @@ impl TxShared {
                 parent_span_id: Some(span_id(r.parent)),
                 op: Some(r.op.into_owned()),
                 description: Some(r.description.into_owned()),
-                timestamp: Some(r.end),
-                start_timestamp: r.start,
+                timestamp: Some(at(r.end_raw)),
+                start_timestamp: at(r.start_raw),
                 status: Some(r.status),
                 tags: r
                     .tags

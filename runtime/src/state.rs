@@ -33,7 +33,8 @@ impl Drop for Listener {
 }
 
 thread_local! {
-    static RNG: Cell<u64> = Cell::new(seed());
+    // Seeded on first use (0 = not yet): a const initialiser keeps every access check-free.
+    static RNG: Cell<u64> = const { Cell::new(0) };
 }
 
 fn seed() -> u64 {
@@ -47,6 +48,9 @@ fn seed() -> u64 {
 pub(crate) fn next_u64() -> u64 {
     RNG.try_with(|cell| {
         let mut x = cell.get();
+        if x == 0 {
+            x = seed();
+        }
         x ^= x >> 12;
         x ^= x << 25;
         x ^= x >> 27;
