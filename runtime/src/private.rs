@@ -180,6 +180,8 @@ pub struct SpanGuard {
     inner: ManuallyDrop<Guard>,
 }
 
+// Like `GuardState`: on the caller's stack, never moved; `Off` must stay a single tag.
+#[allow(clippy::large_enum_variant)]
 enum Guard {
     /// vigil is disabled: one tag, nothing else written.
     Off,
