@@ -9,18 +9,27 @@ struct Counting;
 
 thread_local! {
     static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    /// Bytes allocated and not yet freed, by this thread.
+    static LIVE_BYTES: Cell<isize> = const { Cell::new(0) };
+}
+
+fn live(delta: isize) {
+    let _ = LIVE_BYTES.try_with(|c| c.set(c.get() + delta));
 }
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        live(layout.size() as isize);
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        live(-(layout.size() as isize));
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        live(new_size as isize - layout.size() as isize);
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -114,4 +123,21 @@ fn disabled_and_unsampled_paths_do_not_allocate() {
     });
     drop(tx);
     assert!(n > 0, "the sampled path records spans, which allocates");
+
+    // Memory held by a sampled transaction with 1,000 recorded spans (each with its two
+    // arguments as data), before it is sent.
+    let tx = vigil::start_transaction("memory", "task");
+    let before = LIVE_BYTES.with(Cell::get);
+    for i in 0..1_000 {
+        let _ = work(i, &name);
+    }
+    let held = LIVE_BYTES.with(Cell::get) - before;
+    drop(tx);
+    let per_span = held as f64 / 1_000.0;
+    println!("a sampled transaction holds {per_span:.0} bytes per recorded span");
+    assert!(per_span > 0.0);
+    assert!(
+        per_span <= 200.0,
+        "{per_span:.0} bytes per span (limit 200)"
+    );
 }

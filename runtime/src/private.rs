@@ -15,7 +15,7 @@ use std::task::{Context, Poll};
 use sentry::protocol::{Breadcrumb, Event, SpanStatus, Value};
 use sentry::Hub;
 
-use crate::span::{self, ChildSpan, Entered, OpenSpan, Opened};
+use crate::span::{self, ChildSpan, Entered, OpenSpan, Opened, SpanName};
 use crate::state;
 
 pub use crate::scrub::FILTERED;
@@ -87,8 +87,7 @@ fn open_span(cs: &'static Callsite) -> Option<OpenSpan> {
         Some(c) => Some(OpenSpan::start_child(
             &c.tx,
             c.span_id,
-            Cow::Borrowed(cs.op),
-            Cow::Borrowed(cs.name),
+            SpanName::Callsite(cs),
         )),
         None => None,
     });
@@ -242,7 +241,7 @@ fn enter_enabled(cs: &'static Callsite) -> SpanGuard {
             }
             None => GuardState::Bare,
         },
-        Some(true) => match span::enter_child(Cow::Borrowed(cs.op), Cow::Borrowed(cs.name)) {
+        Some(true) => match span::enter_child(cs) {
             Opened::Child(span) => GuardState::Child { span, status: None },
             Opened::Unsampled | Opened::NoCurrent => GuardState::Bare,
         },

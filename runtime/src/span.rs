@@ -38,6 +38,60 @@ pub(crate) fn warm_up_clock() {
 /// Spans kept per transaction; the rest are counted as dropped.
 pub(crate) const MAX_SPANS: usize = 1000;
 
+/// A key or name: borrowed from a callsite, or owned (16 bytes, against 24 for a `Cow`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Text {
+    Static(&'static str),
+    Owned(Box<str>),
+}
+
+impl Text {
+    fn into_string(self) -> String {
+        match self {
+            Text::Static(s) => s.to_owned(),
+            Text::Owned(s) => s.into_string(),
+        }
+    }
+}
+
+impl From<&'static str> for Text {
+    fn from(s: &'static str) -> Self {
+        Text::Static(s)
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text::Owned(s.into_boxed_str())
+    }
+}
+
+/// A child span's op and description: its callsite's (8 bytes), or owned strings.
+pub(crate) enum SpanName {
+    Callsite(&'static crate::__private::Callsite),
+    Owned(Box<(String, String)>),
+}
+
+impl SpanName {
+    pub(crate) fn owned(op: &str, description: &str) -> Self {
+        SpanName::Owned(Box::new((op.to_owned(), description.to_owned())))
+    }
+
+    fn into_op_description(self) -> (String, String) {
+        match self {
+            SpanName::Callsite(cs) => (cs.op.to_owned(), cs.name.to_owned()),
+            SpanName::Owned(b) => *b,
+        }
+    }
+}
+
+/// A span's data or tags, sized exactly: the first entry does not reserve room for four.
+fn push_exact<K: PartialEq, V>(list: &mut Vec<(K, V)>, key: K, value: V) {
+    list.retain(|(k, _)| *k != key);
+    list.reserve_exact(1);
+    list.push((key, value));
+}
+
 /// What is shared by every span of one transaction.
 pub(crate) struct TxShared {
     pub(crate) trace_id: TraceId,
@@ -61,17 +115,84 @@ struct TxInner {
     finished: bool,
 }
 
-/// A finished child span, kept until its transaction finishes.
+/// A finished child span, kept until its transaction finishes: 80 bytes plus its data.
 struct SpanRecord {
     id: u64,
     parent: u64,
-    op: Cow<'static, str>,
-    description: Cow<'static, str>,
+    name: SpanName,
     start_raw: u64,
     end_raw: u64,
     status: SpanStatus,
-    tags: Vec<(Cow<'static, str>, String)>,
-    data: Vec<(Cow<'static, str>, Value)>,
+    /// Data under callsite keys (the arguments of a monitored function), 48 bytes an entry.
+    data: Box<[(&'static str, Value)]>,
+    /// Tags and data under owned keys (set through the public API): rare, so boxed.
+    extras: Option<Box<Extras>>,
+}
+
+#[derive(Default)]
+struct Extras {
+    tags: Vec<(String, String)>,
+    data: Vec<(String, Value)>,
+}
+
+impl SpanRecord {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        id: u64,
+        parent: u64,
+        name: SpanName,
+        start_raw: u64,
+        end_raw: u64,
+        status: SpanStatus,
+        tags: Vec<(Text, String)>,
+        data: Vec<(Text, Value)>,
+    ) -> Self {
+        let mut statics = Vec::with_capacity(data.len());
+        let mut extras = Extras::default();
+        for (key, value) in data {
+            match key {
+                Text::Static(key) => statics.push((key, value)),
+                Text::Owned(key) => extras.data.push((key.into_string(), value)),
+            }
+        }
+        extras.tags = tags
+            .into_iter()
+            .map(|(k, v)| (k.into_string(), v))
+            .collect();
+        let has_extras = !extras.tags.is_empty() || !extras.data.is_empty();
+        SpanRecord {
+            id,
+            parent,
+            name,
+            start_raw,
+            end_raw,
+            status,
+            data: statics.into_boxed_slice(),
+            extras: has_extras.then(|| Box::new(extras)),
+        }
+    }
+
+    /// A child span of a monitored function: arguments only.
+    fn from_callsite(
+        id: u64,
+        parent: u64,
+        cs: &'static crate::__private::Callsite,
+        start_raw: u64,
+        end_raw: u64,
+        status: SpanStatus,
+        data: Vec<(&'static str, Value)>,
+    ) -> Self {
+        SpanRecord {
+            id,
+            parent,
+            name: SpanName::Callsite(cs),
+            start_raw,
+            end_raw,
+            status,
+            data: data.into_boxed_slice(),
+            extras: None,
+        }
+    }
 }
 
 /// The span code is currently running in.
@@ -189,13 +310,12 @@ pub(crate) struct OpenSpan {
     pub(crate) tx: Arc<TxShared>,
     pub(crate) id: u64,
     parent: u64,
-    root: bool,
-    op: Cow<'static, str>,
-    description: Cow<'static, str>,
+    /// `None` for a transaction's root (named by the transaction).
+    name: Option<SpanName>,
     start_raw: u64,
     pub(crate) status: Option<SpanStatus>,
-    pub(crate) tags: Vec<(Cow<'static, str>, String)>,
-    pub(crate) data: Vec<(Cow<'static, str>, Value)>,
+    pub(crate) tags: Vec<(Text, String)>,
+    pub(crate) data: Vec<(Text, Value)>,
 }
 
 impl OpenSpan {
@@ -236,19 +356,17 @@ impl OpenSpan {
             sampled,
             sample_rate,
             name,
-            op: op.clone(),
+            op,
             start,
             start_raw,
             hub,
             inner: Mutex::new(TxInner::default()),
         });
         Some(OpenSpan {
-            description: tx.name.clone(),
             tx,
             id,
             parent: parent_span_id.unwrap_or(0),
-            root: true,
-            op,
+            name: None,
             start_raw,
             status: None,
             tags: Vec::new(),
@@ -260,8 +378,7 @@ impl OpenSpan {
     pub(crate) fn start_child(
         tx: &Arc<TxShared>,
         parent_id: u64,
-        op: Cow<'static, str>,
-        description: Cow<'static, str>,
+        name: SpanName,
     ) -> Option<OpenSpan> {
         if !tx.sampled {
             return None;
@@ -270,9 +387,7 @@ impl OpenSpan {
             tx: Arc::clone(tx),
             id: state::span_id(),
             parent: parent_id,
-            root: false,
-            op,
-            description,
+            name: Some(name),
             start_raw: now_raw(),
             status: None,
             tags: Vec::new(),
@@ -292,16 +407,12 @@ impl OpenSpan {
         }
     }
 
-    pub(crate) fn set_tag(&mut self, key: impl Into<Cow<'static, str>>, value: String) {
-        let key = key.into();
-        self.tags.retain(|(k, _)| *k != key);
-        self.tags.push((key, value));
+    pub(crate) fn set_tag(&mut self, key: impl Into<Text>, value: String) {
+        push_exact(&mut self.tags, key.into(), value);
     }
 
-    pub(crate) fn set_data(&mut self, key: impl Into<Cow<'static, str>>, value: Value) {
-        let key = key.into();
-        self.data.retain(|(k, _)| *k != key);
-        self.data.push((key, value));
+    pub(crate) fn set_data(&mut self, key: impl Into<Text>, value: Value) {
+        push_exact(&mut self.data, key.into(), value);
     }
 
     /// Finishes the span: a child goes into its transaction's buffer; a root sends the
@@ -309,21 +420,19 @@ impl OpenSpan {
     pub(crate) fn finish(self, status: SpanStatus) {
         let status = self.status.unwrap_or(status);
         let end_raw = now_raw();
-        if self.root {
-            self.tx.finish(status, end_raw, self.tags, self.data);
-            return;
+        match self.name {
+            None => self.tx.finish(status, end_raw, self.tags, self.data),
+            Some(name) => self.tx.push(SpanRecord::new(
+                self.id,
+                self.parent,
+                name,
+                self.start_raw,
+                end_raw,
+                status,
+                self.tags,
+                self.data,
+            )),
         }
-        self.tx.push(SpanRecord {
-            id: self.id,
-            parent: self.parent,
-            op: self.op,
-            description: self.description,
-            start_raw: self.start_raw,
-            end_raw,
-            status,
-            tags: self.tags,
-            data: self.data,
-        });
     }
 }
 
@@ -333,11 +442,9 @@ impl OpenSpan {
 pub(crate) struct ChildSpan {
     id: u64,
     parent: u64,
-    op: Cow<'static, str>,
-    description: Cow<'static, str>,
+    cs: &'static crate::__private::Callsite,
     start_raw: u64,
-    pub(crate) tags: Vec<(Cow<'static, str>, String)>,
-    pub(crate) data: Vec<(Cow<'static, str>, Value)>,
+    pub(crate) data: Vec<(&'static str, Value)>,
     entered: Entered,
 }
 
@@ -352,7 +459,7 @@ pub(crate) enum Opened {
 }
 
 /// Opens a child of the current span and makes it current, in one look at the thread's state.
-pub(crate) fn enter_child(op: Cow<'static, str>, description: Cow<'static, str>) -> Opened {
+pub(crate) fn enter_child(cs: &'static crate::__private::Callsite) -> Opened {
     let opened = CURRENT.try_with(|c| {
         let Ok(mut c) = c.try_borrow_mut() else {
             return Opened::NoCurrent;
@@ -372,10 +479,8 @@ pub(crate) fn enter_child(op: Cow<'static, str>, description: Cow<'static, str>)
         Opened::Child(ChildSpan {
             id,
             parent,
-            op,
-            description,
+            cs,
             start_raw: now_raw(),
-            tags: Vec::new(),
             data: Vec::new(),
             entered: Entered {
                 id,
@@ -389,27 +494,23 @@ pub(crate) fn enter_child(op: Cow<'static, str>, description: Cow<'static, str>)
 }
 
 impl ChildSpan {
-    pub(crate) fn set_data(&mut self, key: impl Into<Cow<'static, str>>, value: Value) {
-        let key = key.into();
-        self.data.retain(|(k, _)| *k != key);
-        self.data.push((key, value));
+    pub(crate) fn set_data(&mut self, key: &'static str, value: Value) {
+        push_exact(&mut self.data, key, value);
     }
 
     /// Records the span into its transaction and makes its parent current again.
     pub(crate) fn finish(self, status: SpanStatus) {
         let end_raw = now_raw();
         if let Some(parent) = &self.entered.prev {
-            parent.tx.push(SpanRecord {
-                id: self.id,
-                parent: self.parent,
-                op: self.op,
-                description: self.description,
-                start_raw: self.start_raw,
+            parent.tx.push(SpanRecord::from_callsite(
+                self.id,
+                self.parent,
+                self.cs,
+                self.start_raw,
                 end_raw,
                 status,
-                tags: self.tags,
-                data: self.data,
-            });
+                self.data,
+            ));
         }
         exit(self.entered);
     }
@@ -433,8 +534,8 @@ impl TxShared {
         &self,
         status: SpanStatus,
         end_raw: u64,
-        tags: Vec<(Cow<'static, str>, String)>,
-        data: Vec<(Cow<'static, str>, Value)>,
+        tags: Vec<(Text, String)>,
+        data: Vec<(Text, Value)>,
     ) {
         let (records, dropped) = {
             let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
@@ -455,30 +556,37 @@ impl TxShared {
         let trace_id = self.trace_id;
         let spans = records
             .into_iter()
-            .map(|r| protocol::Span {
-                span_id: span_id(r.id),
-                trace_id,
-                parent_span_id: Some(span_id(r.parent)),
-                op: Some(r.op.into_owned()),
-                description: Some(r.description.into_owned()),
-                timestamp: Some(at(r.end_raw)),
-                start_timestamp: at(r.start_raw),
-                status: Some(r.status),
-                tags: r
-                    .tags
-                    .into_iter()
-                    .map(|(k, v)| (k.into_owned(), v))
-                    .collect(),
-                data: r
-                    .data
-                    .into_iter()
-                    .map(|(k, v)| (k.into_owned(), v))
-                    .collect(),
-                ..Default::default()
+            .map(|r| {
+                let (op, description) = r.name.into_op_description();
+                protocol::Span {
+                    span_id: span_id(r.id),
+                    trace_id,
+                    parent_span_id: Some(span_id(r.parent)),
+                    op: Some(op),
+                    description: Some(description),
+                    timestamp: Some(at(r.end_raw)),
+                    start_timestamp: at(r.start_raw),
+                    status: Some(r.status),
+                    tags: r
+                        .extras
+                        .as_ref()
+                        .map(|e| e.tags.iter().cloned().collect())
+                        .unwrap_or_default(),
+                    data: r
+                        .data
+                        .into_vec()
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .chain(r.extras.into_iter().flat_map(|e| e.data))
+                        .collect(),
+                    ..Default::default()
+                }
             })
             .collect();
-        let mut trace_data: Map<String, Value> =
-            data.into_iter().map(|(k, v)| (k.into_owned(), v)).collect();
+        let mut trace_data: Map<String, Value> = data
+            .into_iter()
+            .map(|(k, v)| (k.into_string(), v))
+            .collect();
         if dropped > 0 {
             trace_data.insert("vigil.dropped_spans".into(), Value::from(dropped));
         }
@@ -503,7 +611,7 @@ impl TxShared {
             .configure_scope(|scope| scope.apply_to_transaction(&mut transaction));
         transaction
             .tags
-            .extend(tags.into_iter().map(|(k, v)| (k.into_owned(), v)));
+            .extend(tags.into_iter().map(|(k, v)| (k.into_string(), v)));
         transaction.contexts.insert("trace".into(), trace.into());
         let options = client.options();
         transaction.release.clone_from(&options.release);
@@ -750,14 +858,8 @@ pub struct Span {
 
 impl Span {
     fn child_of(parent: Option<&OpenSpan>, op: &str, description: &str) -> Span {
-        let open = parent.and_then(|p| {
-            OpenSpan::start_child(
-                &p.tx,
-                p.id,
-                Cow::Owned(op.to_owned()),
-                Cow::Owned(description.to_owned()),
-            )
-        });
+        let open = parent
+            .and_then(|p| OpenSpan::start_child(&p.tx, p.id, SpanName::owned(op, description)));
         Span {
             span: Mutex::new(open),
         }
@@ -848,5 +950,23 @@ impl Drop for Span {
 impl std::fmt::Debug for Span {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Span").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recorded_span_is_small() {
+        // The record of a finished child span, kept until its transaction is sent.
+        println!(
+            "SpanRecord {} bytes, (Text, Value) {} bytes, SpanName {} bytes",
+            std::mem::size_of::<SpanRecord>(),
+            std::mem::size_of::<(Text, Value)>(),
+            std::mem::size_of::<SpanName>()
+        );
+        assert!(std::mem::size_of::<SpanRecord>() <= 80);
+        assert_eq!(std::mem::size_of::<(&'static str, Value)>(), 48);
     }
 }
