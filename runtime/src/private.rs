@@ -466,35 +466,63 @@ where
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        // Only what depends on `F` is here; the rest is shared by every instrumented future
+        // (less code to compile per async function).
         let this = self.project();
-        let _hub = this
-            .span
-            .hub
-            .as_ref()
-            .map(|h| sentry_core::HubSwitchGuard::new(Arc::clone(h)));
-        let entered = this.span.span.as_ref().map(|s| span::enter(s.as_current()));
+        let polling = this.span.before_poll();
         let poll = this.fut.poll(cx);
-        if let Poll::Ready(out) = &poll {
-            let cs = this.span.cs;
-            let status = match this.classify.take().map(|c| c(out, cs.capture_errors)) {
-                Some(Verdict::Failed(event)) => {
-                    if let Some(event) = event {
-                        capture_failure_once(cs, this.span.entered, *event);
-                    }
-                    SpanStatus::InternalError
+        let verdict = match &poll {
+            Poll::Ready(out) => Some(
+                this.classify
+                    .take()
+                    .map_or(Verdict::Ok, |c| c(out, this.span.cs.capture_errors)),
+            ),
+            Poll::Pending => None,
+        };
+        this.span.after_poll(polling, verdict);
+        poll
+    }
+}
+
+/// What `AsyncSpan::before_poll` set up for one poll.
+pub struct Polling {
+    _hub: Option<sentry_core::HubSwitchGuard>,
+    entered: Option<Entered>,
+}
+
+impl AsyncSpan {
+    /// Binds the span's hub and makes the span current, for one poll.
+    fn before_poll(&self) -> Polling {
+        Polling {
+            _hub: self
+                .hub
+                .as_ref()
+                .map(|h| sentry_core::HubSwitchGuard::new(Arc::clone(h))),
+            entered: self.span.as_ref().map(|s| span::enter(s.as_current())),
+        }
+    }
+
+    /// Undoes `before_poll`; with a verdict (the future is done), captures a failure while the
+    /// span is still current, then finishes the span.
+    fn after_poll(&mut self, polling: Polling, verdict: Option<Verdict>) {
+        let Polling { _hub, entered } = polling;
+        let status = verdict.map(|verdict| match verdict {
+            Verdict::Failed(event) => {
+                if let Some(event) = event {
+                    capture_failure_once(self.cs, self.entered, *event);
                 }
-                _ => SpanStatus::Ok,
-            };
-            if let Some(entered) = entered {
-                span::exit(entered);
+                SpanStatus::InternalError
             }
-            if let Some(span) = this.span.span.take() {
-                span.finish(status);
-            }
-        } else if let Some(entered) = entered {
+            Verdict::Ok => SpanStatus::Ok,
+        });
+        if let Some(entered) = entered {
             span::exit(entered);
         }
-        poll
+        if let Some(status) = status {
+            if let Some(span) = self.span.take() {
+                span.finish(status);
+            }
+        }
     }
 }
 
