@@ -23,6 +23,9 @@ mod user;
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+#[cfg(feature = "axum")]
+pub mod axum;
+pub mod propagation;
 pub mod testing;
 
 pub use config::{Config, ConfigError, Environment, Spool};

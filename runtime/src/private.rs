@@ -105,6 +105,7 @@ fn open_transaction(cs: &'static Callsite) -> Option<OpenSpan> {
         Cow::Borrowed(cs.op),
         cs.sample_rate,
         None,
+        None,
     )
 }
 

@@ -229,14 +229,15 @@ impl Scrubber {
     }
 
     fn request(&self, request: &mut Request) {
+        // URLs and query strings are lists of pairs: each secret pair goes, the rest stays.
         if let Some(url) = &request.url {
             let mut text = url.to_string();
-            self.data_text(&mut text);
+            self.text(&mut text);
             if text != url.as_str() {
                 request.url = text.parse().ok();
             }
         }
-        self.opt_data_text(&mut request.query_string);
+        self.opt_text(&mut request.query_string);
         if let Some(data) = &mut request.data {
             // A JSON body: scrub it as structured data, keys included.
             match serde_json::from_str::<Value>(data) {
@@ -918,8 +919,10 @@ pub(crate) fn scrub_pii(text: &str) -> Option<String> {
         regex(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
     });
     static USER_PATH: LazyLock<regex::Regex> = LazyLock::new(|| {
+        // Home directories as operating systems spell them (`/Users/` on macOS, `/home/`,
+        // `C:\Users\`), case-sensitive: a web route such as `/users/{id}` is not one.
         regex(
-            r"(?i)(?:\b[a-z]:[\\/]|/|\b)(?:users|home|documents and settings)[\\/]([^/\\\r\n\x00\s]+)",
+            r"(?:\b[A-Za-z]:[\\/]Users[\\/]|/Users/|/home/|\bDocuments and Settings[\\/])([^/\\\r\n\x00\s]+)",
         )
     });
     let mut current: Option<String> = None;
@@ -947,11 +950,9 @@ pub(crate) fn scrub_pii(text: &str) -> Option<String> {
         }
     }
     let mentions_home = || {
-        bytes.windows(4).any(|w| {
-            w.eq_ignore_ascii_case(b"sers")
-                || w.eq_ignore_ascii_case(b"home")
-                || w.eq_ignore_ascii_case(b"ings")
-        })
+        bytes
+            .windows(4)
+            .any(|w| w == b"sers" || w == b"home" || w == b"ings")
     };
     if (has(b'/') || has(b'\\')) && mentions_home() {
         let source = current.as_deref().unwrap_or(text);
@@ -1154,6 +1155,12 @@ mod tests {
         );
         assert_eq!(pii(r"C:\Users\jane\file"), r"C:\Users\[Filtered]\file");
         assert_eq!(pii("/home/bob"), "/home/[Filtered]");
+        // Web routes and URLs are not home directories.
+        assert_eq!(pii("GET /users/{id}"), "GET /users/{id}");
+        assert_eq!(
+            pii("https://api.example.com/users/42/orders"),
+            "https://api.example.com/users/42/orders"
+        );
         let s = Scrubber {
             send_default_pii: true,
             ..Default::default()

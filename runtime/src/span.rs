@@ -110,6 +110,7 @@ pub(crate) struct TxShared {
 
 #[derive(Default)]
 struct TxInner {
+    request: Option<protocol::Request>,
     spans: Vec<SpanRecord>,
     dropped_spans: usize,
     finished: bool,
@@ -327,6 +328,7 @@ impl OpenSpan {
         op: Cow<'static, str>,
         rate_override: Option<f32>,
         parent: Option<&Current>,
+        remote: Option<&crate::propagation::Incoming>,
     ) -> Option<OpenSpan> {
         let hub = Hub::current();
         let client = hub.client()?;
@@ -342,9 +344,15 @@ impl OpenSpan {
             return None;
         }
         let sample_rate = rate_override.unwrap_or(global_rate);
-        let (trace_id, parent_span_id, sampled) = match parent {
-            Some(p) => (p.tx.trace_id, Some(p.span_id), p.tx.sampled),
-            None => (new_trace_id(), None, state::sample(sample_rate)),
+        let (trace_id, parent_span_id, sampled) = match (parent, remote) {
+            (Some(p), _) => (p.tx.trace_id, Some(p.span_id), p.tx.sampled),
+            // Continues the caller's trace; its sampling decision, when it made one, stands.
+            (None, Some(r)) => (
+                r.trace_id,
+                Some(r.parent_span_id),
+                r.sampled.unwrap_or_else(|| state::sample(sample_rate)),
+            ),
+            (None, None) => (new_trace_id(), None, state::sample(sample_rate)),
         };
         let id = state::span_id();
         let start = SystemTime::now();
@@ -397,6 +405,16 @@ impl OpenSpan {
 
     pub(crate) fn is_recording(&self) -> bool {
         self.tx.sampled
+    }
+
+    /// The request a transaction serves (HTTP integrations).
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    pub(crate) fn set_request(&self, request: protocol::Request) {
+        self.tx
+            .inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .request = Some(request);
     }
 
     pub(crate) fn as_current(&self) -> Current {
@@ -537,13 +555,17 @@ impl TxShared {
         tags: Vec<(Text, String)>,
         data: Vec<(Text, Value)>,
     ) {
-        let (records, dropped) = {
+        let (records, dropped, request) = {
             let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
             if inner.finished {
                 return;
             }
             inner.finished = true;
-            (std::mem::take(&mut inner.spans), inner.dropped_spans)
+            (
+                std::mem::take(&mut inner.spans),
+                inner.dropped_spans,
+                inner.request.take(),
+            )
         };
         if !self.sampled {
             return;
@@ -604,6 +626,7 @@ impl TxShared {
             start_timestamp: self.start,
             timestamp: Some(end),
             spans,
+            request,
             platform: "native".into(),
             ..Default::default()
         };
@@ -696,6 +719,7 @@ pub fn start_transaction(name: &str, op: &str) -> Transaction {
         Cow::Owned(op.to_owned()),
         None,
         parent.as_ref(),
+        None,
     ) else {
         return Transaction::noop();
     };

@@ -1,0 +1,271 @@
+//! HTTP services (feature `axum`): one transaction per request.
+//!
+//! [`layer`] wraps any tower service that takes an `http::Request` and returns an
+//! `http::Response` (an axum `Router`, a tonic or hyper service):
+//!
+//! - each request runs in a scope of its own (user, tags and breadcrumbs set while handling
+//!   it stay with it, and are gone when it ends);
+//! - a transaction `http.server` named by the matched route (`GET /users/{id}`, not the raw
+//!   path), with the request (method, URL, headers: scrubbed before sending, like everything),
+//!   the response status as its status and `http.status_code` tag;
+//! - an error event for every 5xx response, and for every panic in a handler, which then
+//!   becomes a 500 response instead of a dropped connection;
+//! - the caller's trace continues from its `sentry-trace` or `traceparent` header (see
+//!   [`crate::propagation`] for the other direction).
+//!
+//! ```
+//! # use vigil_runtime as vigil;
+//! use axum::{routing::get, Router};
+//! let app: Router = Router::new()
+//!     .route("/users/{id}", get(|| async { "user" }))
+//!     .layer(vigil::axum::layer());
+//! ```
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{Request, Response, StatusCode};
+use sentry::protocol::{self, Event, Level, SpanStatus};
+use sentry::Hub;
+
+use crate::propagation::Incoming;
+use crate::span::{self, OpenSpan};
+use crate::state;
+
+/// The layer: `.layer(vigil::axum::layer())`.
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// let layer = vigil::axum::layer();
+/// # let _ = layer;
+/// ```
+pub fn layer() -> VigilLayer {
+    VigilLayer { _private: () }
+}
+
+/// A tower layer that makes each request a transaction (see the [module](self)).
+#[derive(Clone, Debug)]
+pub struct VigilLayer {
+    _private: (),
+}
+
+impl<S> tower_layer::Layer<S> for VigilLayer {
+    type Service = VigilService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        VigilService { inner }
+    }
+}
+
+/// The service [`VigilLayer`] wraps around yours.
+#[derive(Clone, Debug)]
+pub struct VigilService<S> {
+    inner: S,
+}
+
+fn request_context<B>(req: &Request<B>) -> protocol::Request {
+    let uri = req.uri();
+    let host = req
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let url = format!("http://{host}{}", uri.path());
+    protocol::Request {
+        url: url.parse().ok(),
+        method: Some(req.method().to_string()),
+        query_string: uri.query().map(str::to_owned),
+        headers: req
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+fn status_of(code: StatusCode) -> SpanStatus {
+    match code.as_u16() {
+        100..=399 => SpanStatus::Ok,
+        401 => SpanStatus::Unauthenticated,
+        403 => SpanStatus::PermissionDenied,
+        404 => SpanStatus::NotFound,
+        409 => SpanStatus::AlreadyExists,
+        429 => SpanStatus::ResourceExhausted,
+        499 => SpanStatus::Cancelled,
+        400..=499 => SpanStatus::InvalidArgument,
+        501 => SpanStatus::Unimplemented,
+        503 => SpanStatus::Unavailable,
+        504 => SpanStatus::DeadlineExceeded,
+        _ => SpanStatus::InternalError,
+    }
+}
+
+impl<S, ReqB, ResB> tower_service::Service<Request<ReqB>> for VigilService<S>
+where
+    S: tower_service::Service<Request<ReqB>, Response = Response<ResB>>,
+    ResB: Default,
+{
+    type Response = Response<ResB>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<ReqB>) -> Self::Future {
+        if !state::enabled() {
+            return ResponseFuture {
+                inner: self.inner.call(req),
+                request: None,
+            };
+        }
+        let route = req
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .map_or_else(|| req.uri().path().to_owned(), |m| m.as_str().to_owned());
+        let name = format!("{} {route}", req.method());
+        let incoming = Incoming::from_headers(
+            req.headers()
+                .iter()
+                .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v))),
+        );
+        let context = request_context(&req);
+        let hub = Arc::new(Hub::new_from_top(Hub::current()));
+        let (span, inner) = Hub::run(Arc::clone(&hub), || {
+            let context_for_events = context.clone();
+            let name_for_events = name.clone();
+            Hub::current().configure_scope(move |scope| {
+                scope.add_event_processor(move |mut event| {
+                    if event.request.is_none() {
+                        event.request = Some(context_for_events.clone());
+                    }
+                    if event.transaction.is_none() {
+                        event.transaction = Some(name_for_events.clone());
+                    }
+                    Some(event)
+                });
+            });
+            let span = OpenSpan::start_transaction(
+                Cow::Owned(name.clone()),
+                Cow::Borrowed("http.server"),
+                None,
+                None,
+                incoming.as_ref(),
+            );
+            if let Some(span) = &span {
+                span.set_request(context);
+            }
+            let entered = span.as_ref().map(|s| span::enter(s.as_current()));
+            let inner = self.inner.call(req);
+            if let Some(entered) = entered {
+                span::exit(entered);
+            }
+            (span, inner)
+        });
+        ResponseFuture {
+            inner,
+            request: Some(InFlight { hub, span, name }),
+        }
+    }
+}
+
+struct InFlight {
+    hub: Arc<Hub>,
+    span: Option<OpenSpan>,
+    name: String,
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`VigilService`].
+    pub struct ResponseFuture<F> {
+        #[pin]
+        inner: F,
+        request: Option<InFlight>,
+    }
+}
+
+impl<F, ResB, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response<ResB>, E>>,
+    ResB: Default,
+{
+    type Output = Result<Response<ResB>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let Some(flight) = this.request.as_mut() else {
+            return this.inner.poll(cx);
+        };
+        let _hub = sentry_core::HubSwitchGuard::new(Arc::clone(&flight.hub));
+        let entered = flight.span.as_ref().map(|s| span::enter(s.as_current()));
+        let inner = this.inner;
+        // A panicking handler: the panic hook has captured it (in this request's scope); the
+        // client gets a 500 rather than a dropped connection.
+        let poll = std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx)));
+        let (poll, status) = match poll {
+            Ok(Poll::Pending) => {
+                if let Some(entered) = entered {
+                    span::exit(entered);
+                }
+                return Poll::Pending;
+            }
+            Ok(Poll::Ready(Ok(response))) => {
+                let code = response.status();
+                if code.is_server_error() {
+                    let mut event = Event {
+                        message: Some(format!("{} responded {code}", flight.name)),
+                        level: Level::Error,
+                        ..Default::default()
+                    };
+                    event
+                        .tags
+                        .insert("http.status_code".into(), code.as_u16().to_string());
+                    Hub::current().capture_event(event);
+                }
+                if let Some(span) = &mut flight.span {
+                    span.set_tag("http.status_code", code.as_u16().to_string());
+                }
+                (Poll::Ready(Ok(response)), status_of(code))
+            }
+            Ok(Poll::Ready(Err(e))) => (Poll::Ready(Err(e)), SpanStatus::InternalError),
+            Err(_panic) => {
+                let mut response = Response::new(ResB::default());
+                *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                if let Some(span) = &mut flight.span {
+                    span.set_tag("http.status_code", "500".to_owned());
+                }
+                (Poll::Ready(Ok(response)), SpanStatus::InternalError)
+            }
+        };
+        if let Some(entered) = entered {
+            span::exit(entered);
+        }
+        if let Some(span) = flight.span.take() {
+            span.finish(status);
+        }
+        *this.request = None;
+        poll
+    }
+}
+
+impl Drop for InFlight {
+    /// A request abandoned before its response (the client went away): its transaction is
+    /// sent as `cancelled` rather than lost.
+    fn drop(&mut self) {
+        if let Some(span) = self.span.take() {
+            let _hub = sentry_core::HubSwitchGuard::new(Arc::clone(&self.hub));
+            span.finish(SpanStatus::Cancelled);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The `axum` feature: real requests through a router with `vigil::axum::layer()`, asserted on
+//! the transactions and events vigil sends.
+#![cfg(feature = "axum")]
+
+use axum::body::Body;
+use axum::extract::Path;
+use axum::http::{Request, StatusCode};
+use axum::routing::get;
+use axum::Router;
+use tower::ServiceExt;
+use vigil::protocol::{Context, SpanStatus, Transaction};
+
+#[vigil::monitored(op = "db.query")]
+async fn load_user(id: u64) -> Result<String, std::io::Error> {
+    Ok(format!("user {id}"))
+}
+
+async fn user(Path(id): Path<u64>) -> String {
+    // The handler's trace goes on to other services through these headers.
+    let headers = vigil::propagation::headers();
+    assert_eq!(headers.len(), 3);
+    load_user(id).await.unwrap()
+}
+
+async fn fail() -> StatusCode {
+    StatusCode::INTERNAL_SERVER_ERROR
+}
+
+async fn boom() -> &'static str {
+    panic!("handler exploded")
+}
+
+async fn login() -> &'static str {
+    vigil::set_user_context(vigil::User::new(7).username("ada"));
+    vigil::capture_message!("logged in");
+    "welcome"
+}
+
+async fn anonymous() -> &'static str {
+    vigil::capture_message!("who am I");
+    "?"
+}
+
+fn app() -> Router {
+    Router::new()
+        .route("/users/{id}", get(user))
+        .route("/fail", get(fail))
+        .route("/panic", get(boom))
+        .route("/login", get(login))
+        .route("/anonymous", get(anonymous))
+        .layer(vigil::axum::layer())
+}
+
+fn run<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+async fn get_status(uri: &str, headers: &[(&str, &str)]) -> StatusCode {
+    let mut req = Request::builder().uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    app()
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+        .status()
+}
+
+fn trace(tx: &Transaction<'static>) -> vigil::protocol::TraceContext {
+    match tx.contexts.get("trace") {
+        Some(Context::Trace(t)) => (**t).clone(),
+        _ => panic!("no trace context"),
+    }
+}
+
+#[test]
+fn one_transaction_per_request_named_by_the_route() {
+    let captured = vigil::testing::capture(|| {
+        let status = run(get_status(
+            "/users/42?page=2&token=abc",
+            &[
+                ("authorization", "Bearer s3cr3t"),
+                ("cookie", "session=xyz"),
+                ("accept", "text/plain"),
+            ],
+        ));
+        assert_eq!(status, StatusCode::OK);
+    });
+    assert!(captured.events.is_empty());
+    let tx = captured.single_transaction();
+    assert_eq!(tx.name.as_deref(), Some("GET /users/{id}"));
+    let t = trace(tx);
+    assert_eq!(t.op.as_deref(), Some("http.server"));
+    assert_eq!(t.status, Some(SpanStatus::Ok));
+    assert_eq!(tx.tags["http.status_code"], "200");
+    assert_eq!(tx.spans.len(), 1);
+    assert_eq!(tx.spans[0].op.as_deref(), Some("db.query"));
+    assert_eq!(tx.spans[0].parent_span_id, Some(t.span_id));
+    let request = tx.request.as_ref().unwrap();
+    assert_eq!(request.method.as_deref(), Some("GET"));
+    assert_eq!(
+        request.query_string.as_deref(),
+        Some("page=2&token=[Filtered]")
+    );
+    assert_eq!(request.headers["authorization"], "[Filtered]");
+    assert_eq!(request.headers["cookie"], "[Filtered]");
+    assert_eq!(request.headers["accept"], "text/plain");
+    let wire = format!("{:?}", captured.envelopes);
+    assert!(!wire.contains("s3cr3t") && !wire.contains("xyz") && !wire.contains("token=abc"));
+}
+
+#[test]
+fn every_5xx_and_every_panic_is_one_error_event() {
+    let captured = vigil::testing::capture(|| {
+        assert_eq!(
+            run(get_status("/fail", &[])),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            run(get_status("/panic", &[])),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(run(get_status("/users/1", &[])), StatusCode::OK);
+    });
+    assert_eq!(captured.events.len(), 2, "{:#?}", captured.events);
+    let fail = &captured.events[0];
+    assert_eq!(
+        fail.message.as_deref(),
+        Some("GET /fail responded 500 Internal Server Error")
+    );
+    assert_eq!(fail.tags["http.status_code"], "500");
+    assert_eq!(
+        fail.request.as_ref().unwrap().method.as_deref(),
+        Some("GET")
+    );
+    let panic = &captured.events[1];
+    assert_eq!(
+        panic.exception.values.last().unwrap().value.as_deref(),
+        Some("handler exploded")
+    );
+    assert_eq!(panic.transaction.as_deref(), Some("GET /panic"));
+    let statuses: Vec<_> = captured
+        .transactions
+        .iter()
+        .map(|t| trace(t).status)
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            Some(SpanStatus::InternalError),
+            Some(SpanStatus::InternalError),
+            Some(SpanStatus::Ok)
+        ]
+    );
+}
+
+#[test]
+fn user_context_stays_with_its_request() {
+    let captured = vigil::testing::capture(|| {
+        assert_eq!(run(get_status("/login", &[])), StatusCode::OK);
+        assert_eq!(run(get_status("/anonymous", &[])), StatusCode::OK);
+    });
+    let [login, anonymous] = captured.events.as_slice() else {
+        panic!("two events expected")
+    };
+    assert_eq!(login.user.as_ref().unwrap().id.as_deref(), Some("7"));
+    assert!(
+        anonymous.user.is_none(),
+        "the user of one request leaked into the next"
+    );
+    let login_tx = &captured.transactions[0];
+    assert_eq!(
+        login_tx.user.as_ref().unwrap().username.as_deref(),
+        Some("ada")
+    );
+}
+
+#[test]
+fn the_callers_trace_continues() {
+    let trace_id = "771a43a4192642f0b136d5159a501700";
+    let captured = vigil::testing::capture(|| {
+        run(get_status(
+            "/users/1",
+            &[("sentry-trace", &format!("{trace_id}-1234567890abcdef-1"))],
+        ));
+        run(get_status(
+            "/users/2",
+            &[("traceparent", &format!("00-{trace_id}-fedcba0987654321-01"))],
+        ));
+        // The caller decided not to sample: nothing is recorded.
+        run(get_status(
+            "/users/3",
+            &[("sentry-trace", &format!("{trace_id}-1234567890abcdef-0"))],
+        ));
+    });
+    assert_eq!(captured.transactions.len(), 2);
+    let a = trace(&captured.transactions[0]);
+    assert_eq!(a.trace_id.to_string(), trace_id);
+    assert_eq!(
+        a.parent_span_id.map(|s| s.to_string()).as_deref(),
+        Some("1234567890abcdef")
+    );
+    let b = trace(&captured.transactions[1]);
+    assert_eq!(b.trace_id.to_string(), trace_id);
+    assert_eq!(
+        b.parent_span_id.map(|s| s.to_string()).as_deref(),
+        Some("fedcba0987654321")
+    );
+}
