@@ -95,9 +95,40 @@ pub(crate) fn client_options(
 /// ```
 #[must_use = "vigil stops (and flushes) when the guard is dropped: bind it with `let _guard = ...`"]
 pub struct Guard {
-    // Field order matters: the listener goes first, then the client is flushed and closed.
-    _listener: Option<Listener>,
+    listener: Option<Listener>,
     client: Option<sentry::ClientInitGuard>,
+    shutdown_timeout: Duration,
+}
+
+/// Runs `work` on a helper thread and waits for it at most `timeout`: the `sentry` crate's
+/// flush and close can block far longer (its shutdown makes a blocking send into a full
+/// transport queue when the server accepts connections but never answers). Past the
+/// timeout the helper is left to finish, or to end with the process. `None`: timed out.
+fn bounded<R: Send + 'static>(
+    timeout: Duration,
+    work: impl FnOnce() -> R + Send + 'static,
+) -> Option<R> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("vigil-shutdown".into())
+        .spawn(move || {
+            let _ = tx.send(work());
+        });
+    match spawned {
+        Ok(_) => rx.recv_timeout(timeout).ok(),
+        Err(_) => None,
+    }
+}
+
+impl Drop for Guard {
+    /// Turns vigil off, then flushes and closes the client, returning within the shutdown
+    /// timeout whatever the server does.
+    fn drop(&mut self) {
+        drop(self.listener.take());
+        if let Some(client) = self.client.take() {
+            let _ = bounded(self.shutdown_timeout, move || drop(client));
+        }
+    }
 }
 
 impl Guard {
@@ -123,7 +154,9 @@ impl Guard {
     /// ```
     pub fn flush(&self, timeout: Duration) -> bool {
         match sentry::Hub::main().client() {
-            Some(client) if self.client.is_some() => client.flush(Some(timeout)),
+            Some(client) if self.client.is_some() => {
+                bounded(timeout, move || client.flush(Some(timeout))).unwrap_or(false)
+            }
             _ => true,
         }
     }
@@ -168,14 +201,17 @@ pub fn init() -> Result<Guard, ConfigError> {
 pub fn init_with(config: Config) -> Result<Guard, ConfigError> {
     let Some(options) = client_options(&config, None)? else {
         return Ok(Guard {
-            _listener: None,
+            listener: None,
             client: None,
+            shutdown_timeout: Duration::ZERO,
         });
     };
     span::warm_up_clock();
+    let shutdown_timeout = options.shutdown_timeout;
     let client = sentry::init(options);
     Ok(Guard {
-        _listener: Some(Listener::new()),
+        listener: Some(Listener::new()),
         client: Some(client),
+        shutdown_timeout,
     })
 }
