@@ -359,3 +359,33 @@ fn compile_time_and_run_time_sensitive_names_agree() {
         kind
     );
 }
+
+#[test]
+fn oversized_values_are_trimmed_to_sentrys_limits_not_rejected() {
+    let huge = "x".repeat(5 * 1024 * 1024);
+    let captured = capture(|| {
+        vigil::capture_message!("big payload", payload = huge);
+        let tx = vigil::start_transaction(&"n".repeat(500), "task");
+        tx.set_tag("order status", "line one\nline two");
+        tx.set_tag("long", "v".repeat(1000));
+    });
+    let wire: usize = captured
+        .envelopes
+        .iter()
+        .map(|e| {
+            let mut buf = Vec::new();
+            e.to_writer(&mut buf).unwrap();
+            buf.len()
+        })
+        .sum();
+    assert!(
+        wire < 1024 * 1024,
+        "{wire} bytes sent; an event item must stay under 1 MiB"
+    );
+    let payload = captured.single_event().extra["payload"].as_str().unwrap();
+    assert!(payload.len() <= 16 * 1024 && payload.ends_with("[truncated]"));
+    let tx = captured.single_transaction();
+    assert_eq!(tx.name.as_deref().unwrap().chars().count(), 200);
+    assert_eq!(tx.tags["order_status"], "line one line two");
+    assert_eq!(tx.tags["long"].chars().count(), 200);
+}

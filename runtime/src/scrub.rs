@@ -26,6 +26,80 @@ pub const FILTERED: &str = "[Filtered]";
 /// Values nested deeper than this are replaced whole: nothing is sent that was not looked at.
 pub(crate) const MAX_DEPTH: usize = 64;
 
+/// Longest string sent (bytes); longer ones are cut at a character boundary and marked, so
+/// a huge value is trimmed instead of the whole event being refused by the server (413).
+pub(crate) const MAX_STRING: usize = 16 * 1024;
+
+/// Most items sent of one array; the rest are dropped.
+pub(crate) const MAX_ITEMS: usize = 1000;
+
+/// What marks a cut string.
+const CUT: &str = "…[truncated]";
+
+/// Cuts `text` to at most `max` bytes (at a character boundary), marking the cut.
+pub(crate) fn truncate(text: &mut String, max: usize) {
+    if text.len() <= max {
+        return;
+    }
+    let mut end = max.saturating_sub(CUT.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push_str(CUT);
+}
+
+/// Sentry's tag rules: keys of at most 32 characters of `[A-Za-z0-9_.:-]`, values of at most
+/// 200 characters without line breaks. Keys are mended (other characters become `_`), values
+/// cut; nothing is dropped.
+fn sanitize_tags(tags: &mut Map<String, String>) {
+    let needs_work = tags.iter().any(|(k, v)| {
+        k.is_empty()
+            || k.len() > 32
+            || !k
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
+            || v.chars().count() > 200
+            || v.contains(['\n', '\r'])
+    });
+    if !needs_work {
+        return;
+    }
+    let old = std::mem::take(tags);
+    for (key, value) in old {
+        let mut key: String = key
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(32)
+            .collect();
+        if key.is_empty() {
+            key.push('_');
+        }
+        let mut value: String = value.replace(['\n', '\r'], " ");
+        if value.chars().count() > 200 {
+            value = value.chars().take(199).collect();
+            value.push('…');
+        }
+        tags.insert(key, value);
+    }
+}
+
+/// Sentry's limit for transaction names: 200 characters.
+fn limit_name(name: &mut Option<String>) {
+    if let Some(name) = name {
+        if name.chars().count() > 200 {
+            *name = name.chars().take(199).collect();
+            name.push('…');
+        }
+    }
+}
+
 /// Key fragments that make a key sensitive (compared lowercase, with `-`, `_`, `.` and spaces
 /// removed, as substrings). Sentry's data-collection spec (auth, token, secret, password,
 /// passwd, pwd, key, jwt, bearer, sso, saml, csrf, xsrf, credentials, session, sid, identity),
@@ -123,6 +197,7 @@ impl Scrubber {
     /// that even mentions a password, secret or credential is filtered whole, as Sentry's
     /// server does; then as [`Scrubber::text`].
     pub(crate) fn data_text(&self, text: &mut String) {
+        truncate(text, MAX_STRING);
         if mentions_credentials(text) {
             *text = FILTERED.to_owned();
             return;
@@ -133,6 +208,7 @@ impl Scrubber {
     /// Scrubs free text (messages, exception values, descriptions) in place: the secrets and,
     /// unless `send_default_pii` is on, the personal data within it.
     pub(crate) fn text(&self, text: &mut String) {
+        truncate(text, MAX_STRING);
         let mut changed = scrub_text(text);
         if !self.send_default_pii {
             let source = changed.as_deref().unwrap_or(text);
@@ -202,6 +278,11 @@ impl Scrubber {
                         if self.key_is_sensitive(k) && !second.is_null() {
                             filter_value(second);
                             continue;
+                        }
+                    }
+                    if items.len() > MAX_ITEMS {
+                        for dropped in items.drain(MAX_ITEMS..) {
+                            drop_iteratively(dropped);
                         }
                     }
                     stack.extend(items.iter_mut().map(|v| (v, depth + 1)));
@@ -337,6 +418,7 @@ impl Scrubber {
     fn span(&self, span: &mut Span) {
         self.opt_text(&mut span.description);
         self.value_map(&mut span.data);
+        sanitize_tags(&mut span.tags);
         self.string_map(&mut span.tags);
     }
 
@@ -348,6 +430,8 @@ impl Scrubber {
         }
         self.opt_text(&mut event.culprit);
         self.opt_text(&mut event.transaction);
+        limit_name(&mut event.transaction);
+        sanitize_tags(&mut event.tags);
         self.string_map(&mut event.tags);
         self.value_map(&mut event.extra);
         self.contexts(&mut event.contexts);
@@ -374,6 +458,8 @@ impl Scrubber {
     /// Scrubs a transaction and its spans in place.
     pub(crate) fn transaction(&self, tx: &mut Transaction<'static>) {
         self.opt_text(&mut tx.name);
+        limit_name(&mut tx.name);
+        sanitize_tags(&mut tx.tags);
         self.string_map(&mut tx.tags);
         self.value_map(&mut tx.extra);
         self.contexts(&mut tx.contexts);
@@ -1188,6 +1274,29 @@ mod tests {
         let mut m = "Authentication failed: password=hunter2".to_owned();
         s.text(&mut m);
         assert_eq!(m, "Authentication failed: password=[Filtered]");
+    }
+
+    #[test]
+    fn limits_trim_instead_of_rejecting() {
+        let mut big = "é".repeat(MAX_STRING);
+        truncate(&mut big, MAX_STRING);
+        assert!(big.len() <= MAX_STRING && big.ends_with(CUT));
+        let s = Scrubber::default();
+        let mut v = Value::Array((0..5000).map(Value::from).collect());
+        s.value(&mut v, 0);
+        assert_eq!(v.as_array().unwrap().len(), MAX_ITEMS);
+        let mut tags = Map::from([
+            ("user id".to_owned(), "a\nb".to_owned()),
+            ("k".repeat(40), "v".repeat(300)),
+            ("ok".to_owned(), "fine".to_owned()),
+        ]);
+        sanitize_tags(&mut tags);
+        assert_eq!(tags["user_id"], "a b");
+        assert_eq!(tags[&"k".repeat(32)].chars().count(), 200);
+        assert_eq!(tags["ok"], "fine");
+        let mut name = Some("x".repeat(500));
+        limit_name(&mut name);
+        assert_eq!(name.unwrap().chars().count(), 200);
     }
 
     #[test]
