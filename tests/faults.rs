@@ -1,0 +1,139 @@
+//! A local HTTP server that misbehaves on purpose: rate limits are honoured per category,
+//! and server errors or cut-off responses cost nothing but the lost envelope. Its own test
+//! binary: `init` binds a process-wide client.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Clone, Copy)]
+enum Mode {
+    /// 429 with a transaction rate limit on the first envelope, then 200.
+    RateLimitTransactions,
+    /// Always 500.
+    ServerError,
+    /// Closes the connection halfway through the response.
+    Truncated,
+}
+
+/// The item types of every envelope received, in order.
+type Received = Arc<Mutex<Vec<Vec<String>>>>;
+
+fn read_request(stream: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().ok()?;
+            }
+        }
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(body)
+}
+
+fn item_types(body: &[u8]) -> Vec<String> {
+    // Envelope: a header line, then for each item a header line and a payload line.
+    let text = String::from_utf8_lossy(body);
+    text.lines()
+        .skip(1)
+        .step_by(2)
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|h| h["type"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn serve(mode: Mode) -> (u16, Received) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received: Received = Arc::default();
+    let seen = Arc::clone(&received);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            while let Some(body) = read_request(&mut stream) {
+                let first = {
+                    let mut seen = seen.lock().unwrap();
+                    seen.push(item_types(&body));
+                    seen.len() == 1
+                };
+                let response: &[u8] = match mode {
+                    Mode::RateLimitTransactions if first => b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 60\r\nX-Sentry-Rate-Limits: 60:transaction:organization\r\nContent-Length: 0\r\n\r\n",
+                    Mode::RateLimitTransactions => b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+                    Mode::ServerError => b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\noops!",
+                    Mode::Truncated => b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"id\":",
+                };
+                let _ = stream.write_all(response);
+                if matches!(mode, Mode::Truncated) {
+                    break; // drop the connection mid-response
+                }
+            }
+        }
+    });
+    (port, received)
+}
+
+fn init(port: u16) -> vigil::Guard {
+    vigil::init_with(
+        vigil::Config::new()
+            .dsn(format!("http://key@127.0.0.1:{port}/1"))
+            .traces_sample_rate(1.0)
+            .shutdown_timeout(Duration::from_secs(2)),
+    )
+    .unwrap()
+}
+
+#[test]
+fn rate_limits_are_per_category_and_bad_responses_are_survived() {
+    // 429 for transactions: nothing of that category is sent in the window; errors still are.
+    let (port, received) = serve(Mode::RateLimitTransactions);
+    let guard = init(port);
+    vigil::capture_message!("first, answered with a rate limit");
+    assert!(guard.flush(Duration::from_secs(2)));
+    for i in 0..3 {
+        vigil::capture_message!("after the limit", i = i);
+        drop(vigil::start_transaction("limited", "task"));
+    }
+    assert!(guard.flush(Duration::from_secs(2)));
+    drop(guard);
+    let got = received.lock().unwrap().clone();
+    println!("received: {got:?}");
+    let after: Vec<String> = got.iter().skip(1).flatten().cloned().collect();
+    assert_eq!(
+        after.iter().filter(|t| *t == "event").count(),
+        3,
+        "errors still flow during a transaction rate limit: {got:?}"
+    );
+    assert!(
+        !after.iter().any(|t| t == "transaction"),
+        "no transaction may be sent during its rate limit: {got:?}"
+    );
+
+    // 500s and cut-off responses: every capture returns, nothing panics, the next one works.
+    for mode in [Mode::ServerError, Mode::Truncated] {
+        let (port, received) = serve(mode);
+        let guard = init(port);
+        for i in 0..5 {
+            let id = vigil::capture_message!("into a broken server", i = i);
+            assert!(!id.is_nil());
+            let _ = guard.flush(Duration::from_secs(2));
+        }
+        drop(guard);
+        assert!(
+            !received.lock().unwrap().is_empty(),
+            "the server was reached at least once"
+        );
+    }
+}
