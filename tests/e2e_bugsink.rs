@@ -186,8 +186,28 @@ fn what_the_server_stores_is_intact_and_scrubbed() {
             total: 4200
         }
     );
+    #[cfg(feature = "axum")]
+    let request_event = capture_inside_a_request();
     assert!(guard.flush(Duration::from_secs(10)));
     drop(guard);
+
+    #[cfg(feature = "axum")]
+    {
+        let stored = server.stored_event(&request_event);
+        let request = &stored["data"]["request"];
+        assert_eq!(request["method"], "GET");
+        assert!(
+            request["url"].as_str().unwrap().ends_with("/orders/9"),
+            "{request}"
+        );
+        let text = request.to_string();
+        assert!(text.contains("[Filtered]"), "{text}");
+        assert!(
+            !text.contains("e2esecrettoken") && !text.contains("abc123token"),
+            "{text}"
+        );
+        assert_eq!(stored["data"]["transaction"], "GET /orders/{id}");
+    }
 
     let stored = server.stored_event(&id.simple().to_string());
     let data = &stored["data"];
@@ -270,4 +290,37 @@ fn what_the_server_stores_is_intact_and_scrubbed() {
     }
     assert_eq!(tx.spans[0].data["order"], 5);
     assert_eq!(tx.spans[1].data["order"], 6);
+}
+
+/// An event captured inside a request served through `vigil::axum::layer()`; its id.
+#[cfg(feature = "axum")]
+fn capture_inside_a_request() -> String {
+    use axum::body::Body;
+    use axum::http::Request;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    static ID: Mutex<Option<String>> = Mutex::new(None);
+    let app = axum::Router::new()
+        .route(
+            "/orders/{id}",
+            get(|| async {
+                let id = vigil::capture_message!("inside a request");
+                *ID.lock().unwrap() = Some(id.simple().to_string());
+                "ok"
+            }),
+        )
+        .layer(vigil::axum::layer());
+    let request = Request::builder()
+        .uri("/orders/9?token=abc123token&page=1")
+        .header("authorization", "Bearer e2esecrettoken")
+        .body(Body::empty())
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let response = runtime.block_on(app.oneshot(request)).unwrap();
+    assert!(response.status().is_success());
+    let id = ID.lock().unwrap().clone();
+    id.expect("the handler ran")
 }

@@ -15,6 +15,8 @@ enum Mode {
     ServerError,
     /// Closes the connection halfway through the response.
     Truncated,
+    /// Stalls 500 ms on the first request (the client's queue overflows), then answers.
+    StallThenOk,
 }
 
 /// The item types of every envelope received, in order.
@@ -74,6 +76,12 @@ fn serve(mode: Mode) -> (u16, Received) {
                     Mode::RateLimitTransactions => b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
                     Mode::ServerError => b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\noops!",
                     Mode::Truncated => b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"id\":",
+                    Mode::StallThenOk => {
+                        if first {
+                            std::thread::sleep(Duration::from_millis(500));
+                        }
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+                    }
                 };
                 let _ = stream.write_all(response);
                 if matches!(mode, Mode::Truncated) {
@@ -84,6 +92,9 @@ fn serve(mode: Mode) -> (u16, Received) {
     });
     (port, received)
 }
+
+/// `init` binds one client for the whole process: the tests of this file take turns.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn init(port: u16) -> vigil::Guard {
     vigil::init_with(
@@ -97,6 +108,7 @@ fn init(port: u16) -> vigil::Guard {
 
 #[test]
 fn rate_limits_are_per_category_and_bad_responses_are_survived() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     // 429 for transactions: nothing of that category is sent in the window; errors still are.
     let (port, received) = serve(Mode::RateLimitTransactions);
     let guard = init(port);
@@ -136,4 +148,43 @@ fn rate_limits_are_per_category_and_bad_responses_are_survived() {
             "the server was reached at least once"
         );
     }
+}
+
+#[test]
+fn a_server_that_was_away_hears_what_was_dropped_and_a_down_one_costs_nothing() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    // Down: connection refused. Captures return at once; the guard drops promptly.
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    }; // closed again: nothing listens there
+    let guard = init(port);
+    let start = std::time::Instant::now();
+    for i in 0..200 {
+        assert!(!vigil::capture_message!("to nobody", i = i).is_nil());
+    }
+    assert!(start.elapsed() < Duration::from_secs(2));
+    drop(guard);
+
+    // Away, then back: the queue overflows while the first request stalls; what was dropped
+    // is reported to the server as a client report once it answers again.
+    let (port, received) = serve(Mode::StallThenOk);
+    let guard = init(port);
+    for i in 0..200 {
+        vigil::capture_message!("burst", i = i);
+    }
+    assert!(guard.flush(Duration::from_secs(5)));
+    vigil::capture_message!("after the burst");
+    assert!(guard.flush(Duration::from_secs(5)));
+    drop(guard);
+    let got = received.lock().unwrap().clone();
+    let events = got.iter().flatten().filter(|t| *t == "event").count();
+    assert!(
+        events < 201,
+        "the queue is bounded: {events} events arrived"
+    );
+    assert!(
+        got.iter().flatten().any(|t| t == "client_report"),
+        "the drops are reported: {got:?}"
+    );
 }
