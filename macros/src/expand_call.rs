@@ -12,19 +12,23 @@ use crate::call::{Call, CallKind};
 
 pub(crate) fn expand(kind: CallKind, call: Call) -> TokenStream {
     let private = quote!(::vigil::__private);
-    let fields = call.fields.iter().map(|f| {
-        let key = &f.key;
-        let value = &f.value;
-        if f.sensitive {
-            quote_spanned! {f.key_span=>
-                .filtered(#key)
+    let fields: Vec<TokenStream> = call
+        .fields
+        .iter()
+        .map(|f| {
+            let key = &f.key;
+            let value = &f.value;
+            if f.sensitive {
+                quote_spanned! {f.key_span=>
+                    .filtered(#key)
+                }
+            } else {
+                quote_spanned! {f.key_span=>
+                    .field(#key, &(#value))
+                }
             }
-        } else {
-            quote_spanned! {f.key_span=>
-                .field(#key, &(#value))
-            }
-        }
-    });
+        })
+        .collect();
     // Type-check secret values without ever running them.
     let unevaluated = call.fields.iter().filter(|f| f.sensitive).map(|f| {
         let value = &f.value;
@@ -39,6 +43,22 @@ pub(crate) fn expand(kind: CallKind, call: Call) -> TokenStream {
         quote!(.level(#private::Level::#variant))
     });
 
+    // An event: the builder's start differs, the rest is the same.
+    let capture = |start: TokenStream| {
+        quote! {
+            {
+                #unevaluated
+                if #private::enabled() {
+                    #start
+                    #level
+                    #(#fields)*
+                    .capture()
+                } else {
+                    #private::nil_event_id()
+                }
+            }
+        }
+    };
     match kind {
         CallKind::Exception => {
             let err = &call.first;
@@ -46,37 +66,15 @@ pub(crate) fn expand(kind: CallKind, call: Call) -> TokenStream {
             let event = quote_spanned! {err.span()=>
                 (&&#private::ErrRef(&(#err))).__vigil_event()
             };
-            quote! {
-                {
-                    #unevaluated
-                    if #private::enabled() {
-                        #[allow(unused_imports)]
-                        use #private::dispatch::{ErrDeref as _, ErrError as _, ErrOther as _};
-                        #private::EventBuilder::from_event(#event)
-                        #level
-                        #(#fields)*
-                        .capture()
-                    } else {
-                        #private::nil_event_id()
-                    }
-                }
-            }
+            capture(quote! {
+                #[allow(unused_imports)]
+                use #private::dispatch::{ErrDeref as _, ErrError as _, ErrOther as _};
+                #private::EventBuilder::from_event(#event)
+            })
         }
         CallKind::Message => {
             let message = message_tokens(&call.first);
-            quote! {
-                {
-                    #unevaluated
-                    if #private::enabled() {
-                        #private::EventBuilder::message(#message, #private::Level::Info)
-                        #level
-                        #(#fields)*
-                        .capture()
-                    } else {
-                        #private::nil_event_id()
-                    }
-                }
-            }
+            capture(quote!(#private::EventBuilder::message(#message, #private::Level::Info)))
         }
         CallKind::Breadcrumb => {
             let message = message_tokens(&call.first);
