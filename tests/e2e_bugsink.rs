@@ -125,39 +125,48 @@ fn collector() -> (u16, Arc<Mutex<Vec<Vec<u8>>>>) {
     let bodies: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
     let kept = Arc::clone(&bodies);
     std::thread::spawn(move || {
+        // Each connection on its own thread: a client may open a new one while an idle
+        // kept-alive one is still open.
         for stream in listener.incoming().flatten() {
-            let mut stream = stream;
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            loop {
-                let mut length = 0usize;
-                let mut line = String::new();
-                let mut ok = false;
-                while reader.read_line(&mut line).unwrap_or(0) > 0 {
-                    let l = line.trim_end().to_owned();
-                    line.clear();
-                    if l.is_empty() {
-                        ok = true;
-                        break;
-                    }
-                    if let Some((k, v)) = l.split_once(':') {
-                        if k.eq_ignore_ascii_case("content-length") {
-                            length = v.trim().parse().unwrap_or(0);
-                        }
-                    }
-                }
-                if !ok {
-                    break;
-                }
-                let mut body = vec![0; length];
-                if reader.read_exact(&mut body).is_err() {
-                    break;
-                }
-                kept.lock().unwrap().push(body);
-                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
-            }
+            let kept = Arc::clone(&kept);
+            std::thread::spawn(move || serve_connection(stream, &kept));
         }
     });
     (port, bodies)
+}
+
+fn serve_connection(mut stream: std::net::TcpStream, kept: &Mutex<Vec<Vec<u8>>>) {
+    let Ok(clone) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(clone);
+    loop {
+        let mut length = 0usize;
+        let mut line = String::new();
+        let mut ok = false;
+        while reader.read_line(&mut line).unwrap_or(0) > 0 {
+            let l = line.trim_end().to_owned();
+            line.clear();
+            if l.is_empty() {
+                ok = true;
+                break;
+            }
+            if let Some((k, v)) = l.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        if !ok {
+            break;
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            break;
+        }
+        kept.lock().unwrap().push(body);
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+    }
 }
 
 #[test]

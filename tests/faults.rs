@@ -62,32 +62,37 @@ fn serve(mode: Mode) -> (u16, Received) {
     let received: Received = Arc::default();
     let seen = Arc::clone(&received);
     std::thread::spawn(move || {
+        // Each connection on its own thread: a client may open a new one while an idle
+        // kept-alive one is still open.
         for stream in listener.incoming().flatten() {
-            let mut stream = stream;
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-            while let Some(body) = read_request(&mut stream) {
-                let first = {
-                    let mut seen = seen.lock().unwrap();
-                    seen.push(item_types(&body));
-                    seen.len() == 1
-                };
-                let response: &[u8] = match mode {
-                    Mode::RateLimitTransactions if first => b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 60\r\nX-Sentry-Rate-Limits: 60:transaction:organization\r\nContent-Length: 0\r\n\r\n",
-                    Mode::RateLimitTransactions => b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
-                    Mode::ServerError => b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\noops!",
-                    Mode::Truncated => b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"id\":",
-                    Mode::StallThenOk => {
-                        if first {
-                            std::thread::sleep(Duration::from_millis(500));
+            let seen = Arc::clone(&seen);
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                while let Some(body) = read_request(&mut stream) {
+                    let first = {
+                        let mut seen = seen.lock().unwrap();
+                        seen.push(item_types(&body));
+                        seen.len() == 1
+                    };
+                    let response: &[u8] = match mode {
+                        Mode::RateLimitTransactions if first => b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 60\r\nX-Sentry-Rate-Limits: 60:transaction:organization\r\nContent-Length: 0\r\n\r\n",
+                        Mode::RateLimitTransactions => b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+                        Mode::ServerError => b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\noops!",
+                        Mode::Truncated => b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"id\":",
+                        Mode::StallThenOk => {
+                            if first {
+                                std::thread::sleep(Duration::from_millis(500));
+                            }
+                            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
                         }
-                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+                    };
+                    let _ = stream.write_all(response);
+                    if matches!(mode, Mode::Truncated) {
+                        break; // drop the connection mid-response
                     }
-                };
-                let _ = stream.write_all(response);
-                if matches!(mode, Mode::Truncated) {
-                    break; // drop the connection mid-response
                 }
-            }
+            });
         }
     });
     (port, received)

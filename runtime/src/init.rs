@@ -97,6 +97,9 @@ pub(crate) fn client_options(
 pub struct Guard {
     listener: Option<Listener>,
     client: Option<sentry::ClientInitGuard>,
+    /// The client `init` bound, to flush it wherever the guard is (`sentry::init` binds to
+    /// the calling thread's hub, which is not the main one off the main thread).
+    bound: Option<Arc<sentry::Client>>,
     shutdown_timeout: Duration,
 }
 
@@ -125,6 +128,7 @@ impl Drop for Guard {
     /// timeout whatever the server does.
     fn drop(&mut self) {
         drop(self.listener.take());
+        drop(self.bound.take());
         if let Some(client) = self.client.take() {
             let _ = bounded(self.shutdown_timeout, move || drop(client));
         }
@@ -153,11 +157,12 @@ impl Guard {
     /// # Ok::<(), vigil::ConfigError>(())
     /// ```
     pub fn flush(&self, timeout: Duration) -> bool {
-        match sentry::Hub::main().client() {
-            Some(client) if self.client.is_some() => {
+        match &self.bound {
+            Some(client) => {
+                let client = Arc::clone(client);
                 bounded(timeout, move || client.flush(Some(timeout))).unwrap_or(false)
             }
-            _ => true,
+            None => true,
         }
     }
 }
@@ -203,15 +208,18 @@ pub fn init_with(config: Config) -> Result<Guard, ConfigError> {
         return Ok(Guard {
             listener: None,
             client: None,
+            bound: None,
             shutdown_timeout: Duration::ZERO,
         });
     };
     span::warm_up_clock();
     let shutdown_timeout = options.shutdown_timeout;
     let client = sentry::init(options);
+    let bound = sentry::Hub::current().client();
     Ok(Guard {
         listener: Some(Listener::new()),
         client: Some(client),
+        bound,
         shutdown_timeout,
     })
 }
