@@ -164,6 +164,20 @@ fn capture_failure(cs: &'static Callsite, mut event: Event<'static>) -> Uuid {
     Hub::current().capture_event(event)
 }
 
+/// The span status a verdict gives; a failure's event is captured on the way (once: see
+/// `capture_failure_once`).
+fn settle(cs: &'static Callsite, entered: u64, verdict: Verdict) -> SpanStatus {
+    match verdict {
+        Verdict::Ok => SpanStatus::Ok,
+        Verdict::Failed(event) => {
+            if let Some(event) = event {
+                capture_failure_once(cs, entered, *event);
+            }
+            SpanStatus::InternalError
+        }
+    }
+}
+
 /// What a function's return value says.
 pub enum Verdict {
     /// Success (or not a `Result`).
@@ -304,15 +318,7 @@ impl SpanGuard {
         let Guard::On { cs, entered, state } = &mut *self.inner else {
             return;
         };
-        let status = match verdict {
-            Verdict::Ok => SpanStatus::Ok,
-            Verdict::Failed(event) => {
-                if let Some(event) = event {
-                    capture_failure_once(cs, *entered, *event);
-                }
-                SpanStatus::InternalError
-            }
-        };
+        let status = settle(cs, *entered, verdict);
         if let GuardState::Open { status: s, .. } | GuardState::Child { status: s, .. } = state {
             *s = Some(status);
         }
@@ -507,15 +513,7 @@ impl AsyncSpan {
     /// span is still current, then finishes the span.
     fn after_poll(&mut self, polling: Polling, verdict: Option<Verdict>) {
         let Polling { _hub, entered } = polling;
-        let status = verdict.map(|verdict| match verdict {
-            Verdict::Failed(event) => {
-                if let Some(event) = event {
-                    capture_failure_once(self.cs, self.entered, *event);
-                }
-                SpanStatus::InternalError
-            }
-            Verdict::Ok => SpanStatus::Ok,
-        });
+        let status = verdict.map(|verdict| settle(self.cs, self.entered, verdict));
         if let Some(entered) = entered {
             span::exit(entered);
         }
@@ -757,8 +755,7 @@ impl EventBuilder {
 
     /// `key = value`: a tag for short scalars, `extra` for everything else.
     pub fn field<T: serde::Serialize + ?Sized>(mut self, key: &'static str, value: &T) -> Self {
-        let value = serde_json::to_value(value)
-            .unwrap_or_else(|e| Value::String(format!("<unserializable: {e}>")));
+        let value = span::to_value(value);
         match tag_value(&value) {
             Some(tag) => {
                 self.event.tags.insert(key.into(), tag);
@@ -820,8 +817,7 @@ impl BreadcrumbBuilder {
 
     /// `key = value` into the breadcrumb's data.
     pub fn field<T: serde::Serialize + ?Sized>(mut self, key: &'static str, value: &T) -> Self {
-        let value = serde_json::to_value(value)
-            .unwrap_or_else(|e| Value::String(format!("<unserializable: {e}>")));
+        let value = span::to_value(value);
         self.crumb.data.insert(key.into(), value);
         self
     }

@@ -234,6 +234,18 @@ impl Scrubber {
         }
     }
 
+    /// Tags: Sentry's key and value rules, then secrets.
+    fn tags(&self, tags: &mut Map<String, String>) {
+        sanitize_tags(tags);
+        self.string_map(tags);
+    }
+
+    /// Transaction names: secrets, then Sentry's length limit.
+    fn name(&self, name: &mut Option<String>) {
+        self.opt_text(name);
+        limit_name(name);
+    }
+
     fn opt_data_text(&self, text: &mut Option<String>) {
         if let Some(text) = text {
             self.data_text(text);
@@ -418,8 +430,7 @@ impl Scrubber {
     fn span(&self, span: &mut Span) {
         self.opt_text(&mut span.description);
         self.value_map(&mut span.data);
-        sanitize_tags(&mut span.tags);
-        self.string_map(&mut span.tags);
+        self.tags(&mut span.tags);
     }
 
     /// Scrubs an error or message event in place.
@@ -429,10 +440,8 @@ impl Scrubber {
             self.logentry(entry);
         }
         self.opt_text(&mut event.culprit);
-        self.opt_text(&mut event.transaction);
-        limit_name(&mut event.transaction);
-        sanitize_tags(&mut event.tags);
-        self.string_map(&mut event.tags);
+        self.name(&mut event.transaction);
+        self.tags(&mut event.tags);
         self.value_map(&mut event.extra);
         self.contexts(&mut event.contexts);
         if let Some(user) = &mut event.user {
@@ -457,10 +466,8 @@ impl Scrubber {
 
     /// Scrubs a transaction and its spans in place.
     pub(crate) fn transaction(&self, tx: &mut Transaction<'static>) {
-        self.opt_text(&mut tx.name);
-        limit_name(&mut tx.name);
-        sanitize_tags(&mut tx.tags);
-        self.string_map(&mut tx.tags);
+        self.name(&mut tx.name);
+        self.tags(&mut tx.tags);
         self.value_map(&mut tx.extra);
         self.contexts(&mut tx.contexts);
         if let Some(user) = &mut tx.user {
