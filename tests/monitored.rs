@@ -702,3 +702,30 @@ fn guards_dropped_out_of_order_leave_no_stale_current_span() {
         "a root, not a child of a stale span"
     );
 }
+
+/// An error that borrows from its input (not `'static`): integrations that look for their
+/// own error types in the chain must not make such functions stop compiling.
+#[derive(Debug)]
+struct BadField<'a>(&'a str);
+
+impl fmt::Display for BadField<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "bad field {}", self.0)
+    }
+}
+
+impl std::error::Error for BadField<'_> {}
+
+#[vigil::monitored]
+fn parse_field(input: &str) -> Result<u32, BadField<'_>> {
+    input.parse().map_err(|_| BadField(input))
+}
+
+#[test]
+fn errors_that_borrow_compile_and_are_captured_as_errors() {
+    let captured = capture(|| {
+        assert!(parse_field("x7").is_err());
+    });
+    let exception = &captured.single_event().exception.values[0];
+    assert_eq!(exception.value.as_deref(), Some("bad field x7"));
+}

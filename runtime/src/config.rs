@@ -239,6 +239,7 @@ pub struct Config {
     pub(crate) before_send: Option<Hook<Event<'static>>>,
     pub(crate) before_send_transaction: Option<Hook<Transaction<'static>>>,
     pub(crate) transport: Option<Arc<dyn sentry::TransportFactory>>,
+    pub(crate) tracing_subscriber: bool,
 }
 
 impl fmt::Debug for Config {
@@ -260,6 +261,7 @@ impl fmt::Debug for Config {
                 &self.before_send_transaction.is_some(),
             )
             .field("transport", &self.transport.is_some())
+            .field("tracing_subscriber", &self.tracing_subscriber)
             .finish_non_exhaustive()
     }
 }
@@ -275,6 +277,7 @@ impl Config {
     pub fn new() -> Self {
         Config {
             enable_tracing: true,
+            tracing_subscriber: true,
             ..Default::default()
         }
     }
@@ -432,6 +435,23 @@ impl Config {
     #[must_use]
     pub fn send_default_pii(mut self, send: bool) -> Self {
         self.send_default_pii = send;
+        self
+    }
+
+    /// Whether vigil may install a minimal `tracing` subscriber when the process has none
+    /// (default: yes). It matters with the `sqlx` feature only: sqlx reports its queries as
+    /// `tracing` events, and that subscriber is how they become spans with nothing to wire.
+    /// It is installed when the first transaction starts, and only if no global subscriber
+    /// is set by then. Turn it off when you install your own subscriber later than that; add
+    /// [`tracing_layer`](crate::tracing_layer) to yours instead.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().tracing_subscriber(false);
+    /// ```
+    #[must_use]
+    pub fn tracing_subscriber(mut self, install: bool) -> Self {
+        self.tracing_subscriber = install;
         self
     }
 

@@ -26,6 +26,8 @@ pub mod __private;
 #[cfg(feature = "axum")]
 pub mod axum;
 pub mod propagation;
+#[cfg(feature = "sqlx")]
+mod sqlx;
 pub mod testing;
 
 pub use config::{Config, ConfigError, Environment, Spool};
@@ -69,6 +71,11 @@ macro_rules! release_name {
 /// to an error arrive with it. `tracing` spans are left alone: vigil's attributes make spans.
 ///
 /// Events at `INFO`, `WARN` and `ERROR` become breadcrumbs; `DEBUG` and `TRACE` are ignored.
+/// With the `sqlx` feature it also turns sqlx's query events into `db.sql.query` spans and
+/// `query` breadcrumbs: add it to your subscriber when the application installs its own
+/// (without one, vigil installs a minimal subscriber for that itself; see
+/// [`Config::tracing_subscriber`]). It brings its own per-layer filter, so a global level
+/// filter of yours must let `sqlx::query=debug` through for query spans.
 ///
 /// ```
 /// # use vigil_runtime as vigil;
@@ -88,15 +95,36 @@ where
     S: tracing_core::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
     use tracing_subscriber::Layer as _;
-    sentry_tracing::BreadcrumbLayer::new().with_filter(tracing_subscriber::filter::filter_fn(
-        |meta| {
+    let breadcrumbs = sentry_tracing::BreadcrumbLayer::new().with_filter(
+        tracing_subscriber::filter::filter_fn(|meta| {
             meta.is_event()
+                && !(cfg!(feature = "sqlx") && meta.target() == "sqlx::query")
                 && matches!(
                     *meta.level(),
                     tracing_core::Level::ERROR
                         | tracing_core::Level::WARN
                         | tracing_core::Level::INFO
                 )
-        },
-    ))
+        }),
+    );
+    #[cfg(feature = "sqlx")]
+    let breadcrumbs = breadcrumbs.and_then(
+        QueryLayer.with_filter(tracing_subscriber::filter::filter_fn(sqlx::is_query_event)),
+    );
+    breadcrumbs
+}
+
+/// The part of [`tracing_layer`] that hands sqlx's query events to vigil.
+#[cfg(feature = "sqlx")]
+struct QueryLayer;
+
+#[cfg(feature = "sqlx")]
+impl<S: tracing_core::Subscriber> tracing_subscriber::Layer<S> for QueryLayer {
+    fn on_event(
+        &self,
+        event: &tracing_core::Event<'_>,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        sqlx::on_query_event(event);
+    }
 }

@@ -550,7 +550,7 @@ pub mod dispatch {
         fn __vigil_outcome(&self, capture: bool) -> Verdict {
             match self.0 {
                 Ok(_) => Verdict::Ok,
-                Err(e) => Verdict::Failed(capture.then(|| Box::new(sentry::event_from_error(e)))),
+                Err(e) => Verdict::Failed(capture.then(|| Box::new(error_event(e)))),
             }
         }
     }
@@ -568,9 +568,7 @@ pub mod dispatch {
         fn __vigil_outcome(&self, capture: bool) -> Verdict {
             match self.0 {
                 Ok(_) => Verdict::Ok,
-                Err(e) => {
-                    Verdict::Failed(capture.then(|| Box::new(sentry::event_from_error(&**e))))
-                }
+                Err(e) => Verdict::Failed(capture.then(|| Box::new(error_event(&**e)))),
             }
         }
     }
@@ -654,7 +652,7 @@ pub mod dispatch {
     }
     impl<E: Error + ?Sized> ErrError for &&ErrRef<'_, E> {
         fn __vigil_event(&self) -> Event<'static> {
-            sentry::event_from_error(self.0)
+            error_event(self.0)
         }
     }
 
@@ -669,7 +667,7 @@ pub mod dispatch {
         D::Target: Error,
     {
         fn __vigil_event(&self) -> Event<'static> {
-            sentry::event_from_error(&**self.0)
+            error_event(&**self.0)
         }
     }
 
@@ -697,6 +695,15 @@ pub mod dispatch {
         note = "to report a plain message, use `vigil::capture_message!` instead"
     )]
     pub trait CapturableError {}
+}
+
+/// The event for an error and its source chain, with what integrations know about it.
+fn error_event<E: std::error::Error + ?Sized>(error: &E) -> Event<'static> {
+    #[allow(unused_mut)]
+    let mut event = sentry::event_from_error(error);
+    #[cfg(feature = "sqlx")]
+    crate::sqlx::enrich(&mut event, std::any::type_name::<E>(), error.source());
+    event
 }
 
 fn debug_event<E: Debug + ?Sized>(e: &E) -> Event<'static> {

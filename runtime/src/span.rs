@@ -77,6 +77,14 @@ impl SpanName {
         SpanName::Owned(Box::new((op.to_owned(), description.to_owned())))
     }
 
+    #[cfg(feature = "sqlx")]
+    fn op_description(&self) -> (&str, &str) {
+        match self {
+            SpanName::Callsite(cs) => (cs.op, cs.name),
+            SpanName::Owned(b) => (&b.0, &b.1),
+        }
+    }
+
     fn into_op_description(self) -> (String, String) {
         match self {
             SpanName::Callsite(cs) => (cs.op.to_owned(), cs.name.to_owned()),
@@ -106,6 +114,9 @@ pub(crate) struct TxShared {
     start_raw: u64,
     pub(crate) hub: Arc<Hub>,
     inner: Mutex<TxInner>,
+    /// sqlx commands running for this transaction on another thread (sqlx's SQLite worker).
+    #[cfg(feature = "sqlx")]
+    pub(crate) sql_in_flight: std::sync::atomic::AtomicU32,
 }
 
 #[derive(Default)]
@@ -335,6 +346,8 @@ impl OpenSpan {
         if !client.is_enabled() {
             return None;
         }
+        #[cfg(feature = "sqlx")]
+        crate::sqlx::install_subscriber_once();
         let global_rate = match client.options().traces_sampling_strategy {
             sentry::TracesSamplingStrategy::FixedRate(rate) => rate,
             _ => 0.0,
@@ -369,6 +382,8 @@ impl OpenSpan {
             start_raw,
             hub,
             inner: Mutex::new(TxInner::default()),
+            #[cfg(feature = "sqlx")]
+            sql_in_flight: std::sync::atomic::AtomicU32::new(0),
         });
         Some(OpenSpan {
             tx,
@@ -658,6 +673,73 @@ impl TxShared {
         let mut envelope = Envelope::new().with_headers(EnvelopeHeaders::new().with_trace(dsc));
         envelope.add_item(transaction);
         client.send_envelope(envelope);
+    }
+}
+
+/// Span clock ticks in `d` (the inverse of `CLOCK.delta`), for spans timed elsewhere.
+#[cfg(feature = "sqlx")]
+fn ticks(d: std::time::Duration) -> u64 {
+    const SAMPLE: u64 = 1 << 32;
+    static NANOS_PER_SAMPLE: LazyLock<u64> = LazyLock::new(|| {
+        let start = now_raw();
+        CLOCK
+            .delta_as_nanos(start, start.wrapping_add(SAMPLE))
+            .max(1)
+    });
+    let nanos = d.as_nanos();
+    u64::try_from(nanos.saturating_mul(u128::from(SAMPLE)) / u128::from(*NANOS_PER_SAMPLE))
+        .unwrap_or(u64::MAX)
+}
+
+#[cfg(feature = "sqlx")]
+impl Current {
+    /// Records a child span of this span that ended now after running for `elapsed`
+    /// (measured by someone else, such as sqlx). Not recorded when the transaction is not
+    /// sampled.
+    pub(crate) fn record_finished_child(
+        &self,
+        name: SpanName,
+        elapsed: std::time::Duration,
+        data: Vec<(Text, Value)>,
+    ) {
+        if !self.tx.sampled {
+            return;
+        }
+        let end_raw = now_raw();
+        let start_raw = end_raw.saturating_sub(ticks(elapsed));
+        self.tx.push(SpanRecord::new(
+            state::span_id(),
+            self.span_id,
+            name,
+            start_raw,
+            end_raw,
+            SpanStatus::Ok,
+            Vec::new(),
+            data,
+        ));
+    }
+
+    /// The description and `data[key]` of the last child span of this span with operation
+    /// `op`, after marking it failed with `status`.
+    pub(crate) fn fail_last_child(
+        &self,
+        op: &str,
+        key: &str,
+        status: SpanStatus,
+    ) -> Option<(String, Option<Value>)> {
+        let mut inner = self.tx.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let record = inner
+            .spans
+            .iter_mut()
+            .rev()
+            .find(|r| r.parent == self.span_id && r.name.op_description().0 == op)?;
+        record.status = status;
+        let value = record
+            .data
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone());
+        Some((record.name.op_description().1.to_owned(), value))
     }
 }
 

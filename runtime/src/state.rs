@@ -15,6 +15,19 @@ pub(crate) fn enabled() -> bool {
     LISTENERS.load(Ordering::Relaxed) != 0
 }
 
+/// May vigil install its own `tracing` subscriber? (See `Config::tracing_subscriber`.)
+#[cfg_attr(not(feature = "sqlx"), allow(dead_code))]
+static AUTO_SUBSCRIBER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+pub(crate) fn set_auto_subscriber(install: bool) {
+    AUTO_SUBSCRIBER.store(install, Ordering::Relaxed);
+}
+
+#[cfg_attr(not(feature = "sqlx"), allow(dead_code))]
+pub(crate) fn auto_subscriber() -> bool {
+    AUTO_SUBSCRIBER.load(Ordering::Relaxed)
+}
+
 /// Counts a listener while it lives.
 #[derive(Debug)]
 pub(crate) struct Listener(());
