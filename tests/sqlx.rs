@@ -6,8 +6,7 @@
 //! this binary sets none of its own, as an application without one would.
 #![cfg(feature = "sqlx")]
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
 use sqlx::{PgPool, SqlitePool};
 use vigil::protocol::{Context, Event, SpanStatus, Transaction};
@@ -229,25 +228,6 @@ fn unsampled_transactions_record_no_query_spans() {
 
 // --- PostgreSQL ---------------------------------------------------------------------------
 
-fn postgres_url() -> String {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".ci/postgres.sh");
-    let out = Command::new("bash")
-        .arg(&script)
-        .arg("start")
-        .output()
-        .expect("run .ci/postgres.sh (needs bash and python3 with venv)");
-    assert!(
-        out.status.success(),
-        "PostgreSQL could not be set up or started:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("URL="))
-        .expect("a URL= line")
-        .to_owned()
-}
 
 #[vigil::monitored(op = "db.task", skip(pool))]
 async fn pg_add_order(pool: &PgPool, table: &str, item: &str) -> Result<i64, sqlx::Error> {
@@ -262,7 +242,8 @@ async fn pg_add_order(pool: &PgPool, table: &str, item: &str) -> Result<i64, sql
 
 #[test]
 fn postgres_queries_and_errors() {
-    let url = postgres_url();
+    let postgres = common::Postgres::start();
+    let url = postgres.url.clone();
     let table = format!("orders_{}", std::process::id());
     let captured = vigil::testing::capture(|| {
         run(async {

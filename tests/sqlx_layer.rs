@@ -4,30 +4,10 @@
 //! Its own test binary: the global subscriber is process-wide.
 #![cfg(feature = "sqlx")]
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
 use tracing_subscriber::layer::SubscriberExt;
 
-fn postgres_url() -> String {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".ci/postgres.sh");
-    let out = Command::new("bash")
-        .arg(&script)
-        .arg("start")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "PostgreSQL could not be set up or started:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("URL="))
-        .expect("a URL= line")
-        .to_owned()
-}
 
 #[test]
 fn the_applications_subscriber_with_vigils_layer() {
@@ -35,7 +15,8 @@ fn the_applications_subscriber_with_vigils_layer() {
     let subscriber = tracing_subscriber::registry().with(vigil::tracing_layer());
     tracing::subscriber::set_global_default(subscriber).unwrap();
 
-    let url = postgres_url();
+    let postgres = common::Postgres::start();
+    let url = postgres.url.clone();
     let captured = vigil::testing::capture(|| {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()

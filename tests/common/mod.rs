@@ -30,3 +30,51 @@ pub fn luhn_complete(body: &str) -> String {
     }
     format!("{body}{}", (10 - sum % 10) % 10)
 }
+
+/// The local PostgreSQL of `.ci/postgres.sh` (PyPI's `pgserver` binaries), started if it is
+/// not running, and stopped on drop by whoever started it. No silent skip: when it cannot be
+/// set up or started, the test fails with the script's output.
+pub struct Postgres {
+    pub url: String,
+    started: bool,
+}
+
+impl Postgres {
+    pub fn start() -> Postgres {
+        let out = std::process::Command::new("bash")
+            .arg(Self::script())
+            .arg("start")
+            .output()
+            .expect("run .ci/postgres.sh (needs bash and python3 with venv)");
+        assert!(
+            out.status.success(),
+            "PostgreSQL could not be set up or started:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let url = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("URL="))
+            .expect("a URL= line from .ci/postgres.sh")
+            .to_owned();
+        Postgres {
+            url,
+            started: stdout.starts_with("started"),
+        }
+    }
+
+    fn script() -> std::path::PathBuf {
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".ci/postgres.sh")
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        if self.started {
+            let _ = std::process::Command::new("bash")
+                .arg(Self::script())
+                .arg("stop")
+                .status();
+        }
+    }
+}
