@@ -729,3 +729,19 @@ fn errors_that_borrow_compile_and_are_captured_as_errors() {
     let exception = &captured.single_event().exception.values[0];
     assert_eq!(exception.value.as_deref(), Some("bad field x7"));
 }
+
+/// A body that is one `if`/`else`: the expansion must not look oddly formatted to clippy
+/// (`suspicious_else_formatting` once fired on every such async fn). CI runs clippy on tests.
+#[vigil::monitored]
+async fn parity(n: u32) -> Result<&'static str, PayError> {
+    if n % 2 == 0 {
+        Ok("even")
+    } else {
+        Ok("odd")
+    }
+}
+
+#[test]
+fn async_if_else_body() {
+    assert_eq!(futures_executor::block_on(parity(3)).unwrap(), "odd");
+}

@@ -112,24 +112,32 @@ pub(crate) fn expand(kind: Kind, args: &Args, target: Target) -> TokenStream {
         } else {
             quote!(|_, _| #private::Verdict::Ok)
         };
+        // Pins the block's output type first, so `?`, `return` and the tail coerce to it
+        // exactly as in the `async fn` itself. Never runs.
+        let pin_output = quote! {
+            if false {
+                return #private::pin_type::<#output_ty>();
+            }
+        };
+        // Spanned at the macro too: an `if`/`else` whose tokens all carry the block's span
+        // reads as oddly formatted to clippy (`suspicious_else_formatting`).
+        let run_future = quote! {
+            if #guard.is_off() {
+                __vigil_fut.await
+            } else {
+                #guard.instrument(__vigil_fut, #finish).await
+            }
+        };
         quote_spanned! {block.span()=>
             #callsite
             #[allow(unused_mut)]
             let mut #guard = #private::enter_async(&__VIGIL_CALLSITE);
             #record_block
             let __vigil_fut = #private::future::<#output_ty, _>(async move {
-                // Pins the block's output type first, so `?`, `return` and the tail coerce
-                // to it exactly as in the `async fn` itself. Never runs.
-                if false {
-                    return #private::pin_type::<#output_ty>();
-                }
+                #pin_output
                 #(#stmts)*
             });
-            if #guard.is_off() {
-                __vigil_fut.await
-            } else {
-                #guard.instrument(__vigil_fut, #finish).await
-            }
+            #run_future
         }
     } else {
         let finish = if inspect {
