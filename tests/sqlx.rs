@@ -228,7 +228,6 @@ fn unsampled_transactions_record_no_query_spans() {
 
 // --- PostgreSQL ---------------------------------------------------------------------------
 
-
 #[vigil::monitored(op = "db.task", skip(pool))]
 async fn pg_add_order(pool: &PgPool, table: &str, item: &str) -> Result<i64, sqlx::Error> {
     // The table name is ours (a test-unique name), the item a bound value.

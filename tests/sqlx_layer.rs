@@ -8,7 +8,6 @@ mod common;
 
 use tracing_subscriber::layer::SubscriberExt;
 
-
 #[test]
 fn the_applications_subscriber_with_vigils_layer() {
     // The application's own subscriber, set before anything else, as `main` would.

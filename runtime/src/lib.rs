@@ -23,6 +23,9 @@ mod user;
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+#[cfg(feature = "async-graphql")]
+#[path = "graphql.rs"]
+pub mod async_graphql;
 #[cfg(feature = "axum")]
 pub mod axum;
 pub mod propagation;

@@ -161,7 +161,26 @@ fn capture_failure(cs: &'static Callsite, mut event: Event<'static>) -> Uuid {
         event.tags.insert((*k).into(), (*v).into());
     }
     event.culprit = Some(cs.name.into());
+    #[cfg(feature = "async-graphql")]
+    span::with_current(|current| {
+        if let Some(current) = current {
+            current.note_captured(
+                event
+                    .exception
+                    .values
+                    .iter()
+                    .filter_map(|e| e.value.clone()),
+            );
+        }
+    });
     Hub::current().capture_event(event)
+}
+
+/// Was an error with this message captured by a monitored function in the current
+/// transaction? (The GraphQL extension reports only the errors nobody else did.)
+#[cfg(feature = "async-graphql")]
+pub(crate) fn captured_in_transaction(message: &str) -> bool {
+    span::with_current(|current| current.is_some_and(|c| c.was_captured(message)))
 }
 
 /// The span status a verdict gives; a failure's event is captured on the way (once: see
