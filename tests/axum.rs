@@ -41,6 +41,33 @@ async fn anonymous() -> &'static str {
     "?"
 }
 
+/// The app's own auth extractor: a header here, a session or JWT in real life.
+struct CurrentUser(u64);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for CurrentUser {
+    type Rejection = StatusCode;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, StatusCode> {
+        let id = parts.headers.get("x-user-id").and_then(|v| v.to_str().ok());
+        id.and_then(|id| id.parse().ok())
+            .map(CurrentUser)
+            .ok_or(StatusCode::UNAUTHORIZED)
+    }
+}
+
+impl vigil::axum::ToUser for CurrentUser {
+    fn to_user(&self) -> vigil::User {
+        vigil::User::new(self.0).username(format!("user{}", self.0))
+    }
+}
+
+async fn me(vigil::axum::Authenticated(user): vigil::axum::Authenticated<CurrentUser>) -> String {
+    vigil::capture_message!("who is it");
+    format!("user {}", user.0)
+}
+
 fn app() -> Router {
     Router::new()
         .route("/users/{id}", get(user))
@@ -48,6 +75,7 @@ fn app() -> Router {
         .route("/panic", get(boom))
         .route("/login", get(login))
         .route("/anonymous", get(anonymous))
+        .route("/me", get(me))
         .layer(vigil::axum::layer())
 }
 
@@ -210,4 +238,33 @@ fn the_callers_trace_continues() {
         b.parent_span_id.map(|s| s.to_string()).as_deref(),
         Some("fedcba0987654321")
     );
+}
+
+#[test]
+fn the_apps_auth_extractor_sets_the_user_for_its_request_only() {
+    let captured = vigil::testing::capture(|| {
+        assert_eq!(
+            run(get_status("/me", &[("x-user-id", "42")])),
+            StatusCode::OK
+        );
+        // Rejected by the app's extractor: its own rejection, and no user.
+        assert_eq!(run(get_status("/me", &[])), StatusCode::UNAUTHORIZED);
+        assert_eq!(run(get_status("/anonymous", &[])), StatusCode::OK);
+    });
+    let [me, anonymous] = captured.events.as_slice() else {
+        panic!("{:#?}", captured.events);
+    };
+    let user = me.user.as_ref().expect("the user of /me");
+    assert_eq!(user.id.as_deref(), Some("42"));
+    assert_eq!(user.username.as_deref(), Some("user42"));
+    assert!(
+        anonymous.user.is_none(),
+        "the user leaked into the next request"
+    );
+    let me_tx = captured
+        .transactions
+        .iter()
+        .find(|t| t.name.as_deref() == Some("GET /me") && t.user.is_some())
+        .expect("the /me transaction, with its user");
+    assert_eq!(me_tx.user.as_ref().unwrap().id.as_deref(), Some("42"));
 }

@@ -13,6 +13,11 @@
 //! - the caller's trace continues from its `sentry-trace` or `traceparent` header (see
 //!   [`crate::propagation`] for the other direction).
 //!
+//! The user: call [`set_user_context`](crate::set_user_context) anywhere while handling a
+//! request, or let your own auth extractor do it by implementing [`ToUser`] for it and
+//! extracting [`Authenticated<YourExtractor>`](Authenticated). Either way the user is set for
+//! that request only.
+//!
 //! ```
 //! # use vigil_runtime as vigil;
 //! use axum::{routing::get, Router};
@@ -35,6 +40,82 @@ use sentry::Hub;
 use crate::propagation::Incoming;
 use crate::span::{self, OpenSpan};
 use crate::state;
+
+/// What an application's own auth extractor says of the user, for [`Authenticated`].
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// struct CurrentUser {
+///     id: u64,
+///     name: String,
+/// }
+///
+/// impl vigil::axum::ToUser for CurrentUser {
+///     fn to_user(&self) -> vigil::User {
+///         vigil::User::new(self.id).username(&self.name)
+///     }
+/// }
+/// ```
+pub trait ToUser {
+    /// The user to report with everything captured while handling the request.
+    fn to_user(&self) -> crate::User;
+}
+
+/// An extractor around the application's own auth extractor `T`: when `T` succeeds, its
+/// user becomes the user context of the request (cleared when the request ends, under
+/// [`layer()`]); when it fails, its rejection is returned unchanged.
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// use axum::extract::FromRequestParts;
+/// use axum::http::{request::Parts, StatusCode};
+/// use axum::{routing::get, Router};
+/// use vigil::axum::Authenticated;
+///
+/// /// The app's own extractor (here: a header; in real life, a session or a JWT).
+/// struct CurrentUser(u64);
+///
+/// impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+///     type Rejection = StatusCode;
+///     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, StatusCode> {
+///         let id = parts.headers.get("x-user-id").and_then(|v| v.to_str().ok());
+///         id.and_then(|id| id.parse().ok()).map(CurrentUser).ok_or(StatusCode::UNAUTHORIZED)
+///     }
+/// }
+///
+/// impl vigil::axum::ToUser for CurrentUser {
+///     fn to_user(&self) -> vigil::User {
+///         vigil::User::new(self.0)
+///     }
+/// }
+///
+/// async fn me(Authenticated(user): Authenticated<CurrentUser>) -> String {
+///     format!("user {}", user.0)
+/// }
+///
+/// let app: Router = Router::new().route("/me", get(me)).layer(vigil::axum::layer());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Authenticated<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for Authenticated<T>
+where
+    S: Send + Sync,
+    T: axum::extract::FromRequestParts<S> + ToUser,
+{
+    type Rejection = T::Rejection;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let inner = T::from_request_parts(parts, state).await?;
+        if state::enabled() {
+            crate::set_user_context(inner.to_user());
+        }
+        Ok(Authenticated(inner))
+    }
+}
 
 /// The layer: `.layer(vigil::axum::layer())`.
 ///
