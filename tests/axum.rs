@@ -68,6 +68,17 @@ async fn me(vigil::axum::Authenticated(user): vigil::axum::Authenticated<Current
     format!("user {}", user.0)
 }
 
+#[vigil::monitored]
+async fn load_invoice(id: u64) -> Result<String, std::io::Error> {
+    Err(std::io::Error::other(format!("invoice {id} is corrupt")))
+}
+
+async fn invoice(Path(id): Path<u64>) -> Result<String, StatusCode> {
+    load_invoice(id)
+        .await
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)
+}
+
 fn app() -> Router {
     Router::new()
         .route("/users/{id}", get(user))
@@ -76,6 +87,7 @@ fn app() -> Router {
         .route("/login", get(login))
         .route("/anonymous", get(anonymous))
         .route("/me", get(me))
+        .route("/invoices/{id}", get(invoice))
         .layer(vigil::axum::layer())
 }
 
@@ -267,4 +279,27 @@ fn the_apps_auth_extractor_sets_the_user_for_its_request_only() {
         .find(|t| t.name.as_deref() == Some("GET /me") && t.user.is_some())
         .expect("the /me transaction, with its user");
     assert_eq!(me_tx.user.as_ref().unwrap().id.as_deref(), Some("42"));
+}
+
+#[test]
+fn a_500_after_a_captured_error_is_that_one_event() {
+    let captured = vigil::testing::capture(|| {
+        assert_eq!(
+            run(get_status("/invoices/3", &[])),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    });
+    // The monitored function's event, with the request's context: not a second, vaguer one.
+    let event = captured.single_event();
+    assert_eq!(
+        event.exception.values[0].value.as_deref(),
+        Some("invoice 3 is corrupt")
+    );
+    assert_eq!(event.transaction.as_deref(), Some("GET /invoices/{id}"));
+    assert_eq!(
+        event.request.as_ref().unwrap().method.as_deref(),
+        Some("GET")
+    );
+    let tx = captured.single_transaction();
+    assert_eq!(tx.tags["http.status_code"], "500");
 }

@@ -8,8 +8,10 @@
 //! - a transaction `http.server` named by the matched route (`GET /users/{id}`, not the raw
 //!   path), with the request (method, URL, headers: scrubbed before sending, like everything),
 //!   the response status as its status and `http.status_code` tag;
-//! - an error event for every 5xx response, and for every panic in a handler, which then
-//!   becomes a 500 response instead of a dropped connection;
+//! - one error event for every 5xx response: the error a `#[vigil::monitored]` function (or
+//!   `capture_exception!`) captured while handling the request, or else one that names the
+//!   route and status; a panic in a handler is captured too, and becomes a 500 response
+//!   instead of a dropped connection;
 //! - the caller's trace continues from its `sentry-trace` or `traceparent` header (see
 //!   [`crate::propagation`] for the other direction).
 //!
@@ -30,6 +32,7 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -223,9 +226,11 @@ where
         );
         let context = request_context(&req);
         let hub = Arc::new(Hub::new_from_top(Hub::current()));
+        let error_captured = Arc::new(AtomicBool::new(false));
         let (span, inner) = Hub::run(Arc::clone(&hub), || {
             let context_for_events = context.clone();
             let name_for_events = name.clone();
+            let error_seen = Arc::clone(&error_captured);
             Hub::current().configure_scope(move |scope| {
                 scope.add_event_processor(move |mut event| {
                     if event.request.is_none() {
@@ -233,6 +238,9 @@ where
                     }
                     if event.transaction.is_none() {
                         event.transaction = Some(name_for_events.clone());
+                    }
+                    if event.level >= Level::Error {
+                        error_seen.store(true, Ordering::Relaxed);
                     }
                     Some(event)
                 });
@@ -256,7 +264,12 @@ where
         });
         ResponseFuture {
             inner,
-            request: Some(InFlight { hub, span, name }),
+            request: Some(InFlight {
+                hub,
+                span,
+                name,
+                error_captured,
+            }),
         }
     }
 }
@@ -265,6 +278,9 @@ struct InFlight {
     hub: Arc<Hub>,
     span: Option<OpenSpan>,
     name: String,
+    /// Set when an error event was captured while handling the request (a monitored
+    /// function's `Err`, a panic): that event stands for a 5xx response, no second one.
+    error_captured: Arc<AtomicBool>,
 }
 
 pin_project_lite::pin_project! {
@@ -303,7 +319,7 @@ where
             }
             Ok(Poll::Ready(Ok(response))) => {
                 let code = response.status();
-                if code.is_server_error() {
+                if code.is_server_error() && !flight.error_captured.load(Ordering::Relaxed) {
                     let mut event = Event {
                         message: Some(format!("{} responded {code}", flight.name)),
                         level: Level::Error,
