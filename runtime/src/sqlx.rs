@@ -161,10 +161,13 @@ pub(crate) fn on_query_event(event: &TracingEvent<'_>) {
         .and_then(|s| Duration::try_from_secs_f64(s).ok())
         .unwrap_or_default();
     let mut data: Vec<(Text, Value)> = vec![("db.system".into(), Value::from(system))];
-    if let Some(op) = operation(sql) {
+    let operation = operation(sql);
+    // A read affects nothing; SQLite reports the last write's count there.
+    let reads = matches!(operation.as_deref(), Some("SELECT"));
+    if let Some(op) = operation {
         data.push(("db.operation".into(), Value::from(op)));
     }
-    if let Some(n) = query.rows_affected {
+    if let Some(n) = query.rows_affected.filter(|_| !reads) {
         data.push(("db.rows_affected".into(), Value::from(n)));
     }
     if let Some(n) = query.rows_returned {
