@@ -15,9 +15,23 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use tracing_subscriber::layer::SubscriberExt;
 use vigil::protocol::Envelope;
 
+/// Query spans seen in sent transactions (the `sql` group checks its real queries count).
+static QUERY_SPANS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 struct NullTransport;
 impl sentry::Transport for NullTransport {
     fn send_envelope(&self, envelope: Envelope) {
+        if cfg!(feature = "sqlx") {
+            for item in envelope.items() {
+                if let vigil::protocol::EnvelopeItem::Transaction(tx) = item {
+                    let n = tx
+                        .spans
+                        .iter()
+                        .filter(|s| s.op.as_deref() == Some("db.sql.query"));
+                    QUERY_SPANS.fetch_add(n.count(), std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        }
         black_box(envelope);
     }
 }
@@ -342,6 +356,123 @@ fn benches(c: &mut Criterion) {
                     poll_once(fut.as_mut())
                 },
             )
+        })
+    });
+    g.finish();
+
+    #[cfg(feature = "sqlx")]
+    sql(c);
+}
+
+/// What sqlx reports per query (target `sqlx::query`, the fields its query logger records).
+#[cfg(feature = "sqlx")]
+fn sqlx_query_event() {
+    tracing::event!(
+        target: "sqlx::query",
+        tracing::Level::DEBUG,
+        summary = "SELECT item FROM orders …",
+        db.statement = "\n\nSELECT item FROM orders\nWHERE id = ?\n",
+        rows_affected = 0u64,
+        rows_returned = 1u64,
+        elapsed = ?Duration::from_micros(40),
+        elapsed_secs = 0.000_04f64,
+        ""
+    );
+}
+
+/// The `sqlx` feature: what turning one query into a span and a breadcrumb costs, against
+/// doing the same by hand with the `sentry` crate, and against a real query for scale.
+#[cfg(feature = "sqlx")]
+fn sql(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sql");
+    // A real query on an in-memory SQLite database, recorded by vigil, for scale. First in
+    // the group: vigil installs its subscriber when the first transaction starts, unless a
+    // subscriber (even a scoped one, as below) was set before.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let pool = rt.block_on(async {
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .expect("an in-memory database");
+        sqlx::query("CREATE TABLE orders (id INTEGER PRIMARY KEY, item TEXT)")
+            .execute(&pool)
+            .await
+            .expect("a table");
+        pool
+    });
+    g.bench_function("sqlite_select_in_sampled_transaction", |b| {
+        b.iter_custom(|iters| {
+            per_transaction(
+                iters,
+                || vigil::start_transaction("bench", "task"),
+                |x| {
+                    rt.block_on(async {
+                        let row: Option<String> =
+                            sqlx::query_scalar("SELECT item FROM orders WHERE id = ?")
+                                .bind(x as i64)
+                                .fetch_optional(&pool)
+                                .await
+                                .expect("a query");
+                        black_box(row);
+                    });
+                    x
+                },
+            )
+        })
+    });
+    assert!(
+        QUERY_SPANS.load(std::sync::atomic::Ordering::Relaxed) > 0,
+        "the real queries above were not recorded as spans"
+    );
+    g.bench_function("sqlx_event_nobody_listening", |b| {
+        tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), || {
+            b.iter(sqlx_query_event)
+        })
+    });
+    let vigil_layer = || tracing_subscriber::registry().with(vigil::tracing_layer());
+    g.bench_function("vigil_query_span_sampled", |b| {
+        tracing::subscriber::with_default(vigil_layer(), || {
+            b.iter_custom(|iters| {
+                per_transaction(
+                    iters,
+                    || vigil::start_transaction("bench", "task"),
+                    |x| {
+                        sqlx_query_event();
+                        x
+                    },
+                )
+            })
+        })
+    });
+    let sentry_tx = || {
+        let mut ctx = sentry::TransactionContext::new("bench", "task");
+        ctx.set_sampled(true);
+        let tx = sentry::start_transaction(ctx);
+        sentry::configure_scope(|s| s.set_span(Some(tx.clone().into())));
+        tx
+    };
+    g.bench_function("sentry_span_and_breadcrumb_by_hand", |b| {
+        b.iter_custom(|iters| {
+            per_transaction(iters, sentry_tx, |x| {
+                let sql = "SELECT item FROM orders\nWHERE id = ?";
+                if let Some(parent) = sentry::configure_scope(|s| s.get_span()) {
+                    let span = parent.start_child("db.sql.query", sql);
+                    span.set_data("db.system", "sqlite".into());
+                    span.set_data("db.rows_returned", 1.into());
+                    span.finish();
+                }
+                sentry::add_breadcrumb(sentry::Breadcrumb {
+                    ty: "query".into(),
+                    category: Some("query".into()),
+                    message: Some(sql.into()),
+                    ..Default::default()
+                });
+                x
+            })
         })
     });
     g.finish();
