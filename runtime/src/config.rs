@@ -442,8 +442,8 @@ impl Config {
     /// (default: yes). It matters with the `sqlx` feature only: sqlx reports its queries as
     /// `tracing` events, and that subscriber is how they become spans with nothing to wire.
     /// It is installed when the first transaction starts, and only if no global subscriber
-    /// is set by then. Turn it off when you install your own subscriber later than that; add
-    /// [`tracing_layer`](crate::tracing_layer) to yours instead.
+    /// is set by then. Turn it off when you install your own subscriber later than that, and
+    /// wrap yours with `vigil::tracing_subscriber(..)` instead.
     ///
     /// ```
     /// # use vigil_runtime as vigil;

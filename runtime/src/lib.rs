@@ -10,7 +10,7 @@
 //! # Ok::<(), vigil::ConfigError>(())
 //! ```
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)] // one audited exception: `sqlx::VigilSubscriber::downcast_raw`
 
 mod config;
 mod init;
@@ -31,6 +31,8 @@ pub mod axum;
 pub mod propagation;
 #[cfg(feature = "sqlx")]
 mod sqlx;
+#[cfg(feature = "sqlx")]
+pub use sqlx::{tracing_subscriber, VigilSubscriber};
 pub mod testing;
 
 pub use config::{Config, ConfigError, Environment, Spool};
@@ -75,10 +77,9 @@ macro_rules! release_name {
 ///
 /// Events at `INFO`, `WARN` and `ERROR` become breadcrumbs; `DEBUG` and `TRACE` are ignored.
 /// With the `sqlx` feature it also turns sqlx's query events into `db.sql.query` spans and
-/// `query` breadcrumbs: add it to your subscriber when the application installs its own
-/// (without one, vigil installs a minimal subscriber for that itself; see
-/// [`Config::tracing_subscriber`]). It brings its own per-layer filter, so a global level
-/// filter of yours must let `sqlx::query=debug` through for query spans.
+/// `query` breadcrumbs, for the queries that run on the caller's task (PostgreSQL, MySQL)
+/// and that a global level filter of yours lets through. Wrapping your subscriber with
+/// `vigil::tracing_subscriber(..)` covers SQLite too, whatever your filters say.
 ///
 /// ```
 /// # use vigil_runtime as vigil;
@@ -128,6 +129,8 @@ impl<S: tracing_core::Subscriber> tracing_subscriber::Layer<S> for QueryLayer {
         event: &tracing_core::Event<'_>,
         _: tracing_subscriber::layer::Context<'_, S>,
     ) {
-        sqlx::on_query_event(event);
+        if !sqlx::handled_outside() {
+            sqlx::on_query_event(event);
+        }
     }
 }

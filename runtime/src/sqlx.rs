@@ -5,16 +5,16 @@
 //! took. vigil turns each into a finished `db.sql.query` child span of the span the query
 //! ran under, and a `query` breadcrumb.
 //!
-//! Two ways the events reach vigil:
+//! How the events reach vigil:
 //! - **Nothing to wire:** when a transaction starts and the process has no `tracing`
-//!   subscriber, vigil installs a minimal one that listens to sqlx's query events only. It
-//!   also carries vigil's current span over to sqlx's SQLite worker thread, where SQLite
-//!   queries run: sqlx takes `tracing::Span::current()` with each command and enters it there.
-//! - **Your own subscriber:** add [`tracing_layer`](crate::tracing_layer) to it. With a global
-//!   level filter, let `sqlx::query=debug` through (or use per-layer filters). In this mode the
-//!   SQLite worker thread cannot see vigil's span, so SQLite query spans are recorded only in
-//!   the first mode; PostgreSQL and MySQL queries run on the caller's task and are recorded in
-//!   both.
+//!   subscriber, vigil installs a minimal one that listens to sqlx's query events only.
+//! - **Your own subscriber:** wrap it with [`tracing_subscriber()`] before installing it. The
+//!   wrapper hears sqlx's query events whatever your filters say, and passes everything on.
+//! - In both, vigil's current span is lent to whoever asks for `tracing::Span::current()`:
+//!   sqlx takes it with each command for its SQLite worker thread and enters it there, which
+//!   makes vigil's span current on the worker. (With [`tracing_layer`](crate::tracing_layer)
+//!   alone in your subscriber, PostgreSQL and MySQL queries, which run on the caller's task,
+//!   are recorded; SQLite's are not.)
 //!
 //! A captured error whose chain holds a `sqlx::Error` gets the database's error code, the
 //! constraint and table when the database names them, and the SQL of the failing query (the
@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 use sentry::protocol::{Breadcrumb, Context, Event, Map, SpanStatus, Value};
 use tracing_core::field::{Field, Visit};
 use tracing_core::span::{Attributes, Current as CurrentSpan, Id, Record};
+use tracing_core::subscriber::NoSubscriber;
 use tracing_core::{callsite, Event as TracingEvent, Interest, Kind, Level, Metadata, Subscriber};
 
 use crate::span::{self, Current, SpanName, Text, TxShared};
@@ -367,13 +368,14 @@ fn failing_query() -> Option<(String, Option<Value>)> {
 }
 
 // ---------------------------------------------------------------------------------------
-// The subscriber vigil installs when the process has none.
+// The subscriber: vigil's own when the process has none, or a wrapper around the app's.
 
 static INSTALL_TRIED: AtomicBool = AtomicBool::new(false);
 
-/// Installs [`AutoSubscriber`] as the global `tracing` subscriber, once, unless one is set or
-/// [`Config::tracing_subscriber`](crate::Config::tracing_subscriber) said not to. Called when
-/// a transaction starts: by then an application that sets up `tracing` has done so.
+/// Installs `VigilSubscriber<NoSubscriber>` as the global `tracing` subscriber, once, unless
+/// one is set or [`Config::tracing_subscriber`](crate::Config::tracing_subscriber) said not
+/// to. Called when a transaction starts: by then an application that sets up `tracing` has
+/// done so.
 pub(crate) fn install_subscriber_once() {
     if INSTALL_TRIED.load(Ordering::Relaxed) || INSTALL_TRIED.swap(true, Ordering::Relaxed) {
         return;
@@ -382,35 +384,82 @@ pub(crate) fn install_subscriber_once() {
         return;
     }
     let _ = tracing_core::dispatcher::set_global_default(tracing_core::Dispatch::new(
-        AutoSubscriber::default(),
+        tracing_subscriber(NoSubscriber::default()),
     ));
 }
 
-/// A `tracing` subscriber that listens to sqlx's query events only, and lends vigil's current
-/// span to whoever asks for `tracing::Span::current()`: entering that span on another thread
-/// makes vigil's span current there.
-#[derive(Default)]
-struct AutoSubscriber {
-    spans: Mutex<HashMap<u64, Lent>>,
+/// Wraps your `tracing` subscriber so sqlx's queries become spans wherever they run: install
+/// the result instead of your subscriber (feature `sqlx`).
+///
+/// Without it, vigil installs a minimal subscriber of its own when your application has
+/// none (see [`Config::tracing_subscriber`](crate::Config::tracing_subscriber)). With a
+/// subscriber of your own, [`tracing_layer`](crate::tracing_layer) in it records the queries
+/// of PostgreSQL and MySQL, which run on the caller's task; SQLite runs its queries on sqlx's
+/// worker thread, and only this wrapper carries vigil's current span over there. It also
+/// hears sqlx's query events whatever your level filters say, and passes them on to your
+/// subscriber only if it wants them. Everything else goes straight to your subscriber.
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// use tracing_subscriber::layer::SubscriberExt;
+/// use tracing_subscriber::util::SubscriberInitExt;
+///
+/// let mine = tracing_subscriber::registry().with(vigil::tracing_layer()); // + your layers
+/// vigil::tracing_subscriber(mine).set_default(); // or `.init()` in `main`
+/// ```
+pub fn tracing_subscriber<S: Subscriber>(inner: S) -> VigilSubscriber<S> {
+    VigilSubscriber {
+        inner,
+        lent: Mutex::new(HashMap::new()),
+    }
 }
 
-/// A vigil span lent as a `tracing` span, and how many handles to it are alive.
+/// Your `tracing` subscriber, with sqlx's queries recorded by vigil: see [`tracing_subscriber()`].
+pub struct VigilSubscriber<S> {
+    inner: S,
+    /// vigil spans lent out as `tracing` spans, by id.
+    lent: Mutex<HashMap<u64, Lent>>,
+}
+
+impl<S> std::fmt::Debug for VigilSubscriber<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VigilSubscriber").finish_non_exhaustive()
+    }
+}
+
+/// A vigil span lent as a `tracing` span: the wrapped subscriber's current span at the time
+/// (which entering it enters too), and how many handles to it are alive.
 struct Lent {
     current: Current,
+    inner: Option<Id>,
     refs: usize,
 }
 
+/// The ids of lent spans: the top bit set, so they never meet a `tracing_subscriber`
+/// registry's (small slab indices).
+const LENT: u64 = 1 << 63;
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// A lent span entered on this thread: its id, what `span::enter` returned, and the
-/// transaction whose in-flight count it holds (on a SQLite worker).
-type EnteredLent = (u64, span::Entered, Option<Arc<TxShared>>);
+/// A lent span entered on this thread: its id, what `span::enter` returned, the wrapped
+/// subscriber's span entered with it, and the transaction whose in-flight count it holds (on
+/// a SQLite worker).
+type EnteredLent = (u64, span::Entered, Option<Id>, Option<Arc<TxShared>>);
+
+/// What `current_span` offered on this thread, until `clone_span` takes it.
+type Offered = (u64, Current, Option<Id>);
 
 thread_local! {
-    /// The span last handed out by `current_span` on this thread, until `clone_span` takes it.
-    static OFFERED: RefCell<Option<(u64, Current)>> = const { RefCell::new(None) };
+    static OFFERED: RefCell<Option<Offered>> = const { RefCell::new(None) };
     /// Lent spans entered on this thread, innermost last.
     static ENTERED: RefCell<Vec<EnteredLent>> = const { RefCell::new(Vec::new()) };
+    /// Set while a query event vigil handled is passed on to the wrapped subscriber, so a
+    /// `tracing_layer()` in there does not record it again.
+    static HANDLED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Did a [`VigilSubscriber`] around this layer handle the event already?
+pub(crate) fn handled_outside() -> bool {
+    HANDLED.try_with(Cell::get).unwrap_or(false)
 }
 
 struct LentCallsite;
@@ -433,127 +482,232 @@ impl callsite::Callsite for LentCallsite {
     }
 }
 
-impl AutoSubscriber {
+impl<S> VigilSubscriber<S> {
     fn lent(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Lent>> {
-        self.spans.lock().unwrap_or_else(PoisonError::into_inner)
+        self.lent.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The wrapped subscriber's id behind a lent id (`None` if it had none); `Err` when `id`
+    /// is not a lent one.
+    fn inner_id(&self, id: &Id) -> Result<Option<Id>, ()> {
+        if id.into_u64() & LENT == 0 {
+            return Err(());
+        }
+        Ok(self
+            .lent()
+            .get(&id.into_u64())
+            .and_then(|l| l.inner.clone()))
     }
 }
 
-impl Subscriber for AutoSubscriber {
+impl<S: Subscriber> Subscriber for VigilSubscriber<S> {
+    fn on_register_dispatch(&self, dispatch: &tracing_core::Dispatch) {
+        self.inner.on_register_dispatch(dispatch);
+    }
+
     fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
+        let inner = self.inner.register_callsite(meta);
         if is_query_event(meta) {
             Interest::always()
         } else {
-            Interest::never()
+            inner
         }
     }
 
     fn enabled(&self, meta: &Metadata<'_>) -> bool {
-        is_query_event(meta)
+        is_query_event(meta) || self.inner.enabled(meta)
     }
 
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        // Never called: no span callsite is enabled. Any id that maps to nothing will do.
-        Id::from_u64(u64::MAX)
+    fn max_level_hint(&self) -> Option<tracing_core::LevelFilter> {
+        // sqlx logs queries at DEBUG by default (and at any level it is told to): no hint, so
+        // a wrapped subscriber's INFO does not turn them off before they reach vigil.
+        None
     }
 
-    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn event_enabled(&self, event: &TracingEvent<'_>) -> bool {
+        is_query_event(event.metadata()) || self.inner.event_enabled(event)
+    }
 
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn new_span(&self, attrs: &Attributes<'_>) -> Id {
+        self.inner.new_span(attrs)
+    }
+
+    fn record(&self, id: &Id, values: &Record<'_>) {
+        match self.inner_id(id) {
+            Err(()) => self.inner.record(id, values),
+            Ok(Some(inner)) => self.inner.record(&inner, values),
+            Ok(None) => {}
+        }
+    }
+
+    fn record_follows_from(&self, id: &Id, follows: &Id) {
+        // A lent span stands for the wrapped subscriber's span it was lent with, if any.
+        let map = |id: &Id| match self.inner_id(id) {
+            Err(()) => Some(id.clone()),
+            Ok(inner) => inner,
+        };
+        if let (Some(id), Some(follows)) = (map(id), map(follows)) {
+            self.inner.record_follows_from(&id, &follows);
+        }
+    }
 
     fn event(&self, event: &TracingEvent<'_>) {
-        if is_query_event(event.metadata()) {
-            on_query_event(event);
+        let meta = event.metadata();
+        if !is_query_event(meta) {
+            self.inner.event(event);
+            return;
+        }
+        on_query_event(event);
+        if self.inner.enabled(meta) && self.inner.event_enabled(event) {
+            let _ = HANDLED.try_with(|h| h.set(true));
+            self.inner.event(event);
+            let _ = HANDLED.try_with(|h| h.set(false));
         }
     }
 
     fn enter(&self, id: &Id) {
-        let Some(current) = self.lent().get(&id.into_u64()).map(|l| l.current.clone()) else {
+        if id.into_u64() & LENT == 0 {
+            self.inner.enter(id);
+            return;
+        }
+        let Some((current, inner)) = self
+            .lent()
+            .get(&id.into_u64())
+            .map(|l| (l.current.clone(), l.inner.clone()))
+        else {
             return;
         };
+        if let Some(inner) = &inner {
+            self.inner.enter(inner);
+        }
         // Counted while a SQLite worker runs a command for the transaction (see `enrich`).
         let worker = on_sqlite_worker().then(|| Arc::clone(&current.tx));
         if let Some(tx) = &worker {
             tx.sql_in_flight.fetch_add(1, Ordering::AcqRel);
         }
         let entered = span::enter(current);
-        let _ = ENTERED.try_with(|e| match e.try_borrow_mut() {
-            Ok(mut e) => e.push((id.into_u64(), entered, worker)),
-            Err(_) => {
-                if let Some(tx) = worker {
-                    tx.sql_in_flight.fetch_sub(1, Ordering::AcqRel);
-                }
+        let pushed = ENTERED.try_with(|e| match e.try_borrow_mut() {
+            Ok(mut e) => {
+                e.push((id.into_u64(), entered, inner, worker));
+                None
             }
+            Err(_) => Some(worker),
         });
+        if let Ok(Some(Some(tx))) = pushed {
+            tx.sql_in_flight.fetch_sub(1, Ordering::AcqRel);
+        }
     }
 
     fn exit(&self, id: &Id) {
+        if id.into_u64() & LENT == 0 {
+            self.inner.exit(id);
+            return;
+        }
         let popped = ENTERED.try_with(|e| {
             let mut e = e.try_borrow_mut().ok()?;
-            let at = e.iter().rposition(|(i, _, _)| *i == id.into_u64())?;
+            let at = e.iter().rposition(|(i, ..)| *i == id.into_u64())?;
             Some(e.remove(at))
         });
-        if let Ok(Some((_, entered, worker))) = popped {
+        if let Ok(Some((_, entered, inner, worker))) = popped {
             span::exit(entered);
             if let Some(tx) = worker {
                 tx.sql_in_flight.fetch_sub(1, Ordering::AcqRel);
+            }
+            if let Some(inner) = inner {
+                self.inner.exit(&inner);
             }
         }
     }
 
     fn current_span(&self) -> CurrentSpan {
+        let inner = self.inner.current_span();
         let Some(current) = span::with_current(|c| c.cloned()) else {
-            return CurrentSpan::none();
+            return inner;
         };
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let (inner_id, meta) = match inner.into_inner() {
+            Some((id, meta)) => (Some(id), meta),
+            None => (None, &LENT_META),
+        };
+        let id = LENT | NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let _ = OFFERED.try_with(|o| {
             if let Ok(mut o) = o.try_borrow_mut() {
-                *o = Some((id, current));
+                *o = Some((id, current, inner_id));
             }
         });
-        CurrentSpan::new(Id::from_u64(id), &LENT_META)
+        CurrentSpan::new(Id::from_u64(id), meta)
     }
 
     fn clone_span(&self, id: &Id) -> Id {
         let key = id.into_u64();
+        if key & LENT == 0 {
+            return self.inner.clone_span(id);
+        }
         let mut lent = self.lent();
         if let Some(l) = lent.get_mut(&key) {
             l.refs += 1;
-        } else {
-            let offered = OFFERED
-                .try_with(|o| {
-                    let mut o = o.try_borrow_mut().ok()?;
-                    match o.take() {
-                        Some((i, current)) if i == key => Some(current),
-                        other => {
-                            *o = other;
-                            None
-                        }
+            return id.clone();
+        }
+        let offered = OFFERED
+            .try_with(|o| {
+                let mut o = o.try_borrow_mut().ok()?;
+                match o.take() {
+                    Some((i, current, inner)) if i == key => Some((current, inner)),
+                    other => {
+                        *o = other;
+                        None
                     }
-                })
-                .ok()
-                .flatten();
-            if let Some(current) = offered {
-                lent.insert(key, Lent { current, refs: 1 });
-            }
+                }
+            })
+            .ok()
+            .flatten();
+        if let Some((current, inner)) = offered {
+            // The lent span holds one reference to the wrapped subscriber's span.
+            let inner = inner.map(|i| self.inner.clone_span(&i));
+            lent.insert(
+                key,
+                Lent {
+                    current,
+                    inner,
+                    refs: 1,
+                },
+            );
         }
         id.clone()
     }
 
     fn try_close(&self, id: Id) -> bool {
         let key = id.into_u64();
-        let mut lent = self.lent();
-        match lent.get_mut(&key) {
-            Some(l) if l.refs > 1 => {
-                l.refs -= 1;
-                false
-            }
-            Some(_) => {
-                lent.remove(&key);
-                true
-            }
-            None => false,
+        if key & LENT == 0 {
+            return self.inner.try_close(id);
         }
+        let closed = {
+            let mut lent = self.lent();
+            match lent.get_mut(&key) {
+                Some(l) if l.refs > 1 => {
+                    l.refs -= 1;
+                    return false;
+                }
+                Some(_) => lent.remove(&key),
+                None => return false,
+            }
+        };
+        if let Some(inner) = closed.and_then(|l| l.inner) {
+            self.inner.try_close(inner);
+        }
+        true
+    }
+
+    // Lets `dispatch.downcast_ref::<T>()` reach the wrapped subscriber and its layers (as
+    // `tracing_subscriber`'s own `Layered` does): tracing-error, tracing-opentelemetry and
+    // `reload` find their parts that way.
+    #[allow(unsafe_code)]
+    unsafe fn downcast_raw(&self, id: std::any::TypeId) -> Option<*const ()> {
+        if id == std::any::TypeId::of::<Self>() {
+            return Some(std::ptr::from_ref(self).cast());
+        }
+        // SAFETY: the wrapped subscriber upholds `downcast_raw`'s contract for its own
+        // answer (a valid pointer to a value of the type `id` names); it is passed on as is.
+        unsafe { self.inner.downcast_raw(id) }
     }
 }
 
