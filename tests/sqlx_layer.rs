@@ -115,3 +115,13 @@ fn postgres_queries_are_recorded_once() {
     assert_eq!(spans[0].data["db.system"], "postgresql");
     assert_eq!(spans[0].data["db.rows_returned"], 1);
 }
+
+#[test]
+fn downcasts_reach_the_wrapped_subscriber() {
+    install();
+    // tracing-error, tracing-opentelemetry and `reload` find their parts this way.
+    tracing::dispatcher::get_default(|d| {
+        assert!(d.downcast_ref::<tracing_subscriber::Registry>().is_some());
+        assert!(d.downcast_ref::<String>().is_none());
+    });
+}

@@ -733,6 +733,48 @@ mod tests {
     }
 
     #[test]
+    fn lent_spans_follow_to_other_threads_and_are_released() {
+        let dispatch = tracing_core::Dispatch::new(tracing_subscriber(NoSubscriber::default()));
+        let _captured = crate::testing::capture(|| {
+            tracing_core::dispatcher::with_default(&dispatch, || {
+                let tx = crate::start_transaction("job", "task");
+                let here = span::with_current(|c| c.map(|c| c.span_id));
+                assert!(here.is_some());
+                let lent = tracing::Span::current();
+                assert!(!lent.is_none());
+                let copy = lent.clone();
+                let there = std::thread::scope(|s| {
+                    s.spawn(|| {
+                        let before = span::with_current(|c| c.map(|c| c.span_id));
+                        let during = {
+                            let _entered = copy.enter();
+                            span::with_current(|c| c.map(|c| c.span_id))
+                        };
+                        let after = span::with_current(|c| c.map(|c| c.span_id));
+                        (before, during, after)
+                    })
+                    .join()
+                    .unwrap()
+                });
+                assert_eq!(there, (None, here, None));
+                drop((lent, copy));
+                drop(tx);
+            });
+        });
+        let subscriber = dispatch
+            .downcast_ref::<VigilSubscriber<NoSubscriber>>()
+            .expect("downcast to the wrapper itself");
+        assert!(
+            subscriber.lent().is_empty(),
+            "a lent span was never released"
+        );
+        // Outside any vigil span, there is nothing to lend.
+        tracing_core::dispatcher::with_default(&dispatch, || {
+            assert!(tracing::Span::current().is_none());
+        });
+    }
+
+    #[test]
     fn driver_errors_from_their_debug_text() {
         let sqlite = DriverError::parse(
             r#"SqliteError { code: 2067, message: "UNIQUE constraint failed: users.name, code: 1" }"#,
