@@ -57,6 +57,20 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for CurrentUser {
     }
 }
 
+impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for CurrentUser {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(
+            <CurrentUser as axum::extract::FromRequestParts<S>>::from_request_parts(parts, state)
+                .await
+                .ok(),
+        )
+    }
+}
+
 impl vigil::axum::ToUser for CurrentUser {
     fn to_user(&self) -> vigil::User {
         vigil::User::new(self.0).username(format!("user{}", self.0))
@@ -79,6 +93,14 @@ async fn invoice(Path(id): Path<u64>) -> Result<String, StatusCode> {
         .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)
 }
 
+async fn greeting(user: Option<vigil::axum::Authenticated<CurrentUser>>) -> String {
+    vigil::capture_message!("greeted");
+    match user {
+        Some(vigil::axum::Authenticated(user)) => format!("hello {}", user.0),
+        None => "hello stranger".into(),
+    }
+}
+
 fn app() -> Router {
     Router::new()
         .route("/users/{id}", get(user))
@@ -87,6 +109,7 @@ fn app() -> Router {
         .route("/login", get(login))
         .route("/anonymous", get(anonymous))
         .route("/me", get(me))
+        .route("/greeting", get(greeting))
         .route("/invoices/{id}", get(invoice))
         .layer(vigil::axum::layer())
 }
@@ -302,4 +325,20 @@ fn a_500_after_a_captured_error_is_that_one_event() {
     );
     let tx = captured.single_transaction();
     assert_eq!(tx.tags["http.status_code"], "500");
+}
+
+#[test]
+fn an_optional_user_is_set_when_there_is_one() {
+    let captured = vigil::testing::capture(|| {
+        assert_eq!(
+            run(get_status("/greeting", &[("x-user-id", "5")])),
+            StatusCode::OK
+        );
+        assert_eq!(run(get_status("/greeting", &[])), StatusCode::OK);
+    });
+    let [known, stranger] = captured.events.as_slice() else {
+        panic!("{:#?}", captured.events);
+    };
+    assert_eq!(known.user.as_ref().unwrap().id.as_deref(), Some("5"));
+    assert!(stranger.user.is_none());
 }

@@ -120,6 +120,29 @@ where
     }
 }
 
+/// `Option<Authenticated<T>>`, for routes open to everyone: when `T` finds a user (through
+/// its own `OptionalFromRequestParts`), that user is set; when it finds none, none is.
+impl<S, T> axum::extract::OptionalFromRequestParts<S> for Authenticated<T>
+where
+    S: Send + Sync,
+    T: axum::extract::OptionalFromRequestParts<S> + ToUser,
+{
+    type Rejection = T::Rejection;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let inner =
+            <T as axum::extract::OptionalFromRequestParts<S>>::from_request_parts(parts, state)
+                .await?;
+        if let (Some(inner), true) = (&inner, state::enabled()) {
+            crate::set_user_context(inner.to_user());
+        }
+        Ok(inner.map(Authenticated))
+    }
+}
+
 /// The layer: `.layer(vigil::axum::layer())`.
 ///
 /// ```
