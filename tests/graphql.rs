@@ -221,3 +221,25 @@ fn a_query_the_client_got_wrong_is_not_an_error_event() {
     });
     assert!(captured.events.is_empty(), "{:#?}", captured.events);
 }
+
+#[test]
+fn with_tracing_off_errors_are_still_captured_once() {
+    let config = vigil::Config::new().traces_sample_rate(0.0);
+    let captured = vigil::testing::capture_with(config, || {
+        let response = post_graphql(serde_json::json!({ "query": "{ order(id: 9) }" }));
+        assert_eq!(response["errors"][0]["message"], "no order 9");
+        let response = post_graphql(serde_json::json!({
+            "query": "mutation { login(email: \"a@b.c\", password: \"x\") }",
+        }));
+        assert!(response["errors"][0]["message"].is_string());
+    })
+    .unwrap();
+    assert!(captured.transactions.is_empty());
+    // The monitored function's error once, and the login error (nobody else captured it).
+    let types: Vec<&str> = captured
+        .events
+        .iter()
+        .map(|e| e.exception.values[0].ty.as_str())
+        .collect();
+    assert_eq!(types, ["NotFound", "GraphQLError"]);
+}

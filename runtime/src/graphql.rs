@@ -58,8 +58,8 @@ use crate::state;
 /// when there is none. Each error in the response of an operation is captured as an event
 /// with the operation's name and type, the error's path and locations, and the variables
 /// (scrubbed like every outgoing event: a `password` variable arrives as `[Filtered]`). An
-/// error already captured by a `#[vigil::monitored]` resolver in the same transaction is not
-/// captured again. Parse and validation errors (the client's mistakes) are not captured.
+/// error a `#[vigil::monitored]` function captured while the operation ran is not captured
+/// again. Parse and validation errors (the client's mistakes) are not captured.
 ///
 /// See the [module docs](self) for an example.
 pub fn extension() -> VigilExtension {
@@ -185,15 +185,21 @@ impl Extension for PerRequest {
             span.set_data("graphql.operation.type", Value::from(ty));
         }
         let current = span.as_ref().map(OpenSpan::as_current);
+        let notes = Arc::new(Mutex::new(Vec::new()));
         let response = InSpan {
             current: current.clone(),
+            notes: Arc::clone(&notes),
             inner: next.run(ctx, operation_name),
         }
         .await;
+        let notes = std::mem::take(&mut *notes.lock().unwrap_or_else(PoisonError::into_inner));
 
         let entered = current.map(span::enter);
         for error in &response.errors {
-            capture(error, name.as_deref(), ty, &parsed);
+            // Reported already, by a monitored function (with the Rust error and its chain).
+            if !notes.contains(&error.message) {
+                capture(error, name.as_deref(), ty, &parsed);
+            }
         }
         if let Some(entered) = entered {
             span::exit(entered);
@@ -210,12 +216,8 @@ impl Extension for PerRequest {
     }
 }
 
-/// Captures one error of an operation's response, unless a monitored function in the same
-/// transaction has captured it already.
+/// Captures one error of an operation's response.
 fn capture(error: &ServerError, name: Option<&str>, ty: &'static str, parsed: &Parsed) {
-    if crate::__private::captured_in_transaction(&error.message) {
-        return;
-    }
     let path: Vec<Value> = error
         .path
         .iter()
@@ -274,9 +276,11 @@ fn capture(error: &ServerError, name: Option<&str>, ty: &'static str, parsed: &P
 }
 
 pin_project_lite::pin_project! {
-    /// Runs a future with a span current while it is polled.
+    /// Runs a future with a span current while it is polled, noting the messages of the
+    /// failures monitored functions capture in it.
     struct InSpan<F> {
         current: Option<Current>,
+        notes: Arc<Mutex<Vec<String>>>,
         #[pin]
         inner: F,
     }
@@ -288,7 +292,8 @@ impl<F: Future> Future for InSpan<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let this = self.project();
         let entered = this.current.clone().map(span::enter);
-        let poll = this.inner.poll(cx);
+        let inner = this.inner;
+        let poll = crate::__private::noting_captures(this.notes, || inner.poll(cx));
         if let Some(entered) = entered {
             span::exit(entered);
         }

@@ -162,25 +162,72 @@ fn capture_failure(cs: &'static Callsite, mut event: Event<'static>) -> Uuid {
     }
     event.culprit = Some(cs.name.into());
     #[cfg(feature = "async-graphql")]
-    span::with_current(|current| {
-        if let Some(current) = current {
-            current.note_captured(
-                event
-                    .exception
-                    .values
-                    .iter()
-                    .filter_map(|e| e.value.clone()),
-            );
-        }
-    });
+    note_captured(&event);
     Hub::current().capture_event(event)
 }
 
-/// Was an error with this message captured by a monitored function in the current
-/// transaction? (The GraphQL extension reports only the errors nobody else did.)
 #[cfg(feature = "async-graphql")]
-pub(crate) fn captured_in_transaction(message: &str) -> bool {
-    span::with_current(|current| current.is_some_and(|c| c.was_captured(message)))
+thread_local! {
+    /// Where failure captures note their messages while a GraphQL operation runs (set
+    /// around each poll of it), so the extension does not report them a second time.
+    static CAPTURE_NOTES: std::cell::RefCell<Option<Arc<std::sync::Mutex<Vec<String>>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+#[cfg(feature = "async-graphql")]
+fn note_captured(event: &Event<'static>) {
+    let _ = CAPTURE_NOTES.try_with(|notes| {
+        let Ok(notes) = notes.try_borrow() else {
+            return;
+        };
+        if let Some(notes) = notes.as_ref() {
+            let mut notes = notes
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for value in event
+                .exception
+                .values
+                .iter()
+                .filter_map(|e| e.value.clone())
+            {
+                if notes.len() < 100 {
+                    notes.push(value);
+                }
+            }
+        }
+    });
+}
+
+/// Runs `f` with failure captures noting their messages into `notes`; the previous notes
+/// (if any) come back after, even when `f` panics.
+#[cfg(feature = "async-graphql")]
+pub(crate) fn noting_captures<R>(
+    notes: &Arc<std::sync::Mutex<Vec<String>>>,
+    f: impl FnOnce() -> R,
+) -> R {
+    type Notes = Option<Arc<std::sync::Mutex<Vec<String>>>>;
+    struct Restore(Option<Notes>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Some(previous) = self.0.take() {
+                let _ = CAPTURE_NOTES.try_with(|n| {
+                    if let Ok(mut n) = n.try_borrow_mut() {
+                        *n = previous;
+                    }
+                });
+            }
+        }
+    }
+    let previous = CAPTURE_NOTES
+        .try_with(|n| {
+            n.try_borrow_mut()
+                .ok()
+                .map(|mut n| n.replace(Arc::clone(notes)))
+        })
+        .ok()
+        .flatten();
+    let _restore = Restore(previous);
+    f()
 }
 
 /// The span status a verdict gives; a failure's event is captured on the way (once: see

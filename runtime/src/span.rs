@@ -121,10 +121,6 @@ pub(crate) struct TxShared {
 
 #[derive(Default)]
 struct TxInner {
-    /// The messages of errors captured by monitored functions in this transaction (at most
-    /// 100), so the GraphQL extension does not report them twice.
-    #[cfg(feature = "async-graphql")]
-    captured: Vec<String>,
     request: Option<protocol::Request>,
     spans: Vec<SpanRecord>,
     dropped_spans: usize,
@@ -744,25 +740,6 @@ impl Current {
             .find(|(k, _)| *k == key)
             .map(|(_, v)| v.clone());
         Some((record.name.op_description().1.to_owned(), value))
-    }
-}
-
-#[cfg(feature = "async-graphql")]
-impl Current {
-    /// Notes the messages of an error captured in this transaction.
-    pub(crate) fn note_captured(&self, messages: impl Iterator<Item = String>) {
-        let mut inner = self.tx.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        for message in messages {
-            if inner.captured.len() < 100 {
-                inner.captured.push(message);
-            }
-        }
-    }
-
-    /// Was an error with this message captured in this transaction?
-    pub(crate) fn was_captured(&self, message: &str) -> bool {
-        let inner = self.tx.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        inner.captured.iter().any(|m| m == message)
     }
 }
 
