@@ -118,15 +118,56 @@ fn on_sqlite_worker() -> bool {
         .unwrap_or(false)
 }
 
-/// The database a query ran on. sqlx's event does not say; SQLite queries run on its worker
-/// threads, PostgreSQL numbers its placeholders (`$1`), MySQL marks them with `?`.
+/// Placeholder styles seen so far on the caller's side: PostgreSQL numbers them (`$1`),
+/// MySQL marks them with `?`.
+static SEEN_NUMBERED: AtomicBool = AtomicBool::new(false);
+static SEEN_QUESTION: AtomicBool = AtomicBool::new(false);
+
+/// The database a query ran on. sqlx's event does not say: SQLite queries run on its worker
+/// threads; PostgreSQL numbers its placeholders (`$1`), MySQL marks them with `?`. A query
+/// without any takes the one style the process has shown so far, or `other_sql`.
 fn db_system(sql: &str) -> &'static str {
     if on_sqlite_worker() {
-        "sqlite"
-    } else if sql.contains('?') && !has_numbered_placeholder(sql) {
-        "mysql"
+        return "sqlite";
+    }
+    let style = placeholders(sql);
+    match style {
+        Some(Placeholders::Numbered) => SEEN_NUMBERED.store(true, Ordering::Relaxed),
+        Some(Placeholders::Question) => SEEN_QUESTION.store(true, Ordering::Relaxed),
+        None => {}
+    }
+    system_for(
+        style,
+        SEEN_NUMBERED.load(Ordering::Relaxed),
+        SEEN_QUESTION.load(Ordering::Relaxed),
+    )
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Placeholders {
+    Numbered,
+    Question,
+}
+
+fn placeholders(sql: &str) -> Option<Placeholders> {
+    if has_numbered_placeholder(sql) {
+        Some(Placeholders::Numbered)
+    } else if sql.contains('?') {
+        Some(Placeholders::Question)
     } else {
-        "postgresql"
+        None
+    }
+}
+
+fn system_for(
+    style: Option<Placeholders>,
+    seen_numbered: bool,
+    seen_question: bool,
+) -> &'static str {
+    match (style, seen_numbered, seen_question) {
+        (Some(Placeholders::Numbered), ..) | (None, true, false) => "postgresql",
+        (Some(Placeholders::Question), ..) | (None, false, true) => "mysql",
+        (None, ..) => "other_sql",
     }
 }
 
@@ -727,9 +768,21 @@ mod tests {
 
     #[test]
     fn systems_by_placeholder_style() {
-        assert_eq!(db_system("SELECT * FROM t WHERE id = $1"), "postgresql");
-        assert_eq!(db_system("SELECT * FROM t WHERE id = ?"), "mysql");
-        assert_eq!(db_system("SELECT '?' || $1"), "postgresql");
+        use Placeholders::*;
+        assert_eq!(
+            placeholders("SELECT * FROM t WHERE id = $1"),
+            Some(Numbered)
+        );
+        assert_eq!(placeholders("SELECT * FROM t WHERE id = ?"), Some(Question));
+        assert_eq!(placeholders("SELECT '?' || $1"), Some(Numbered));
+        assert_eq!(placeholders("SELECT 1"), None);
+        assert_eq!(system_for(Some(Numbered), false, true), "postgresql");
+        assert_eq!(system_for(Some(Question), true, false), "mysql");
+        // Without placeholders: the one style seen so far, or nothing claimed.
+        assert_eq!(system_for(None, true, false), "postgresql");
+        assert_eq!(system_for(None, false, true), "mysql");
+        assert_eq!(system_for(None, false, false), "other_sql");
+        assert_eq!(system_for(None, true, true), "other_sql");
     }
 
     #[test]
