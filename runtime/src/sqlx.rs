@@ -437,8 +437,10 @@ pub(crate) fn install_subscriber_once() {
 /// subscriber of your own, [`tracing_layer`](crate::tracing_layer) in it records the queries
 /// of PostgreSQL and MySQL, which run on the caller's task; SQLite runs its queries on sqlx's
 /// worker thread, and only this wrapper carries vigil's current span over there. It also
-/// hears sqlx's query events whatever your level filters say, and passes them on to your
-/// subscriber only if it wants them. Everything else goes straight to your subscriber.
+/// hears sqlx's query events whatever your level filters say (at sqlx's levels: `DEBUG`,
+/// `WARN` for slow ones, or anything up to `DEBUG` you set with `log_statements`), and
+/// passes them on to your subscriber only if it wants them. Everything else goes straight
+/// to your subscriber.
 ///
 /// ```
 /// # use vigil_runtime as vigil;
@@ -560,9 +562,12 @@ impl<S: Subscriber> Subscriber for VigilSubscriber<S> {
     }
 
     fn max_level_hint(&self) -> Option<tracing_core::LevelFilter> {
-        // sqlx logs queries at DEBUG by default (and at any level it is told to): no hint, so
-        // a wrapped subscriber's INFO does not turn them off before they reach vigil.
-        None
+        // sqlx logs queries at DEBUG (slow ones at WARN) unless told otherwise: at least
+        // DEBUG, so a wrapped subscriber's INFO does not turn them off before they reach
+        // vigil, while TRACE callsites stay off when the wrapped subscriber wants none.
+        self.inner
+            .max_level_hint()
+            .map(|level| level.max(tracing_core::LevelFilter::DEBUG))
     }
 
     fn event_enabled(&self, event: &TracingEvent<'_>) -> bool {
@@ -825,6 +830,33 @@ mod tests {
         tracing_core::dispatcher::with_default(&dispatch, || {
             assert!(tracing::Span::current().is_none());
         });
+    }
+
+    #[test]
+    fn the_wrappers_level_hint_lets_sqlx_debug_through() {
+        use tracing_core::LevelFilter;
+        struct Hint(Option<LevelFilter>);
+        impl Subscriber for Hint {
+            fn enabled(&self, _: &Metadata<'_>) -> bool {
+                false
+            }
+            fn max_level_hint(&self) -> Option<LevelFilter> {
+                self.0
+            }
+            fn new_span(&self, _: &Attributes<'_>) -> Id {
+                Id::from_u64(1)
+            }
+            fn record(&self, _: &Id, _: &Record<'_>) {}
+            fn record_follows_from(&self, _: &Id, _: &Id) {}
+            fn event(&self, _: &TracingEvent<'_>) {}
+            fn enter(&self, _: &Id) {}
+            fn exit(&self, _: &Id) {}
+        }
+        let hint = |inner| tracing_subscriber(Hint(inner)).max_level_hint();
+        assert_eq!(hint(Some(LevelFilter::INFO)), Some(LevelFilter::DEBUG));
+        assert_eq!(hint(Some(LevelFilter::OFF)), Some(LevelFilter::DEBUG));
+        assert_eq!(hint(Some(LevelFilter::TRACE)), Some(LevelFilter::TRACE));
+        assert_eq!(hint(None), None);
     }
 
     #[test]
