@@ -605,9 +605,16 @@ impl<S: Subscriber> Subscriber for VigilSubscriber<S> {
         }
         on_query_event(event);
         if self.inner.enabled(meta) && self.inner.event_enabled(event) {
+            /// Clears `HANDLED` again, even if the wrapped subscriber panics.
+            struct Handled;
+            impl Drop for Handled {
+                fn drop(&mut self) {
+                    let _ = HANDLED.try_with(|h| h.set(false));
+                }
+            }
             let _ = HANDLED.try_with(|h| h.set(true));
+            let _handled = Handled;
             self.inner.event(event);
-            let _ = HANDLED.try_with(|h| h.set(false));
         }
     }
 
