@@ -218,26 +218,23 @@ impl Extension for PerRequest {
 
 /// Captures one error of an operation's response.
 fn capture(error: &ServerError, name: Option<&str>, ty: &'static str, parsed: &Parsed) {
-    let path: Vec<Value> = error
+    // Both serialize as the GraphQL response does: `["orders", 0, "total"]`, `{line, column}`.
+    let path = span::to_value(&error.path);
+    let dotted: Vec<String> = error
         .path
         .iter()
         .map(|segment| match segment {
-            PathSegment::Field(field) => Value::from(field.as_str()),
-            PathSegment::Index(index) => Value::from(*index),
+            PathSegment::Field(field) => field.clone(),
+            PathSegment::Index(index) => index.to_string(),
         })
-        .collect();
-    let locations: Vec<Value> = error
-        .locations
-        .iter()
-        .map(|pos| serde_json::json!({ "line": pos.line, "column": pos.column }))
         .collect();
     let mut graphql = Map::new();
     if let Some(name) = name {
         graphql.insert("operation_name".into(), Value::from(name));
     }
     graphql.insert("operation_type".into(), Value::from(ty));
-    graphql.insert("path".into(), Value::Array(path));
-    graphql.insert("locations".into(), Value::Array(locations));
+    graphql.insert("path".into(), path);
+    graphql.insert("locations".into(), span::to_value(&error.locations));
     graphql.insert("variables".into(), parsed.variables.clone());
     graphql.insert("document".into(), Value::from(parsed.document.as_str()));
     let mut event = Event {
@@ -258,14 +255,6 @@ fn capture(error: &ServerError, name: Option<&str>, ty: &'static str, parsed: &P
             .tags
             .insert("graphql.operation_name".into(), name.to_owned());
     }
-    let dotted: Vec<String> = error
-        .path
-        .iter()
-        .map(|segment| match segment {
-            PathSegment::Field(field) => field.clone(),
-            PathSegment::Index(index) => index.to_string(),
-        })
-        .collect();
     if !dotted.is_empty() {
         event.tags.insert("graphql.path".into(), dotted.join("."));
     }
