@@ -2,6 +2,8 @@
 //! the transactions and events vigil sends.
 #![cfg(feature = "axum")]
 
+mod common;
+
 use axum::body::Body;
 use axum::extract::Path;
 use axum::http::{Request, StatusCode};
@@ -114,13 +116,6 @@ fn app() -> Router {
         .layer(vigil::axum::layer())
 }
 
-fn run<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
-
 async fn get_status(uri: &str, headers: &[(&str, &str)]) -> StatusCode {
     let mut req = Request::builder().uri(uri);
     for (k, v) in headers {
@@ -143,7 +138,7 @@ fn trace(tx: &Transaction<'static>) -> vigil::protocol::TraceContext {
 #[test]
 fn one_transaction_per_request_named_by_the_route() {
     let captured = vigil::testing::capture(|| {
-        let status = run(get_status(
+        let status = common::block_on(get_status(
             "/users/42?page=2&token=abc",
             &[
                 ("authorization", "Bearer s3cr3t"),
@@ -180,14 +175,17 @@ fn one_transaction_per_request_named_by_the_route() {
 fn every_5xx_and_every_panic_is_one_error_event() {
     let captured = vigil::testing::capture(|| {
         assert_eq!(
-            run(get_status("/fail", &[])),
+            common::block_on(get_status("/fail", &[])),
             StatusCode::INTERNAL_SERVER_ERROR
         );
         assert_eq!(
-            run(get_status("/panic", &[])),
+            common::block_on(get_status("/panic", &[])),
             StatusCode::INTERNAL_SERVER_ERROR
         );
-        assert_eq!(run(get_status("/users/1", &[])), StatusCode::OK);
+        assert_eq!(
+            common::block_on(get_status("/users/1", &[])),
+            StatusCode::OK
+        );
     });
     assert_eq!(captured.events.len(), 2, "{:#?}", captured.events);
     let fail = &captured.events[0];
@@ -224,8 +222,11 @@ fn every_5xx_and_every_panic_is_one_error_event() {
 #[test]
 fn user_context_stays_with_its_request() {
     let captured = vigil::testing::capture(|| {
-        assert_eq!(run(get_status("/login", &[])), StatusCode::OK);
-        assert_eq!(run(get_status("/anonymous", &[])), StatusCode::OK);
+        assert_eq!(common::block_on(get_status("/login", &[])), StatusCode::OK);
+        assert_eq!(
+            common::block_on(get_status("/anonymous", &[])),
+            StatusCode::OK
+        );
     });
     let [login, anonymous] = captured.events.as_slice() else {
         panic!("two events expected")
@@ -246,16 +247,16 @@ fn user_context_stays_with_its_request() {
 fn the_callers_trace_continues() {
     let trace_id = "771a43a4192642f0b136d5159a501700";
     let captured = vigil::testing::capture(|| {
-        run(get_status(
+        common::block_on(get_status(
             "/users/1",
             &[("sentry-trace", &format!("{trace_id}-1234567890abcdef-1"))],
         ));
-        run(get_status(
+        common::block_on(get_status(
             "/users/2",
             &[("traceparent", &format!("00-{trace_id}-fedcba0987654321-01"))],
         ));
         // The caller decided not to sample: nothing is recorded.
-        run(get_status(
+        common::block_on(get_status(
             "/users/3",
             &[("sentry-trace", &format!("{trace_id}-1234567890abcdef-0"))],
         ));
@@ -279,12 +280,18 @@ fn the_callers_trace_continues() {
 fn the_apps_auth_extractor_sets_the_user_for_its_request_only() {
     let captured = vigil::testing::capture(|| {
         assert_eq!(
-            run(get_status("/me", &[("x-user-id", "42")])),
+            common::block_on(get_status("/me", &[("x-user-id", "42")])),
             StatusCode::OK
         );
         // Rejected by the app's extractor: its own rejection, and no user.
-        assert_eq!(run(get_status("/me", &[])), StatusCode::UNAUTHORIZED);
-        assert_eq!(run(get_status("/anonymous", &[])), StatusCode::OK);
+        assert_eq!(
+            common::block_on(get_status("/me", &[])),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            common::block_on(get_status("/anonymous", &[])),
+            StatusCode::OK
+        );
     });
     let [me, anonymous] = captured.events.as_slice() else {
         panic!("{:#?}", captured.events);
@@ -308,7 +315,7 @@ fn the_apps_auth_extractor_sets_the_user_for_its_request_only() {
 fn a_500_after_a_captured_error_is_that_one_event() {
     let captured = vigil::testing::capture(|| {
         assert_eq!(
-            run(get_status("/invoices/3", &[])),
+            common::block_on(get_status("/invoices/3", &[])),
             StatusCode::INTERNAL_SERVER_ERROR
         );
     });
@@ -331,10 +338,13 @@ fn a_500_after_a_captured_error_is_that_one_event() {
 fn an_optional_user_is_set_when_there_is_one() {
     let captured = vigil::testing::capture(|| {
         assert_eq!(
-            run(get_status("/greeting", &[("x-user-id", "5")])),
+            common::block_on(get_status("/greeting", &[("x-user-id", "5")])),
             StatusCode::OK
         );
-        assert_eq!(run(get_status("/greeting", &[])), StatusCode::OK);
+        assert_eq!(
+            common::block_on(get_status("/greeting", &[])),
+            StatusCode::OK
+        );
     });
     let [known, stranger] = captured.events.as_slice() else {
         panic!("{:#?}", captured.events);

@@ -6,10 +6,10 @@
 //! No silent skip: if the server cannot be set up or started, this test fails and says why.
 //! Its own test binary: `init` binds a process-wide client.
 
-use std::collections::HashMap;
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,39 +17,28 @@ use std::time::Duration;
 use serde_json::Value;
 use vigil::protocol::{Envelope, EnvelopeItem};
 
+/// The server (`.ci/bugsink.sh`), with its DSN, TOKEN, URL and PROJECT.
 struct Bugsink {
-    env: HashMap<String, String>,
-    started_here: bool,
+    server: common::CiServer,
 }
 
 impl Bugsink {
     fn start() -> Bugsink {
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".ci/bugsink.sh");
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg("start")
-            .output()
-            .expect("run .ci/bugsink.sh (needs bash and python3 with venv)");
-        assert!(
-            out.status.success(),
-            "Bugsink could not be set up or started:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let stdout = String::from_utf8(out.stdout).unwrap();
-        let mut lines = stdout.lines();
-        let started_here = lines.next() == Some("started");
-        let env = lines
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-        Bugsink { env, started_here }
+        Bugsink {
+            server: common::CiServer::start("bugsink.sh", "Bugsink"),
+        }
+    }
+
+    fn env(&self, key: &str) -> &str {
+        &self.server.env[key]
     }
 
     /// The full event JSON as the server stored it.
     fn stored_event(&self, event_id: &str) -> Value {
         let url = format!(
             "{}/api/canonical/0/events/lookup/?project={}&event_id={event_id}",
-            self.env["URL"], self.env["PROJECT"]
+            self.env("URL"),
+            self.env("PROJECT")
         );
         let out = Command::new("python3")
             .args([
@@ -58,7 +47,7 @@ impl Bugsink {
                  r = urllib.request.Request(sys.argv[1], headers={'Authorization': 'Bearer ' + sys.argv[2]}); \
                  print(urllib.request.urlopen(r, timeout=10).read().decode())",
                 &url,
-                &self.env["TOKEN"],
+                self.env("TOKEN"),
             ])
             .output()
             .unwrap();
@@ -68,15 +57,6 @@ impl Bugsink {
             String::from_utf8_lossy(&out.stderr)
         );
         serde_json::from_slice(&out.stdout).unwrap()
-    }
-}
-
-impl Drop for Bugsink {
-    fn drop(&mut self) {
-        if self.started_here {
-            let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".ci/bugsink.sh");
-            let _ = Command::new("bash").arg(script).arg("stop").status();
-        }
     }
 }
 
@@ -174,7 +154,7 @@ fn what_the_server_stores_is_intact_and_scrubbed() {
     let server = Bugsink::start();
     let guard = vigil::init_with(
         vigil::Config::new()
-            .dsn(server.env["DSN"].clone())
+            .dsn(server.env("DSN").to_owned())
             .release("e2e@1.0.0")
             .environment(vigil::Environment::Staging),
     )

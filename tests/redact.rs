@@ -1,5 +1,7 @@
 //! Redaction by construction: `#[derive(vigil::Redact)]` and `#[vigil::sensitive]`.
 
+mod common;
+
 use std::fmt;
 
 #[derive(vigil::Redact)]
@@ -228,14 +230,7 @@ fn recorded_arguments_and_capture_values_are_redacted() {
     let event = captured.single_event();
     assert_eq!(event.extra["login"]["password"], "[Filtered]");
     assert_eq!(event.tags["api"], "[Filtered]");
-    let wire = serde_json::to_string(
-        &captured
-            .envelopes
-            .iter()
-            .map(vigil_envelope)
-            .collect::<Vec<_>>(),
-    )
-    .unwrap();
+    let wire = common::wire(&captured.envelopes);
     for secret in [
         "hunter2",
         "sk_live_9",
@@ -247,12 +242,6 @@ fn recorded_arguments_and_capture_values_are_redacted() {
     ] {
         assert!(!wire.contains(secret), "{secret} leaked");
     }
-}
-
-fn vigil_envelope(e: &vigil::protocol::Envelope) -> String {
-    let mut buf = Vec::new();
-    e.to_writer(&mut buf).unwrap();
-    String::from_utf8_lossy(&buf).into_owned()
 }
 
 #[test]

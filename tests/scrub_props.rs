@@ -241,14 +241,6 @@ fn case() -> impl Strategy<Value = Case> {
         )
 }
 
-fn wire(envelopes: &[Envelope]) -> String {
-    let mut out = Vec::new();
-    for e in envelopes {
-        e.to_writer(&mut out).unwrap();
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
@@ -266,7 +258,7 @@ proptest! {
         });
         // The caller's data is not modified (the scrubber works on the sent copy).
         prop_assert_eq!(format!("{:?}", case.event), before);
-        let text = wire(&captured.envelopes);
+        let text = common::wire(&captured.envelopes);
         for secret in &case.secrets {
             prop_assert!(!text.contains(secret.as_str()), "secret {} leaked:\n{}", secret, text);
         }

@@ -14,22 +14,8 @@ use vigil::protocol::{Context, Event, SpanStatus, Transaction};
 /// A secret that only ever travels as a bound value: it must never reach a span or event.
 const BOUND_SECRET: &str = "bound-value-7f3a9c";
 
-fn run<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
-
 async fn sqlite() -> SqlitePool {
-    // One connection: each in-memory connection is a database of its own. It is opened here,
-    // so its set-up statements (PRAGMAs) run before the transactions under test.
-    let pool = sqlx::sqlite::SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect("sqlite::memory:")
-        .await
-        .unwrap();
+    let pool = common::sqlite_memory().await;
     sqlx::query(
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, note TEXT)",
     )
@@ -74,21 +60,16 @@ fn db_context<'a>(
 }
 
 fn assert_no_bound_values(captured: &vigil::testing::Captured) {
-    for envelope in &captured.envelopes {
-        let mut wire = Vec::new();
-        envelope.to_writer(&mut wire).unwrap();
-        let wire = String::from_utf8_lossy(&wire);
-        assert!(
-            !wire.contains(BOUND_SECRET),
-            "a bound value reached the wire"
-        );
-    }
+    assert!(
+        !common::wire(&captured.envelopes).contains(BOUND_SECRET),
+        "a bound value reached the wire"
+    );
 }
 
 #[test]
 fn sqlite_queries_become_spans_under_the_current_span() {
     let captured = vigil::testing::capture(|| {
-        run(async {
+        common::block_on(async {
             let pool = sqlite().await;
             #[vigil::transaction(op = "task")]
             async fn signup(pool: &SqlitePool) -> Result<(), sqlx::Error> {
@@ -142,7 +123,7 @@ fn sqlite_queries_become_spans_under_the_current_span() {
 #[test]
 fn a_failing_sqlite_query_is_captured_with_its_sql_and_code() {
     let captured = vigil::testing::capture(|| {
-        run(async {
+        common::block_on(async {
             let pool = sqlite().await;
             #[vigil::transaction(op = "task")]
             async fn signup_twice(pool: &SqlitePool) -> Result<(), sqlx::Error> {
@@ -187,7 +168,7 @@ fn a_failing_sqlite_query_is_captured_with_its_sql_and_code() {
 #[test]
 fn queries_become_breadcrumbs_of_later_events() {
     let captured = vigil::testing::capture(|| {
-        run(async {
+        common::block_on(async {
             let pool = sqlite().await;
             #[vigil::transaction(op = "task")]
             async fn job(pool: &SqlitePool) {
@@ -213,7 +194,7 @@ fn queries_become_breadcrumbs_of_later_events() {
 fn unsampled_transactions_record_no_query_spans() {
     let config = vigil::Config::new().traces_sample_rate(1.0);
     let captured = vigil::testing::capture_with(config, || {
-        run(async {
+        common::block_on(async {
             let pool = sqlite().await;
             #[vigil::transaction(op = "task", sample_rate = 0.0)]
             async fn quiet(pool: &SqlitePool) {
@@ -241,11 +222,11 @@ async fn pg_add_order(pool: &PgPool, table: &str, item: &str) -> Result<i64, sql
 
 #[test]
 fn postgres_queries_and_errors() {
-    let postgres = common::Postgres::start();
-    let url = postgres.url.clone();
+    let postgres = common::CiServer::postgres();
+    let url = postgres.env["URL"].clone();
     let table = format!("orders_{}", std::process::id());
     let captured = vigil::testing::capture(|| {
-        run(async {
+        common::block_on(async {
             let pool = PgPool::connect(&url).await.unwrap();
             sqlx::query(&format!(
                 "CREATE TABLE {table} (id BIGSERIAL PRIMARY KEY, item TEXT NOT NULL UNIQUE, note TEXT)"
@@ -324,7 +305,7 @@ async fn save_user(pool: &SqlitePool, name: &str) -> Result<(), AppError> {
 #[test]
 fn a_wrapped_sqlx_error_is_read_through_its_api() {
     let captured = vigil::testing::capture(|| {
-        run(async {
+        common::block_on(async {
             let pool = sqlite().await;
             #[vigil::transaction(op = "task", skip(pool))]
             async fn twice(pool: &SqlitePool) -> Result<(), AppError> {

@@ -43,14 +43,6 @@ fn install() {
     });
 }
 
-fn run<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
-
 fn query_spans(captured: &vigil::testing::Captured) -> Vec<&vigil::protocol::Span> {
     captured
         .single_transaction()
@@ -64,12 +56,8 @@ fn query_spans(captured: &vigil::testing::Captured) -> Vec<&vigil::protocol::Spa
 fn sqlite_queries_on_the_worker_thread_are_recorded_once() {
     install();
     let captured = vigil::testing::capture(|| {
-        run(async {
-            let pool = sqlx::sqlite::SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect("sqlite::memory:")
-                .await
-                .unwrap();
+        common::block_on(async {
+            let pool = common::sqlite_memory().await;
             #[vigil::transaction(op = "task", skip(pool))]
             async fn job(pool: &sqlx::SqlitePool) -> Result<i64, sqlx::Error> {
                 tracing::info!("counting");
@@ -93,10 +81,10 @@ fn sqlite_queries_on_the_worker_thread_are_recorded_once() {
 #[test]
 fn postgres_queries_are_recorded_once() {
     install();
-    let postgres = common::Postgres::start();
-    let url = postgres.url.clone();
+    let postgres = common::CiServer::postgres();
+    let url = postgres.env["URL"].clone();
     let captured = vigil::testing::capture(|| {
-        run(async {
+        common::block_on(async {
             let pool = sqlx::PgPool::connect(&url).await.unwrap();
             #[vigil::transaction(op = "task", skip(pool))]
             async fn report(pool: &sqlx::PgPool) -> Result<i32, sqlx::Error> {

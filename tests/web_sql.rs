@@ -4,6 +4,8 @@
 //! Its own test binary: vigil installs its `tracing` subscriber process-wide.
 #![cfg(all(feature = "axum", feature = "sqlx"))]
 
+mod common;
+
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{Request, StatusCode};
@@ -45,20 +47,8 @@ async fn invoice(
         .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-fn run<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
-
 async fn app() -> Router {
-    let pool = sqlx::sqlite::SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect("sqlite::memory:")
-        .await
-        .unwrap();
+    let pool = common::sqlite_memory().await;
     sqlx::query("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
         .execute(&pool)
         .await
@@ -82,7 +72,7 @@ async fn get_status(app: Router, uri: &str) -> StatusCode {
 #[test]
 fn a_request_and_its_query() {
     let captured = vigil::testing::capture(|| {
-        run(async {
+        common::block_on(async {
             assert_eq!(get_status(app().await, "/users/1").await, StatusCode::OK);
         })
     });
@@ -104,17 +94,13 @@ fn a_request_and_its_query() {
     assert_eq!(query.parent_span_id, Some(trace.span_id));
     assert_eq!(query.data["db.system"], "sqlite");
     assert_eq!(query.data["db.rows_returned"], 1);
-    for envelope in &captured.envelopes {
-        let mut wire = Vec::new();
-        envelope.to_writer(&mut wire).unwrap();
-        assert!(!String::from_utf8_lossy(&wire).contains(BOUND_NAME));
-    }
+    assert!(!common::wire(&captured.envelopes).contains(BOUND_NAME));
 }
 
 #[test]
 fn a_failing_query_is_one_event_with_its_sql_and_the_request() {
     let captured = vigil::testing::capture(|| {
-        run(async {
+        common::block_on(async {
             assert_eq!(
                 get_status(app().await, "/invoices/4").await,
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -31,48 +31,89 @@ pub fn luhn_complete(body: &str) -> String {
     format!("{body}{}", (10 - sum % 10) % 10)
 }
 
-/// The local PostgreSQL of `.ci/postgres.sh` (PyPI's `pgserver` binaries), started if it is
-/// not running, and stopped on drop by whoever started it. No silent skip: when it cannot be
-/// set up or started, the test fails with the script's output.
-pub struct Postgres {
-    pub url: String,
+/// Everything the envelopes would send, as text: what "never reaches the wire" is checked on.
+pub fn wire(envelopes: &[vigil::protocol::Envelope]) -> String {
+    let mut out = Vec::new();
+    for envelope in envelopes {
+        envelope.to_writer(&mut out).unwrap();
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Runs a future to completion on a current-thread tokio runtime (with timers and I/O).
+pub fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+/// An in-memory SQLite database behind a pool of one connection (each in-memory connection
+/// is a database of its own), opened now, so its set-up statements run before the test's.
+pub async fn sqlite_memory() -> sqlx::SqlitePool {
+    sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect("sqlite::memory:")
+        .await
+        .unwrap()
+}
+
+/// A local server run by `.ci/<script> start|stop` (Bugsink, PostgreSQL), started if it is
+/// not running, and stopped on drop by whoever started it. `start` prints `started` or
+/// `running`, then `KEY=value` lines, kept in `env`. No silent skip: when the server cannot
+/// be set up or started, the test fails with the script's output.
+pub struct CiServer {
+    script: std::path::PathBuf,
+    pub env: std::collections::HashMap<String, String>,
     started: bool,
 }
 
-impl Postgres {
-    pub fn start() -> Postgres {
+impl CiServer {
+    pub fn start(script: &str, what: &str) -> CiServer {
+        let script = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join(".ci")
+            .join(script);
         let out = std::process::Command::new("bash")
-            .arg(Self::script())
+            .arg(&script)
             .arg("start")
             .output()
-            .expect("run .ci/postgres.sh (needs bash and python3 with venv)");
+            .unwrap_or_else(|e| {
+                panic!(
+                    "run {} (needs bash and python3 with venv): {e}",
+                    script.display()
+                )
+            });
         assert!(
             out.status.success(),
-            "PostgreSQL could not be set up or started:\n{}",
+            "{what} could not be set up or started:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
         let stdout = String::from_utf8(out.stdout).unwrap();
-        let url = stdout
-            .lines()
-            .find_map(|l| l.strip_prefix("URL="))
-            .expect("a URL= line from .ci/postgres.sh")
-            .to_owned();
-        Postgres {
-            url,
-            started: stdout.starts_with("started"),
+        let mut lines = stdout.lines();
+        let started = lines.next() == Some("started");
+        let env = lines
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        CiServer {
+            script,
+            env,
+            started,
         }
     }
 
-    fn script() -> std::path::PathBuf {
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".ci/postgres.sh")
+    /// The local PostgreSQL of `.ci/postgres.sh` (PyPI's `pgserver` binaries).
+    pub fn postgres() -> CiServer {
+        CiServer::start("postgres.sh", "PostgreSQL")
     }
 }
 
-impl Drop for Postgres {
+impl Drop for CiServer {
     fn drop(&mut self) {
         if self.started {
             let _ = std::process::Command::new("bash")
-                .arg(Self::script())
+                .arg(&self.script)
                 .arg("stop")
                 .status();
         }
