@@ -17,34 +17,25 @@
 
 use sentry::protocol::TraceId;
 
-use crate::span;
+use crate::span::{self, RemoteParent};
 
-/// The trace a request arrived with.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Incoming {
-    pub(crate) trace_id: TraceId,
-    pub(crate) parent_span_id: u64,
-    pub(crate) sampled: Option<bool>,
-}
-
-impl Incoming {
-    /// Reads `sentry-trace` (preferred) or W3C `traceparent`; `None` when neither is valid.
-    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
-    pub(crate) fn from_headers<'a>(
-        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Option<Self> {
-        let mut traceparent = None;
-        for (name, value) in headers {
-            if name.eq_ignore_ascii_case("sentry-trace") {
-                if let Some(incoming) = parse_sentry_trace(value) {
-                    return Some(incoming);
-                }
-            } else if name.eq_ignore_ascii_case("traceparent") {
-                traceparent = parse_traceparent(value);
+/// The trace a request arrived with, from its `sentry-trace` (preferred) or W3C
+/// `traceparent` header; `None` when neither is valid. For HTTP server integrations.
+#[allow(dead_code)] // not every build has an HTTP server integration
+pub(crate) fn incoming<'a>(
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Option<RemoteParent> {
+    let mut traceparent = None;
+    for (name, value) in headers {
+        if name.eq_ignore_ascii_case("sentry-trace") {
+            if let Some(incoming) = parse_sentry_trace(value) {
+                return Some(incoming);
             }
+        } else if name.eq_ignore_ascii_case("traceparent") {
+            traceparent = parse_traceparent(value);
         }
-        traceparent
     }
+    traceparent
 }
 
 fn parse_ids(trace: &str, span: &str) -> Option<(TraceId, u64)> {
@@ -57,7 +48,7 @@ fn parse_ids(trace: &str, span: &str) -> Option<(TraceId, u64)> {
 }
 
 /// `<trace_id>-<span_id>[-<sampled>]`
-pub(crate) fn parse_sentry_trace(value: &str) -> Option<Incoming> {
+pub(crate) fn parse_sentry_trace(value: &str) -> Option<RemoteParent> {
     let mut parts = value.trim().split('-');
     let (trace_id, parent_span_id) = parse_ids(parts.next()?, parts.next()?)?;
     let sampled = match parts.next() {
@@ -66,7 +57,7 @@ pub(crate) fn parse_sentry_trace(value: &str) -> Option<Incoming> {
         None => None,
         Some(_) => return None,
     };
-    parts.next().is_none().then_some(Incoming {
+    parts.next().is_none().then_some(RemoteParent {
         trace_id,
         parent_span_id,
         sampled,
@@ -74,14 +65,14 @@ pub(crate) fn parse_sentry_trace(value: &str) -> Option<Incoming> {
 }
 
 /// `00-<trace_id>-<span_id>-<flags>`
-pub(crate) fn parse_traceparent(value: &str) -> Option<Incoming> {
+pub(crate) fn parse_traceparent(value: &str) -> Option<RemoteParent> {
     let mut parts = value.trim().split('-');
     if parts.next()? != "00" {
         return None;
     }
     let (trace_id, parent_span_id) = parse_ids(parts.next()?, parts.next()?)?;
     let flags = u8::from_str_radix(parts.next()?, 16).ok()?;
-    Some(Incoming {
+    Some(RemoteParent {
         trace_id,
         parent_span_id,
         sampled: Some(flags & 1 == 1),
@@ -170,7 +161,7 @@ mod tests {
             ("traceparent", format!("00-{t}-1234567890abcdef-01")),
             ("Sentry-Trace", "bad".into()),
         ];
-        let i = Incoming::from_headers(headers.iter().map(|(k, v)| (*k, v.as_str()))).unwrap();
+        let i = incoming(headers.iter().map(|(k, v)| (*k, v.as_str()))).unwrap();
         assert_eq!(i.sampled, Some(true));
     }
 }

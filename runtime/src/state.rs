@@ -9,21 +9,20 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// How many things currently listen: initialised clients plus running `testing` captures.
 static LISTENERS: AtomicUsize = AtomicUsize::new(0);
 
-/// The one check every annotated call makes first.
+/// The one check every annotated call makes first: is anything listening (an initialised
+/// client, a running `testing` capture)?
 #[inline(always)]
-pub(crate) fn enabled() -> bool {
+pub fn enabled() -> bool {
     LISTENERS.load(Ordering::Relaxed) != 0
 }
 
 /// May vigil install its own `tracing` subscriber? (See `Config::tracing_subscriber`.)
-#[cfg_attr(not(feature = "sqlx"), allow(dead_code))]
 static AUTO_SUBSCRIBER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
 
 pub(crate) fn set_auto_subscriber(install: bool) {
     AUTO_SUBSCRIBER.store(install, Ordering::Relaxed);
 }
 
-#[cfg_attr(not(feature = "sqlx"), allow(dead_code))]
 pub(crate) fn auto_subscriber() -> bool {
     AUTO_SUBSCRIBER.load(Ordering::Relaxed)
 }

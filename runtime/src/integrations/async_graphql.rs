@@ -33,7 +33,7 @@
 //! assert_eq!(event.exception.values[0].value.as_deref(), Some("the answer is gone"));
 //! ```
 
-use std::borrow::Cow;
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -47,8 +47,11 @@ use ::async_graphql::{PathSegment, Response, ServerError, ServerResult, Variable
 use sentry::protocol::{Context, Event, Exception, Level, Map, SpanStatus, Value};
 use sentry::Hub;
 
-use crate::span::{self, Current, OpenSpan, SpanName};
+use crate::hooks::Integration;
+use crate::instrument::future::{Drive, InScope, Instrumented};
+use crate::span::{self, Here, OpenSpan, SpanName};
 use crate::state;
+use crate::value::to_value;
 
 /// The extension to add to a schema: `Schema::build(..).extension(vigil::async_graphql::extension())`.
 ///
@@ -141,7 +144,7 @@ impl Extension for PerRequest {
             };
             let parsed = Parsed {
                 document: query.to_owned(),
-                variables: span::to_value(variables),
+                variables: to_value(variables),
                 operations,
             };
             *self.parsed.lock().unwrap_or_else(PoisonError::into_inner) = Some(parsed);
@@ -166,60 +169,123 @@ impl Extension for PerRequest {
         let (name, ty) = parsed.operation(operation_name);
         let op = format!("graphql.{ty}");
         let description = name.clone().unwrap_or_else(|| format!("anonymous {ty}"));
-        let mut span = match span::with_current(|c| c.cloned()) {
-            Some(parent) => OpenSpan::start_child(
-                &parent.tx,
-                parent.span_id,
-                SpanName::owned(&op, &description),
-            ),
-            None => OpenSpan::start_transaction(
-                Cow::Owned(description),
-                Cow::Owned(op),
-                None,
-                None,
-                None,
-            ),
-        };
+        let mut span = span::open(
+            SpanName::owned(op, description),
+            Here::ChildOrTransaction { sample_rate: None },
+        );
         if let Some(span) = &mut span {
             span.set_data("graphql.document", Value::from(parsed.document.clone()));
             span.set_data("graphql.operation.type", Value::from(ty));
         }
-        let current = span.as_ref().map(OpenSpan::as_current);
-        let notes = Arc::new(Mutex::new(Vec::new()));
-        let response = InSpan {
-            current: current.clone(),
-            notes: Arc::clone(&notes),
-            inner: next.run(ctx, operation_name),
-        }
-        .await;
-        let notes = std::mem::take(&mut *notes.lock().unwrap_or_else(PoisonError::into_inner));
+        let operation = Operation {
+            name,
+            ty,
+            parsed,
+            notes: Vec::new(),
+        };
+        Instrumented::new(
+            next.run(ctx, operation_name),
+            InScope { hub: None, span },
+            operation,
+        )
+        .await
+    }
+}
 
-        let entered = current.map(span::enter);
+/// How an operation's future runs and ends: the failures monitored functions capture while
+/// it runs are noted, and the errors of its response not captured already are captured.
+struct Operation {
+    name: Option<String>,
+    ty: &'static str,
+    parsed: Parsed,
+    /// The messages of the failures monitored functions captured during the operation.
+    notes: Vec<String>,
+}
+
+impl<F: Future<Output = Response>> Drive<F> for Operation {
+    fn poll(&mut self, fut: Pin<&mut F>, cx: &mut TaskContext<'_>) -> Poll<Response> {
+        noting_captures(&mut self.notes, || fut.poll(cx))
+    }
+
+    fn ready(self, response: &Response, _: Option<&mut OpenSpan>) -> SpanStatus {
         for error in &response.errors {
             // Reported already, by a monitored function (with the Rust error and its chain).
-            if !notes.contains(&error.message) {
-                capture(error, name.as_deref(), ty, &parsed);
+            if !self.notes.contains(&error.message) {
+                capture(error, self.name.as_deref(), self.ty, &self.parsed);
             }
         }
-        if let Some(entered) = entered {
-            span::exit(entered);
+        if response.errors.is_empty() {
+            SpanStatus::Ok
+        } else {
+            SpanStatus::InternalError
         }
-        if let Some(span) = span {
-            let status = if response.errors.is_empty() {
-                SpanStatus::Ok
-            } else {
-                SpanStatus::InternalError
-            };
-            span.finish(status);
-        }
-        response
     }
+}
+
+/// The GraphQL integration at the core's seams: it notes the failures captured while an
+/// operation runs.
+pub(crate) struct Graphql;
+
+impl Integration for Graphql {
+    fn failure_captured(&self, event: &Event<'static>) {
+        let _ = NOTES.try_with(|notes| {
+            let Ok(mut notes) = notes.try_borrow_mut() else {
+                return;
+            };
+            if let Some(notes) = notes.as_mut() {
+                let values = event.exception.values.iter();
+                for value in values.filter_map(|e| e.value.clone()) {
+                    if notes.len() < 100 {
+                        notes.push(value);
+                    }
+                }
+            }
+        });
+    }
+}
+
+thread_local! {
+    /// Where failure captures note their messages while an operation is polled.
+    static NOTES: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with the failures captured on this thread noted into `notes`; what was noted
+/// before (an operation around this one) comes back after, even when `f` panics.
+fn noting_captures<R>(notes: &mut Vec<String>, f: impl FnOnce() -> R) -> R {
+    struct Restore<'a> {
+        notes: &'a mut Vec<String>,
+        previous: Option<Option<Vec<String>>>,
+    }
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            let Some(previous) = self.previous.take() else {
+                return;
+            };
+            let _ = NOTES.try_with(|n| {
+                if let Ok(mut n) = n.try_borrow_mut() {
+                    if let Some(noted) = std::mem::replace(&mut *n, previous) {
+                        *self.notes = noted;
+                    }
+                }
+            });
+        }
+    }
+    let previous = NOTES
+        .try_with(|n| {
+            n.try_borrow_mut()
+                .ok()
+                .map(|mut n| n.replace(std::mem::take(notes)))
+        })
+        .ok()
+        .flatten();
+    let _restore = Restore { notes, previous };
+    f()
 }
 
 /// Captures one error of an operation's response.
 fn capture(error: &ServerError, name: Option<&str>, ty: &'static str, parsed: &Parsed) {
     // Both serialize as the GraphQL response does: `["orders", 0, "total"]`, `{line, column}`.
-    let path = span::to_value(&error.path);
+    let path = to_value(&error.path);
     let dotted: Vec<String> = error
         .path
         .iter()
@@ -234,7 +300,7 @@ fn capture(error: &ServerError, name: Option<&str>, ty: &'static str, parsed: &P
     }
     graphql.insert("operation_type".into(), Value::from(ty));
     graphql.insert("path".into(), path);
-    graphql.insert("locations".into(), span::to_value(&error.locations));
+    graphql.insert("locations".into(), to_value(&error.locations));
     graphql.insert("variables".into(), parsed.variables.clone());
     graphql.insert("document".into(), Value::from(parsed.document.as_str()));
     let mut event = Event {
@@ -262,30 +328,4 @@ fn capture(error: &ServerError, name: Option<&str>, ty: &'static str, parsed: &P
         .contexts
         .insert("graphql".into(), Context::Other(graphql));
     Hub::current().capture_event(event);
-}
-
-pin_project_lite::pin_project! {
-    /// Runs a future with a span current while it is polled, noting the messages of the
-    /// failures monitored functions capture in it.
-    struct InSpan<F> {
-        current: Option<Current>,
-        notes: Arc<Mutex<Vec<String>>>,
-        #[pin]
-        inner: F,
-    }
-}
-
-impl<F: Future> Future for InSpan<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        let entered = this.current.clone().map(span::enter);
-        let inner = this.inner;
-        let poll = crate::__private::noting_captures(this.notes, || inner.poll(cx));
-        if let Some(entered) = entered {
-            span::exit(entered);
-        }
-        poll
-    }
 }

@@ -28,7 +28,6 @@
 //!     .layer(vigil::axum::layer());
 //! ```
 
-use std::borrow::Cow;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -40,8 +39,8 @@ use http::{Request, Response, StatusCode};
 use sentry::protocol::{self, Event, Level, SpanStatus};
 use sentry::Hub;
 
-use crate::propagation::Incoming;
-use crate::span::{self, OpenSpan};
+use crate::instrument::future::{Drive, InScope, Instrumented};
+use crate::span::{self, Here, OpenSpan, SpanName};
 use crate::state;
 
 /// What an application's own auth extractor says of the user, for [`Authenticated`].
@@ -233,8 +232,9 @@ where
     fn call(&mut self, req: Request<ReqB>) -> Self::Future {
         if !state::enabled() {
             return ResponseFuture {
-                inner: self.inner.call(req),
-                request: None,
+                kind: Kind::Off {
+                    fut: self.inner.call(req),
+                },
             };
         }
         let route = req
@@ -242,7 +242,7 @@ where
             .get::<axum::extract::MatchedPath>()
             .map_or_else(|| req.uri().path().to_owned(), |m| m.as_str().to_owned());
         let name = format!("{} {route}", req.method());
-        let incoming = Incoming::from_headers(
+        let incoming = crate::propagation::incoming(
             req.headers()
                 .iter()
                 .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v))),
@@ -268,16 +268,14 @@ where
                     Some(event)
                 });
             });
-            let span = OpenSpan::start_transaction(
-                Cow::Owned(name.clone()),
-                Cow::Borrowed("http.server"),
-                None,
-                None,
-                incoming.as_ref(),
+            let span = span::open(
+                SpanName::owned("http.server", name.clone()),
+                Here::Request(incoming.as_ref()),
             );
             if let Some(span) = &span {
-                span.set_request(context);
+                span.tx.set_request(context);
             }
+            // The inner service's `call` runs in the request's span too.
             let entered = span.as_ref().map(|s| span::enter(s.as_current()));
             let inner = self.inner.call(req);
             if let Some(entered) = entered {
@@ -285,33 +283,90 @@ where
             }
             (span, inner)
         });
+        let drive = Http {
+            name,
+            error_captured,
+            panicked: false,
+        };
         ResponseFuture {
-            inner,
-            request: Some(InFlight {
-                hub,
-                span,
-                name,
-                error_captured,
-            }),
+            kind: Kind::On {
+                fut: Instrumented::new(
+                    inner,
+                    InScope {
+                        hub: Some(hub),
+                        span,
+                    },
+                    drive,
+                ),
+            },
         }
     }
 }
 
-struct InFlight {
-    hub: Arc<Hub>,
-    span: Option<OpenSpan>,
+/// How a request's future runs and ends: a panic becomes a 500 response, the status code the
+/// transaction's status, and a 5xx with no error captured an event of its own.
+struct Http {
     name: String,
     /// Set when an error event was captured while handling the request (a monitored
     /// function's `Err`, a panic): that event stands for a 5xx response, no second one.
     error_captured: Arc<AtomicBool>,
+    panicked: bool,
+}
+
+impl<F, ResB, E> Drive<F> for Http
+where
+    F: Future<Output = Result<Response<ResB>, E>>,
+    ResB: Default,
+{
+    fn poll(&mut self, fut: Pin<&mut F>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        // A panicking handler: the panic hook has captured it (in this request's scope); the
+        // client gets a 500 rather than a dropped connection.
+        std::panic::catch_unwind(AssertUnwindSafe(|| fut.poll(cx))).unwrap_or_else(|_panic| {
+            self.panicked = true;
+            let mut response = Response::new(ResB::default());
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            Poll::Ready(Ok(response))
+        })
+    }
+
+    fn ready(self, output: &F::Output, span: Option<&mut OpenSpan>) -> SpanStatus {
+        let Ok(response) = output else {
+            return SpanStatus::InternalError;
+        };
+        let code = response.status();
+        let captured = self.panicked || self.error_captured.load(Ordering::Relaxed);
+        if code.is_server_error() && !captured {
+            let mut event = Event {
+                message: Some(format!("{} responded {code}", self.name)),
+                level: Level::Error,
+                ..Default::default()
+            };
+            event
+                .tags
+                .insert("http.status_code".into(), code.as_u16().to_string());
+            Hub::current().capture_event(event);
+        }
+        if let Some(span) = span {
+            span.set_tag("http.status_code", code.as_u16().to_string());
+        }
+        status_of(code)
+    }
 }
 
 pin_project_lite::pin_project! {
     /// The response future of [`VigilService`].
     pub struct ResponseFuture<F> {
         #[pin]
-        inner: F,
-        request: Option<InFlight>,
+        kind: Kind<F>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = KindProj]
+    enum Kind<F> {
+        // vigil is off: the service's own future, untouched.
+        Off { #[pin] fut: F },
+        On { #[pin] fut: Instrumented<F, Http> },
     }
 }
 
@@ -323,69 +378,9 @@ where
     type Output = Result<Response<ResB>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let Some(flight) = this.request.as_mut() else {
-            return this.inner.poll(cx);
-        };
-        let _hub = sentry_core::HubSwitchGuard::new(Arc::clone(&flight.hub));
-        let entered = flight.span.as_ref().map(|s| span::enter(s.as_current()));
-        let inner = this.inner;
-        // A panicking handler: the panic hook has captured it (in this request's scope); the
-        // client gets a 500 rather than a dropped connection.
-        let poll = std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx)));
-        let (poll, status) = match poll {
-            Ok(Poll::Pending) => {
-                if let Some(entered) = entered {
-                    span::exit(entered);
-                }
-                return Poll::Pending;
-            }
-            Ok(Poll::Ready(Ok(response))) => {
-                let code = response.status();
-                if code.is_server_error() && !flight.error_captured.load(Ordering::Relaxed) {
-                    let mut event = Event {
-                        message: Some(format!("{} responded {code}", flight.name)),
-                        level: Level::Error,
-                        ..Default::default()
-                    };
-                    event
-                        .tags
-                        .insert("http.status_code".into(), code.as_u16().to_string());
-                    Hub::current().capture_event(event);
-                }
-                if let Some(span) = &mut flight.span {
-                    span.set_tag("http.status_code", code.as_u16().to_string());
-                }
-                (Poll::Ready(Ok(response)), status_of(code))
-            }
-            Ok(Poll::Ready(Err(e))) => (Poll::Ready(Err(e)), SpanStatus::InternalError),
-            Err(_panic) => {
-                let mut response = Response::new(ResB::default());
-                *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-                if let Some(span) = &mut flight.span {
-                    span.set_tag("http.status_code", "500".to_owned());
-                }
-                (Poll::Ready(Ok(response)), SpanStatus::InternalError)
-            }
-        };
-        if let Some(entered) = entered {
-            span::exit(entered);
-        }
-        if let Some(span) = flight.span.take() {
-            span.finish(status);
-        }
-        *this.request = None;
-        poll
-    }
-}
-
-impl Drop for InFlight {
-    /// A request abandoned before its response (the client went away): its transaction is
-    /// sent as `cancelled` rather than lost.
-    fn drop(&mut self) {
-        if let Some(span) = self.span.take() {
-            let _hub = sentry_core::HubSwitchGuard::new(Arc::clone(&self.hub));
-            span.finish(SpanStatus::Cancelled);
+        match self.project().kind.project() {
+            KindProj::Off { fut } => fut.poll(cx),
+            KindProj::On { fut } => fut.poll(cx),
         }
     }
 }

@@ -1,0 +1,176 @@
+//! Autoref dispatch: what the macros call to classify a return value, record an argument or
+//! build the event of an error, whatever its type. `(&&&Outcome(&r)).__vigil_outcome(..)`
+//! picks the most specific impl that applies, at compile time.
+
+use std::error::Error;
+use std::fmt::Debug;
+use std::ops::Deref;
+
+use sentry::protocol::{Event, Value};
+
+use super::event::{debug_event, error_event};
+use super::failure::Verdict;
+
+/// A borrowed return value, for autoref-specialised classification.
+pub struct Outcome<'a, T: ?Sized>(pub &'a T);
+
+/// A borrowed argument, for autoref-specialised recording.
+pub struct Arg<'a, T: ?Sized>(pub &'a T);
+
+/// A borrowed error given to `capture_exception!`.
+pub struct ErrRef<'a, T: ?Sized>(pub &'a T);
+
+/// `Result<T, E>` with `E: Error`: captured with its source chain.
+pub trait OutcomeError {
+    /// Classifies the value.
+    fn __vigil_outcome(&self, capture: bool) -> Verdict;
+}
+impl<T, E: Error> OutcomeError for &&&&Outcome<'_, Result<T, E>> {
+    fn __vigil_outcome(&self, capture: bool) -> Verdict {
+        match self.0 {
+            Ok(_) => Verdict::Ok,
+            Err(e) => Verdict::Failed(capture.then(|| Box::new(error_event(e)))),
+        }
+    }
+}
+
+/// `Result<T, E>` with `E: Deref<Target: Error>` (`Box<dyn Error>`, `anyhow::Error`).
+pub trait OutcomeDerefError {
+    /// Classifies the value.
+    fn __vigil_outcome(&self, capture: bool) -> Verdict;
+}
+impl<T, E> OutcomeDerefError for &&&Outcome<'_, Result<T, E>>
+where
+    E: Deref,
+    E::Target: Error,
+{
+    fn __vigil_outcome(&self, capture: bool) -> Verdict {
+        match self.0 {
+            Ok(_) => Verdict::Ok,
+            Err(e) => Verdict::Failed(capture.then(|| Box::new(error_event(&**e)))),
+        }
+    }
+}
+
+/// `Result<T, E>` with `E: Debug` only: captured by its `Debug` text.
+pub trait OutcomeDebug {
+    /// Classifies the value.
+    fn __vigil_outcome(&self, capture: bool) -> Verdict;
+}
+impl<T, E: Debug> OutcomeDebug for &&Outcome<'_, Result<T, E>> {
+    fn __vigil_outcome(&self, capture: bool) -> Verdict {
+        match self.0 {
+            Ok(_) => Verdict::Ok,
+            Err(e) => Verdict::Failed(capture.then(|| Box::new(debug_event(e)))),
+        }
+    }
+}
+
+/// Any other `Result`: the span fails, nothing can be said of the error.
+pub trait OutcomeAnyErr {
+    /// Classifies the value.
+    fn __vigil_outcome(&self, capture: bool) -> Verdict;
+}
+impl<T, E> OutcomeAnyErr for &Outcome<'_, Result<T, E>> {
+    fn __vigil_outcome(&self, _capture: bool) -> Verdict {
+        match self.0 {
+            Ok(_) => Verdict::Ok,
+            Err(_) => Verdict::Failed(None),
+        }
+    }
+}
+
+/// Anything else: success.
+pub trait OutcomeOther {
+    /// Classifies the value.
+    fn __vigil_outcome(&self, capture: bool) -> Verdict;
+}
+impl<T: ?Sized> OutcomeOther for Outcome<'_, T> {
+    fn __vigil_outcome(&self, _capture: bool) -> Verdict {
+        Verdict::Ok
+    }
+}
+
+/// Arguments that are `Serialize`: kept as structured data.
+pub trait ArgSerialize {
+    /// The recorded value.
+    fn __vigil_value(&self) -> Option<Value>;
+}
+impl<T: serde::Serialize + ?Sized> ArgSerialize for &&Arg<'_, T> {
+    fn __vigil_value(&self) -> Option<Value> {
+        serde_json::to_value(self.0).ok()
+    }
+}
+
+/// Arguments that are `Debug` only: kept as their `Debug` text.
+pub trait ArgDebug {
+    /// The recorded value.
+    fn __vigil_value(&self) -> Option<Value>;
+}
+impl<T: Debug + ?Sized> ArgDebug for &Arg<'_, T> {
+    fn __vigil_value(&self) -> Option<Value> {
+        Some(Value::String(format!("{:?}", self.0)))
+    }
+}
+
+/// Other arguments: not recorded.
+pub trait ArgOther {
+    /// The recorded value.
+    fn __vigil_value(&self) -> Option<Value>;
+}
+impl<T: ?Sized> ArgOther for Arg<'_, T> {
+    fn __vigil_value(&self) -> Option<Value> {
+        None
+    }
+}
+
+/// Errors given to `capture_exception!`: any `std::error::Error`...
+pub trait ErrError {
+    /// The event for the error, with its source chain.
+    fn __vigil_event(&self) -> Event<'static>;
+}
+impl<E: Error + ?Sized> ErrError for &&ErrRef<'_, E> {
+    fn __vigil_event(&self) -> Event<'static> {
+        error_event(self.0)
+    }
+}
+
+/// ... or anything that dereferences to one (`Box<dyn Error>`, `anyhow::Error`).
+pub trait ErrDeref {
+    /// The event for the error, with its source chain.
+    fn __vigil_event(&self) -> Event<'static>;
+}
+impl<D> ErrDeref for &ErrRef<'_, D>
+where
+    D: Deref + ?Sized,
+    D::Target: Error,
+{
+    fn __vigil_event(&self) -> Event<'static> {
+        error_event(&**self.0)
+    }
+}
+
+/// Anything else is a compile error that says what is accepted.
+pub trait ErrOther {
+    /// Never callable: the bound fails with a readable message.
+    fn __vigil_event(&self) -> Event<'static>
+    where
+        Self: CapturableError;
+}
+impl<T: ?Sized> ErrOther for ErrRef<'_, T> {
+    fn __vigil_event(&self) -> Event<'static>
+    where
+        Self: CapturableError,
+    {
+        Event::default()
+    }
+}
+
+/// Marker for the error message of `capture_exception!` on a non-error value.
+#[diagnostic::on_unimplemented(
+    message = "`capture_exception!` needs an error, and this is not one",
+    label = "not a `std::error::Error`",
+    note = "`capture_exception!` takes a value (or a reference) whose type implements `std::error::Error`, or that dereferences to one, such as `Box<dyn Error>` or `anyhow::Error`",
+    note = "to report a plain message, use `vigil::capture_message!` instead"
+)]
+pub trait CapturableError {}

@@ -1,0 +1,156 @@
+//! Events and breadcrumbs: the event for an error (with what integrations know of it), and
+//! the builders behind `capture_exception!`, `capture_message!` and `add_breadcrumb!`.
+
+use std::fmt::{Debug, Display};
+
+use sentry::protocol::{Breadcrumb, Event, Value};
+use sentry::types::Uuid;
+use sentry::{Hub, Level};
+
+use crate::scrub::rules;
+use crate::scrub::FILTERED;
+use crate::value::to_value;
+
+/// The event for an error and its source chain, with what integrations know about it.
+pub(crate) fn error_event<E: std::error::Error + ?Sized>(error: &E) -> Event<'static> {
+    let mut event = sentry::event_from_error(error);
+    crate::hooks::error_event(&mut event, std::any::type_name::<E>(), error.source());
+    event
+}
+
+pub(crate) fn debug_event<E: Debug + ?Sized>(e: &E) -> Event<'static> {
+    let ty = std::any::type_name::<E>();
+    let ty = ty.rsplit("::").next().unwrap_or(ty);
+    Event {
+        exception: vec![sentry::protocol::Exception {
+            ty: ty.to_owned(),
+            value: Some(format!("{e:?}")),
+            ..Default::default()
+        }]
+        .into(),
+        level: Level::Error,
+        ..Default::default()
+    }
+}
+
+/// A tag value when the value is a short scalar; `None` when it belongs in `extra`.
+fn tag_value(value: &Value) -> Option<String> {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    rules::tag_value_problem(&text).is_none().then_some(text)
+}
+
+/// An event being assembled by `capture_exception!` or `capture_message!`.
+pub struct EventBuilder {
+    event: Event<'static>,
+}
+
+impl EventBuilder {
+    /// From an event built from an error.
+    pub fn from_event(event: Event<'static>) -> Self {
+        EventBuilder { event }
+    }
+
+    /// A message event.
+    pub fn message(message: impl Display, level: Level) -> Self {
+        EventBuilder {
+            event: Event {
+                message: Some(message.to_string()),
+                level,
+                ..Default::default()
+            },
+        }
+    }
+
+    /// Sets the level.
+    pub fn level(mut self, level: Level) -> Self {
+        self.event.level = level;
+        self
+    }
+
+    /// `key = value`: a tag for short scalars, `extra` for everything else.
+    pub fn field<T: serde::Serialize + ?Sized>(mut self, key: &'static str, value: &T) -> Self {
+        let value = to_value(value);
+        match tag_value(&value) {
+            Some(tag) => {
+                self.event.tags.insert(key.into(), tag);
+            }
+            None => {
+                self.event.extra.insert(key.into(), value);
+            }
+        }
+        self
+    }
+
+    /// `key = value` where the key names a secret: the value is never looked at.
+    pub fn filtered(mut self, key: &'static str) -> Self {
+        self.event
+            .extra
+            .insert(key.into(), Value::String(FILTERED.into()));
+        self
+    }
+
+    /// Captures the event into the current hub; its id, or nil when nothing is listening.
+    pub fn capture(self) -> Uuid {
+        Hub::current().capture_event(self.event)
+    }
+}
+
+/// A breadcrumb being assembled by `add_breadcrumb!`.
+pub struct BreadcrumbBuilder {
+    crumb: Breadcrumb,
+}
+
+impl BreadcrumbBuilder {
+    /// A breadcrumb with this message.
+    pub fn new(message: impl Display) -> Self {
+        BreadcrumbBuilder {
+            crumb: Breadcrumb {
+                message: Some(message.to_string()),
+                ..Default::default()
+            },
+        }
+    }
+
+    /// Sets the category (`navigation`, `http`, `query`, ...).
+    pub fn category(mut self, category: impl Display) -> Self {
+        self.crumb.category = Some(category.to_string());
+        self
+    }
+
+    /// Sets the type (`default`, `http`, `navigation`, `error`, ...).
+    pub fn ty(mut self, ty: impl Display) -> Self {
+        self.crumb.ty = ty.to_string();
+        self
+    }
+
+    /// Sets the level.
+    pub fn level(mut self, level: Level) -> Self {
+        self.crumb.level = level;
+        self
+    }
+
+    /// `key = value` into the breadcrumb's data.
+    pub fn field<T: serde::Serialize + ?Sized>(mut self, key: &'static str, value: &T) -> Self {
+        let value = to_value(value);
+        self.crumb.data.insert(key.into(), value);
+        self
+    }
+
+    /// `key = value` where the key names a secret.
+    pub fn filtered(mut self, key: &'static str) -> Self {
+        self.crumb
+            .data
+            .insert(key.into(), Value::String(FILTERED.into()));
+        self
+    }
+
+    /// Adds the breadcrumb to the current scope.
+    pub fn add(self) {
+        Hub::current().add_breadcrumb(self.crumb);
+    }
+}

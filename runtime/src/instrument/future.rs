@@ -1,0 +1,136 @@
+//! The one instrumented future: a future that runs in a span (and, for a transaction of its
+//! own, in a hub of its own). Monitored `async fn`s, the HTTP layer and GraphQL operations
+//! all use it; what differs between them is a [`Drive`].
+//!
+//! During each poll the span is current and the hub bound; both are restored when the poll
+//! ends, by a guard, so a panic inside the poll cannot leave them behind. When the future is
+//! ready its [`Drive`] says how the span ends; a span whose poll panicked ends as
+//! `internal_error`; a future dropped before it is ready ends its span as `cancelled`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use sentry::protocol::SpanStatus;
+use sentry::Hub;
+
+use crate::span::{self, Entered, OpenSpan};
+
+/// What an instrumented future runs in: its span (`None`: nothing recorded) and the hub to
+/// bind while it is polled (`None`: the caller's).
+#[derive(Default)]
+pub(crate) struct InScope {
+    pub(crate) hub: Option<Arc<Hub>>,
+    pub(crate) span: Option<OpenSpan>,
+}
+
+/// What a user of [`Instrumented`] decides: how each poll runs, and how the span ends.
+pub(crate) trait Drive<F: Future>: Sized {
+    /// Runs one poll of `fut`, inside the span. The default polls it.
+    fn poll(&mut self, fut: Pin<&mut F>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        fut.poll(cx)
+    }
+
+    /// The future is ready with `output`: say how the span ends. The span is still current
+    /// and the hub bound, so events captured here belong to it.
+    fn ready(self, output: &F::Output, span: Option<&mut OpenSpan>) -> SpanStatus;
+}
+
+pin_project_lite::pin_project! {
+    /// A future with its span: current during each poll, finished when the future is ready,
+    /// as `internal_error` when a poll panics, or as `cancelled` when dropped before.
+    pub(crate) struct Instrumented<F, D> {
+        #[pin]
+        fut: F,
+        scope: InScope,
+        // `None` once the future is ready.
+        drive: Option<D>,
+    }
+
+    impl<F, D> PinnedDrop for Instrumented<F, D> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if this.drive.is_some() {
+                if let Some(span) = this.scope.span.take() {
+                    span.finish(SpanStatus::Cancelled);
+                }
+            }
+        }
+    }
+}
+
+impl<F, D> Instrumented<F, D> {
+    pub(crate) fn new(fut: F, scope: InScope, drive: D) -> Self {
+        Instrumented {
+            fut,
+            scope,
+            drive: Some(drive),
+        }
+    }
+}
+
+impl<F: Future, D: Drive<F>> Future for Instrumented<F, D> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let mut polling = Polling::enter(this.scope);
+        let poll = match this.drive.as_mut() {
+            Some(drive) => drive.poll(this.fut, cx),
+            None => this.fut.poll(cx),
+        };
+        if let Poll::Ready(output) = &poll {
+            if let Some(drive) = this.drive.take() {
+                let status = drive.ready(output, polling.scope.span.as_mut());
+                polling.finish(status);
+            }
+        }
+        poll
+    }
+}
+
+/// One poll in progress: the span current and the hub bound until it is dropped, on every
+/// way out of the poll.
+struct Polling<'a> {
+    scope: &'a mut InScope,
+    entered: Option<Entered>,
+    // Dropped after `Drop::drop` has run: the hub stays bound while the span is closed.
+    _hub: Option<sentry_core::HubSwitchGuard>,
+}
+
+impl<'a> Polling<'a> {
+    #[inline]
+    fn enter(scope: &'a mut InScope) -> Self {
+        let _hub = scope
+            .hub
+            .as_ref()
+            .map(|h| sentry_core::HubSwitchGuard::new(Arc::clone(h)));
+        let entered = scope.span.as_ref().map(|s| span::enter(s.as_current()));
+        Polling {
+            scope,
+            entered,
+            _hub,
+        }
+    }
+
+    /// The span is no longer current, then finishes with `status`.
+    fn finish(&mut self, status: SpanStatus) {
+        if let Some(entered) = self.entered.take() {
+            span::exit(entered);
+        }
+        if let Some(span) = self.scope.span.take() {
+            span.finish(status);
+        }
+    }
+}
+
+impl Drop for Polling<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.finish(SpanStatus::InternalError);
+        } else if let Some(entered) = self.entered.take() {
+            span::exit(entered);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! Spans and transactions.
+//!
+//! vigil keeps its own light span model instead of the `sentry` crate's `Transaction`/`Span`
+//! objects: the current span is a thread-local (set per poll for futures), finished child
+//! spans go into their transaction's buffer, and the protocol `Transaction` is built once,
+//! when the transaction finishes, and handed to the client's transport. The `sentry` crate
+//! still owns sending, rate limits and envelopes.
+//!
+//! - `clock`: the span clock;
+//! - `current`: the thread's current span;
+//! - `record`: finished child spans, kept small;
+//! - `tx`: what a transaction's spans share, and building the transaction;
+//! - `open`: open spans, and [`open()`], where every span and transaction is opened;
+//! - `handle`: the public [`Transaction`] and [`Span`].
+
+mod clock;
+mod current;
+mod handle;
+mod open;
+mod record;
+mod tx;
+
+use sentry::protocol::{SpanId, TraceId};
+
+pub(crate) use clock::warm_up as warm_up_clock;
+pub(crate) use current::{current_sampled, enter, exit, with_current, Current, Entered};
+pub use handle::{start_transaction, Span, Transaction};
+pub(crate) use open::{open, Child, ChildSpan, Here, OpenSpan};
+pub(crate) use record::SpanName;
+#[allow(unused_imports)] // for integrations that record spans timed elsewhere
+pub(crate) use record::Text;
+pub(crate) use tx::TxShared;
+
+/// The protocol form of a span id.
+pub(crate) fn span_id(id: u64) -> SpanId {
+    SpanId::from(id.to_be_bytes())
+}
+
+/// The trace a request arrived with (see [`crate::propagation`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RemoteParent {
+    pub(crate) trace_id: TraceId,
+    pub(crate) parent_span_id: u64,
+    /// The caller's sampling decision, when it made one.
+    pub(crate) sampled: Option<bool>,
+}

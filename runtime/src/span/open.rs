@@ -1,0 +1,291 @@
+//! Open spans: a transaction's root or a child with its tags and data ([`OpenSpan`]), and the
+//! lighter child span of a sync monitored function, current from the moment it opens
+//! ([`ChildSpan`]).
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use sentry::protocol::{SpanStatus, TraceId, Value};
+use sentry::Hub;
+
+use super::current::{self, Current, Entered, Opened};
+use super::record::{push_exact, SpanName, SpanRecord, Text, Timing};
+use super::tx::TxShared;
+use super::{clock, RemoteParent};
+use crate::callsite::Callsite;
+use crate::state;
+
+/// An open span: a transaction's root, or a child within a sampled transaction.
+pub(crate) struct OpenSpan {
+    pub(crate) tx: Arc<TxShared>,
+    pub(crate) id: u64,
+    parent: u64,
+    /// `None` for a transaction's root (named by the transaction).
+    name: Option<SpanName>,
+    start_raw: u64,
+    pub(crate) status: Option<SpanStatus>,
+    tags: Vec<(Text, String)>,
+    data: Vec<(Text, Value)>,
+}
+
+/// Where a new transaction's trace comes from.
+pub(crate) enum TraceParent<'a> {
+    /// A new trace.
+    New,
+    /// The trace of a span in this process.
+    Local(&'a Current),
+    /// The trace of a caller in another process.
+    Remote(&'a RemoteParent),
+}
+
+fn new_trace_id() -> TraceId {
+    let hi = state::next_u64().to_be_bytes();
+    let lo = state::next_u64().to_be_bytes();
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&hi);
+    bytes[8..].copy_from_slice(&lo);
+    TraceId::from(bytes)
+}
+
+impl OpenSpan {
+    /// Starts a new transaction in `parent`'s trace.
+    ///
+    /// `None` when no enabled client is bound, or tracing is off (rate 0).
+    pub(crate) fn start_transaction(
+        name: Cow<'static, str>,
+        op: Cow<'static, str>,
+        rate_override: Option<f32>,
+        parent: TraceParent<'_>,
+    ) -> Option<OpenSpan> {
+        let hub = Hub::current();
+        let client = hub.client()?;
+        if !client.is_enabled() {
+            return None;
+        }
+        crate::hooks::transaction_starts();
+        let global_rate = match client.options().traces_sampling_strategy {
+            sentry::TracesSamplingStrategy::FixedRate(rate) => rate,
+            _ => 0.0,
+        };
+        if global_rate <= 0.0 {
+            // Tracing is off: no transaction at all, whatever the call site asks for.
+            return None;
+        }
+        let sample_rate = rate_override.unwrap_or(global_rate);
+        let (trace_id, parent_span_id, sampled) = match parent {
+            TraceParent::Local(p) => (p.tx.trace_id, Some(p.span_id), p.tx.sampled),
+            // Continues the caller's trace; its sampling decision, when it made one, stands.
+            TraceParent::Remote(r) => (
+                r.trace_id,
+                Some(r.parent_span_id),
+                r.sampled.unwrap_or_else(|| state::sample(sample_rate)),
+            ),
+            TraceParent::New => (new_trace_id(), None, state::sample(sample_rate)),
+        };
+        let id = state::span_id();
+        let tx = Arc::new(TxShared::new(
+            trace_id,
+            id,
+            parent_span_id,
+            sampled,
+            sample_rate,
+            name,
+            op,
+            hub,
+        ));
+        let start_raw = tx.start_raw;
+        Some(OpenSpan {
+            tx,
+            id,
+            parent: parent_span_id.unwrap_or(0),
+            name: None,
+            start_raw,
+            status: None,
+            tags: Vec::new(),
+            data: Vec::new(),
+        })
+    }
+
+    /// Starts a child span of `parent`; `None` when its transaction is not sampled.
+    pub(crate) fn start_child(parent: &Current, name: SpanName) -> Option<OpenSpan> {
+        if !parent.tx.sampled {
+            return None;
+        }
+        Some(OpenSpan {
+            tx: Arc::clone(&parent.tx),
+            id: state::span_id(),
+            parent: parent.span_id,
+            name: Some(name),
+            start_raw: clock::now_raw(),
+            status: None,
+            tags: Vec::new(),
+            data: Vec::new(),
+        })
+    }
+
+    pub(crate) fn is_recording(&self) -> bool {
+        self.tx.sampled
+    }
+
+    /// This span, as the current span to enter.
+    pub(crate) fn as_current(&self) -> Current {
+        Current::new(Arc::clone(&self.tx), self.id)
+    }
+
+    pub(crate) fn set_tag(&mut self, key: impl Into<Text>, value: String) {
+        push_exact(&mut self.tags, key.into(), value);
+    }
+
+    pub(crate) fn set_data(&mut self, key: impl Into<Text>, value: Value) {
+        push_exact(&mut self.data, key.into(), value);
+    }
+
+    /// Finishes the span: a child goes into its transaction's buffer; a root sends the
+    /// transaction. `status` is used unless one was set explicitly.
+    pub(crate) fn finish(self, status: SpanStatus) {
+        let status = self.status.unwrap_or(status);
+        let end_raw = clock::now_raw();
+        match self.name {
+            None => self.tx.finish(status, end_raw, self.tags, self.data),
+            Some(name) => self.tx.push(SpanRecord::new(
+                self.id,
+                self.parent,
+                name,
+                Timing {
+                    start_raw: self.start_raw,
+                    end_raw,
+                },
+                status,
+                self.tags,
+                self.data,
+            )),
+        }
+    }
+}
+
+/// Where [`open`] may open a span.
+pub(crate) enum Here<'a> {
+    /// Only as a child of the current span (a monitored function): nothing without one.
+    ChildOnly,
+    /// A child of the current span, or a transaction when there is none (`#[transaction]`,
+    /// a GraphQL operation).
+    ChildOrTransaction { sample_rate: Option<f32> },
+    /// Always a transaction, continuing the current span's trace when there is one
+    /// ([`crate::start_transaction`]).
+    Transaction,
+    /// Always a transaction, of the caller's trace or a new one, never of the current span's
+    /// (a server's request).
+    #[allow(dead_code)] // not every build has an HTTP server integration
+    Request(Option<&'a RemoteParent>),
+}
+
+/// Opens a span named `name` here: the one place that decides between a child span, a
+/// transaction and nothing. `None` when nothing is recorded (disabled, no current span for a
+/// child, tracing off); a child of an unsampled transaction is nothing too.
+pub(crate) fn open(name: SpanName, here: Here<'_>) -> Option<OpenSpan> {
+    let transaction = |name: SpanName, rate, parent| {
+        let (op, description) = match name {
+            SpanName::Callsite(cs) => (Cow::Borrowed(cs.op), Cow::Borrowed(cs.name)),
+            SpanName::Owned(b) => {
+                let (op, description) = *b;
+                (Cow::Owned(op), Cow::Owned(description))
+            }
+        };
+        OpenSpan::start_transaction(description, op, rate, parent)
+    };
+    match here {
+        Here::Request(remote) => {
+            let parent = remote.map_or(TraceParent::New, TraceParent::Remote);
+            transaction(name, None, parent)
+        }
+        Here::Transaction => {
+            let parent = current::with_current(|c| c.cloned());
+            let parent = parent.as_ref().map_or(TraceParent::New, TraceParent::Local);
+            transaction(name, None, parent)
+        }
+        Here::ChildOnly | Here::ChildOrTransaction { .. } => {
+            // One look at the current span decides: none, not sampled, or a child to record.
+            let (decided, name) = current::with_current(move |c| match c {
+                Some(c) => (Some(OpenSpan::start_child(c, name)), None),
+                None => (None, Some(name)),
+            });
+            match (decided, name, here) {
+                (Some(child), ..) => child,
+                (None, Some(name), Here::ChildOrTransaction { sample_rate }) => {
+                    transaction(name, sample_rate, TraceParent::New)
+                }
+                _ => None,
+            }
+        }
+    }
+}
+
+/// A child span of the current span of a sync function, made current in the same step as it
+/// is created. It holds no reference to its transaction of its own: the parent span it
+/// replaced as current (kept in `entered`) belongs to the same transaction.
+pub(crate) struct ChildSpan {
+    parent: u64,
+    cs: &'static Callsite,
+    start_raw: u64,
+    data: Vec<(&'static str, Value)>,
+    entered: Entered,
+}
+
+/// What [`ChildSpan::enter`] found.
+pub(crate) enum Child {
+    /// No current span.
+    NoCurrent,
+    /// The current transaction is not sampled: nothing below it is recorded.
+    Unsampled,
+    /// A recorded child span, now current.
+    Open(ChildSpan),
+}
+
+impl ChildSpan {
+    /// Opens a child of the current span for `cs` and makes it current.
+    pub(crate) fn enter(cs: &'static Callsite) -> Child {
+        match current::enter_child() {
+            Opened::NoCurrent => Child::NoCurrent,
+            Opened::Unsampled => Child::Unsampled,
+            Opened::Child { parent, entered } => Child::Open(ChildSpan {
+                parent,
+                cs,
+                start_raw: clock::now_raw(),
+                data: Vec::new(),
+                entered,
+            }),
+        }
+    }
+
+    pub(crate) fn set_data(&mut self, key: &'static str, value: Value) {
+        push_exact(&mut self.data, key, value);
+    }
+
+    /// Records the span into its transaction and makes its parent current again.
+    pub(crate) fn finish(self, status: SpanStatus) {
+        let end_raw = clock::now_raw();
+        if let Some(parent) = &self.entered.prev {
+            parent.tx.push(SpanRecord::from_callsite(
+                self.entered.id,
+                self.parent,
+                self.cs,
+                Timing {
+                    start_raw: self.start_raw,
+                    end_raw,
+                },
+                status,
+                self.data,
+            ));
+        }
+        current::exit(self.entered);
+    }
+}
+
+/// The status of a span whose code returned normally, or is unwinding from a panic.
+pub(crate) fn exit_status() -> SpanStatus {
+    if std::thread::panicking() {
+        SpanStatus::InternalError
+    } else {
+        SpanStatus::Ok
+    }
+}

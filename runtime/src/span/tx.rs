@@ -1,0 +1,237 @@
+//! What every span of one transaction shares, its buffer of finished spans, and the protocol
+//! transaction built from them once, when the transaction finishes.
+
+use std::borrow::Cow;
+use std::sync::atomic::AtomicU32;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use sentry::protocol::{
+    self, DynamicSamplingContext, Envelope, EnvelopeHeaders, Map, SpanStatus, TraceContext,
+    TraceId, Value,
+};
+use sentry::Hub;
+
+use super::clock;
+use super::record::{SpanName, SpanRecord, Text, Timing, MAX_SPANS};
+use super::Current;
+
+/// What is shared by every span of one transaction.
+pub(crate) struct TxShared {
+    pub(crate) trace_id: TraceId,
+    pub(crate) span_id: u64,
+    pub(crate) parent_span_id: Option<u64>,
+    pub(crate) sampled: bool,
+    pub(crate) sample_rate: f32,
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) op: Cow<'static, str>,
+    pub(crate) start: SystemTime,
+    /// The span clock's reading at `start`.
+    pub(super) start_raw: u64,
+    pub(crate) hub: Arc<Hub>,
+    inner: Mutex<TxInner>,
+    /// Pieces of this transaction's work running on other threads right now (such as a
+    /// database driver's worker thread), for whoever must wait for their spans.
+    pub(crate) elsewhere: AtomicU32,
+}
+
+#[derive(Default)]
+struct TxInner {
+    request: Option<protocol::Request>,
+    spans: Vec<SpanRecord>,
+    dropped_spans: usize,
+    finished: bool,
+}
+
+impl TxShared {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn new(
+        trace_id: TraceId,
+        span_id: u64,
+        parent_span_id: Option<u64>,
+        sampled: bool,
+        sample_rate: f32,
+        name: Cow<'static, str>,
+        op: Cow<'static, str>,
+        hub: Arc<Hub>,
+    ) -> Self {
+        TxShared {
+            trace_id,
+            span_id,
+            parent_span_id,
+            sampled,
+            sample_rate,
+            name,
+            op,
+            start: SystemTime::now(),
+            start_raw: clock::now_raw(),
+            hub,
+            inner: Mutex::new(TxInner::default()),
+            elsewhere: AtomicU32::new(0),
+        }
+    }
+
+    fn inner(&self) -> std::sync::MutexGuard<'_, TxInner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The request the transaction serves (HTTP integrations).
+    #[allow(dead_code)] // not every build has an HTTP server integration
+    pub(crate) fn set_request(&self, request: protocol::Request) {
+        self.inner().request = Some(request);
+    }
+
+    /// Adds a finished child span (at most [`MAX_SPANS`]; the rest are counted).
+    pub(super) fn push(&self, record: SpanRecord) {
+        let mut inner = self.inner();
+        if inner.finished {
+            return;
+        }
+        if inner.spans.len() >= MAX_SPANS {
+            inner.dropped_spans += 1;
+            return;
+        }
+        inner.spans.push(record);
+    }
+
+    /// Finishes the transaction: builds it and hands it to the client's transport (once;
+    /// later calls do nothing).
+    pub(super) fn finish(
+        &self,
+        status: SpanStatus,
+        end_raw: u64,
+        tags: Vec<(Text, String)>,
+        data: Vec<(Text, Value)>,
+    ) {
+        let (records, dropped, request) = {
+            let mut inner = self.inner();
+            if inner.finished {
+                return;
+            }
+            inner.finished = true;
+            (
+                std::mem::take(&mut inner.spans),
+                inner.dropped_spans,
+                inner.request.take(),
+            )
+        };
+        if !self.sampled {
+            return;
+        }
+        let Some(client) = self.hub.client() else {
+            return;
+        };
+        let at = |raw: u64| clock::at(self.start, self.start_raw, raw);
+        let trace_id = self.trace_id;
+        let spans = records
+            .into_iter()
+            .map(|r| r.into_protocol(trace_id, at))
+            .collect();
+        let mut trace_data: Map<String, Value> = data
+            .into_iter()
+            .map(|(k, v)| (k.into_string(), v))
+            .collect();
+        if dropped > 0 {
+            trace_data.insert("vigil.dropped_spans".into(), Value::from(dropped));
+        }
+        let trace = TraceContext {
+            span_id: super::span_id(self.span_id),
+            trace_id,
+            parent_span_id: self.parent_span_id.map(super::span_id),
+            op: Some(self.op.to_string()),
+            status: Some(status),
+            data: trace_data,
+            ..Default::default()
+        };
+        let mut transaction = protocol::Transaction {
+            name: Some(self.name.to_string()),
+            start_timestamp: self.start,
+            timestamp: Some(at(end_raw)),
+            spans,
+            request,
+            platform: "native".into(),
+            ..Default::default()
+        };
+        self.hub
+            .configure_scope(|scope| scope.apply_to_transaction(&mut transaction));
+        transaction
+            .tags
+            .extend(tags.into_iter().map(|(k, v)| (k.into_string(), v)));
+        transaction.contexts.insert("trace".into(), trace.into());
+        let options = client.options();
+        transaction.release.clone_from(&options.release);
+        transaction.environment.clone_from(&options.environment);
+        transaction.server_name.clone_from(&options.server_name);
+
+        let mut dsc = DynamicSamplingContext::new()
+            .with_trace_id(trace_id)
+            .with_sample_rate(self.sample_rate)
+            .with_sampled(true)
+            .with_transaction(self.name.to_string());
+        if let Some(dsn) = client.dsn() {
+            dsc = dsc.with_public_key(dsn.public_key().to_owned());
+        }
+        if let Some(release) = &options.release {
+            dsc = dsc.with_release(release.to_string());
+        }
+        if let Some(environment) = &options.environment {
+            dsc = dsc.with_environment(environment.to_string());
+        }
+        let mut envelope = Envelope::new().with_headers(EnvelopeHeaders::new().with_trace(dsc));
+        envelope.add_item(transaction);
+        client.send_envelope(envelope);
+    }
+}
+
+// For integrations that time work themselves (a database driver reports how long a query
+// took once it is done): not every build has one, hence `dead_code` allowed.
+#[allow(dead_code)]
+impl Current {
+    /// Records a child span of this span that ended now after running for `elapsed`
+    /// (measured by someone else, such as sqlx). Not recorded when the transaction is not
+    /// sampled.
+    pub(crate) fn record_finished_child(
+        &self,
+        name: SpanName,
+        elapsed: Duration,
+        data: Vec<(Text, Value)>,
+    ) {
+        if !self.tx.sampled {
+            return;
+        }
+        let end_raw = clock::now_raw();
+        let start_raw = end_raw.saturating_sub(clock::ticks(elapsed));
+        self.tx.push(SpanRecord::new(
+            crate::state::span_id(),
+            self.span_id,
+            name,
+            Timing { start_raw, end_raw },
+            SpanStatus::Ok,
+            Vec::new(),
+            data,
+        ));
+    }
+
+    /// The description and `data[key]` of the last child span of this span with operation
+    /// `op`, after marking it failed with `status`.
+    pub(crate) fn fail_last_child(
+        &self,
+        op: &str,
+        key: &str,
+        status: SpanStatus,
+    ) -> Option<(String, Option<Value>)> {
+        let mut inner = self.tx.inner();
+        let record = inner
+            .spans
+            .iter_mut()
+            .rev()
+            .find(|r| r.parent == self.span_id && r.name.op_description().0 == op)?;
+        record.status = status;
+        let value = record
+            .data
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone());
+        Some((record.name.op_description().1.to_owned(), value))
+    }
+}
