@@ -238,3 +238,37 @@ fn with_tracing_off_errors_are_still_captured_once() {
         .collect();
     assert_eq!(types, ["NotFound", "GraphQLError"]);
 }
+
+struct Slow;
+
+#[Object]
+impl Slow {
+    /// Never answers: the operation is abandoned while it waits.
+    async fn forever(&self) -> i32 {
+        std::future::pending::<i32>().await
+    }
+}
+
+#[test]
+fn an_operation_dropped_before_it_completes_ends_its_span_as_cancelled() {
+    use std::future::Future as _;
+    let schema = Schema::build(Slow, async_graphql::EmptyMutation, EmptySubscription)
+        .extension(vigil::async_graphql::extension())
+        .finish();
+    let captured = vigil::testing::capture(|| {
+        let mut operation = std::pin::pin!(schema.execute("query Abandoned { forever }"));
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        for _ in 0..3 {
+            assert!(operation.as_mut().poll(&mut cx).is_pending());
+        }
+        // Dropped here, mid-way (a client that went away, a timeout).
+    });
+    let tx = captured.single_transaction();
+    assert_eq!(tx.name.as_deref(), Some("Abandoned"));
+    let trace = match tx.contexts.get("trace") {
+        Some(Context::Trace(trace)) => trace,
+        other => panic!("no trace context: {other:?}"),
+    };
+    assert_eq!(trace.status, Some(SpanStatus::Cancelled));
+    assert!(captured.events.is_empty(), "{:?}", captured.events);
+}

@@ -745,3 +745,72 @@ async fn parity(n: u32) -> Result<&'static str, PayError> {
 fn async_if_else_body() {
     assert_eq!(futures_executor::block_on(parity(3)).unwrap(), "odd");
 }
+
+#[vigil::transaction(op = "task")]
+async fn job_that_panics() -> u32 {
+    yield_now().await;
+    panic!("job exploded")
+}
+
+#[vigil::transaction(op = "task")]
+async fn job_that_works(n: u32) -> u32 {
+    yield_now().await;
+    n
+}
+
+#[test]
+fn a_panicking_async_transaction_fails_and_the_thread_keeps_its_telemetry() {
+    let captured = capture(|| {
+        let panicked = std::panic::catch_unwind(|| {
+            futures_executor::block_on(job_that_panics());
+        });
+        assert!(panicked.is_err());
+        // The thread's current span was restored when the poll unwound: the next
+        // transactions are roots of their own, and are sent.
+        assert_eq!(futures_executor::block_on(job_that_works(1)), 1);
+        assert_eq!(futures_executor::block_on(job_that_works(2)), 2);
+    });
+    let names: Vec<_> = captured
+        .transactions
+        .iter()
+        .map(|tx| (tx.name.clone().unwrap_or_default(), trace(tx).status))
+        .collect();
+    let panics = "monitored::job_that_panics".to_owned();
+    let works = "monitored::job_that_works".to_owned();
+    assert_eq!(
+        names,
+        vec![
+            (panics, Some(SpanStatus::InternalError)),
+            (works.clone(), Some(SpanStatus::Ok)),
+            (works, Some(SpanStatus::Ok)),
+        ]
+    );
+    for tx in &captured.transactions[1..] {
+        assert_eq!(
+            trace(tx).parent_span_id,
+            None,
+            "not a child of the dead one"
+        );
+    }
+}
+
+#[vigil::monitored]
+async fn child_that_panics() {
+    yield_now().await;
+    panic!("child exploded")
+}
+
+#[test]
+fn a_panic_in_a_monitored_async_fn_marks_its_span_failed_not_cancelled() {
+    let captured = capture(|| {
+        let tx = vigil::start_transaction("t", "task");
+        let panicked = std::panic::catch_unwind(|| {
+            futures_executor::block_on(child_that_panics());
+        });
+        assert!(panicked.is_err());
+        drop(tx);
+    });
+    let tx = captured.single_transaction();
+    assert_eq!(tx.spans.len(), 1);
+    assert_eq!(tx.spans[0].status, Some(SpanStatus::InternalError));
+}
