@@ -187,6 +187,12 @@ fn options_op_name_skip_tags_level() {
         assert_eq!(span.description.as_deref(), Some("load_user"));
         assert!(!span.data.contains_key("conn"), "skipped: {:?}", span.data);
         assert!(span.data.contains_key("id"));
+        // `tags(...)` are on the span too, to filter performance data by.
+        assert_eq!(
+            span.tags.get("component").map(String::as_str),
+            Some("billing")
+        );
+        assert_eq!(span.tags.get("tier").map(String::as_str), Some("2"));
     }
     let event = captured.single_event();
     assert_eq!(event.level, vigil::Level::Warning);
@@ -813,4 +819,27 @@ fn a_panic_in_a_monitored_async_fn_marks_its_span_failed_not_cancelled() {
     let tx = captured.single_transaction();
     assert_eq!(tx.spans.len(), 1);
     assert_eq!(tx.spans[0].status, Some(SpanStatus::InternalError));
+}
+
+#[vigil::transaction(op = "task", tags(queue = "emails"))]
+async fn tagged_job() -> u32 {
+    tagged_step().await
+}
+
+#[vigil::monitored(tags(step = "render"))]
+async fn tagged_step() -> u32 {
+    yield_now().await;
+    7
+}
+
+#[test]
+fn tags_are_on_transactions_and_async_spans_too() {
+    let captured = capture(|| assert_eq!(futures_executor::block_on(tagged_job()), 7));
+    let tx = captured.single_transaction();
+    assert_eq!(tx.tags.get("queue").map(String::as_str), Some("emails"));
+    assert_eq!(tx.spans.len(), 1);
+    assert_eq!(
+        tx.spans[0].tags.get("step").map(String::as_str),
+        Some("render")
+    );
 }

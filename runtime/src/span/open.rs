@@ -183,15 +183,25 @@ pub(crate) enum Here<'a> {
 /// transaction and nothing. `None` when nothing is recorded (disabled, no current span for a
 /// child, tracing off); a child of an unsampled transaction is nothing too.
 pub(crate) fn open(name: SpanName, here: Here<'_>) -> Option<OpenSpan> {
-    let transaction = |name: SpanName, rate, parent| {
-        let (op, description) = match name {
-            SpanName::Callsite(cs) => (Cow::Borrowed(cs.op), Cow::Borrowed(cs.name)),
-            SpanName::Owned(b) => {
-                let (op, description) = *b;
-                (Cow::Owned(op), Cow::Owned(description))
+    let transaction = |name: SpanName, rate, parent| match name {
+        SpanName::Callsite(cs) => {
+            let mut span = OpenSpan::start_transaction(
+                Cow::Borrowed(cs.name),
+                Cow::Borrowed(cs.op),
+                rate,
+                parent,
+            )?;
+            // A child span gets its callsite's tags when it is sent (`SpanRecord`); a
+            // transaction's root has no callsite there.
+            for (key, value) in cs.tags {
+                span.set_tag(*key, (*value).to_owned());
             }
-        };
-        OpenSpan::start_transaction(description, op, rate, parent)
+            Some(span)
+        }
+        SpanName::Owned(b) => {
+            let (op, description) = *b;
+            OpenSpan::start_transaction(Cow::Owned(description), Cow::Owned(op), rate, parent)
+        }
     };
     match here {
         Here::Request(remote) => {
