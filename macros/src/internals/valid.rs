@@ -1,37 +1,35 @@
-//! Checks shared by the attribute and function-like macros. Each returns the message to
-//! report at the offending token.
+//! The checks of option values against Sentry's rules: operations, names, sample rates, tag
+//! keys and tag values. Each returns the message to report at the offending token.
+//!
+//! Tag rules come from [`rules`](super::rules), the file the runtime's scrubber compiles too.
+
+use super::rules::{self, TagKeyProblem, TagValueProblem};
 
 /// Sentry tag keys: 1 to 32 characters of `[A-Za-z0-9_.:-]`.
 pub(crate) fn tag_key(key: &str) -> Result<(), String> {
-    if key.is_empty() {
-        return Err("a tag key cannot be empty".into());
-    }
-    if key.chars().count() > 32 {
-        return Err(format!(
-            "tag key `{key}` is {} characters long; Sentry allows at most 32",
-            key.chars().count()
-        ));
-    }
-    if let Some(bad) = key
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-')))
-    {
-        return Err(format!(
+    match rules::tag_key_problem(key) {
+        None => Ok(()),
+        Some(TagKeyProblem::Empty) => Err("a tag key cannot be empty".into()),
+        Some(TagKeyProblem::TooLong(len)) => Err(format!(
+            "tag key `{key}` is {len} characters long; Sentry allows at most {}",
+            rules::MAX_TAG_KEY
+        )),
+        Some(TagKeyProblem::BadChar(bad)) => Err(format!(
             "tag key `{key}` contains `{bad}`; Sentry tag keys use only letters, digits, `_`, `.`, `:` and `-`"
-        ));
+        )),
     }
-    Ok(())
 }
 
 /// Sentry tag values: at most 200 characters, no line breaks.
 pub(crate) fn tag_value(value: &str) -> Result<(), String> {
-    if value.chars().count() > 200 {
-        return Err("a tag value is at most 200 characters".into());
+    match rules::tag_value_problem(value) {
+        None => Ok(()),
+        Some(TagValueProblem::TooLong) => Err(format!(
+            "a tag value is at most {} characters",
+            rules::MAX_TAG_VALUE
+        )),
+        Some(TagValueProblem::LineBreak) => Err("a tag value cannot contain a line break".into()),
     }
-    if value.contains(['\n', '\r']) {
-        return Err("a tag value cannot contain a line break".into());
-    }
-    Ok(())
 }
 
 /// Sentry operations: lowercase words joined by dots, such as `db.query` or `http.client`.
@@ -75,20 +73,6 @@ pub(crate) fn sample_rate(rate: f64) -> Result<(), String> {
     }
 }
 
-/// The levels of Sentry events and breadcrumbs.
-pub(crate) const LEVELS: &[&str] = &["debug", "info", "warning", "error", "fatal"];
-
-pub(crate) fn level(level: &str) -> Result<(), String> {
-    if LEVELS.contains(&level) {
-        Ok(())
-    } else {
-        Err(format!(
-            "unknown level `{level}`; expected one of: {}",
-            LEVELS.join(", ")
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,16 +108,40 @@ mod tests {
         assert!(tag_key("user_id").is_ok());
         assert!(tag_key("http.method:x-y").is_ok());
         assert!(tag_key(&"k".repeat(32)).is_ok());
-        assert!(tag_key(&"k".repeat(33)).is_err());
-        assert!(tag_key("user id").is_err());
-        assert!(tag_key("").is_err());
+        assert_eq!(
+            tag_key(&"k".repeat(33)).unwrap_err(),
+            format!(
+                "tag key `{}` is 33 characters long; Sentry allows at most 32",
+                "k".repeat(33)
+            )
+        );
+        assert_eq!(
+            tag_key("user id").unwrap_err(),
+            "tag key `user id` contains ` `; Sentry tag keys use only letters, digits, `_`, `.`, `:` and `-`"
+        );
+        assert_eq!(tag_key("").unwrap_err(), "a tag key cannot be empty");
         assert!(tag_key("ключ").is_err());
     }
 
     #[test]
-    fn rates_and_levels() {
+    fn tag_values() {
+        assert!(tag_value("billing").is_ok());
+        assert!(tag_value(&"v".repeat(200)).is_ok());
+        assert_eq!(
+            tag_value(&"v".repeat(201)).unwrap_err(),
+            "a tag value is at most 200 characters"
+        );
+        assert_eq!(
+            tag_value("a\nb").unwrap_err(),
+            "a tag value cannot contain a line break"
+        );
+    }
+
+    #[test]
+    fn names_and_rates() {
+        assert!(name("load_user").is_ok());
+        assert!(name(" ").is_err() && name("a\nb").is_err() && name(&"n".repeat(201)).is_err());
         assert!(sample_rate(0.0).is_ok() && sample_rate(1.0).is_ok() && sample_rate(0.5).is_ok());
         assert!(sample_rate(1.01).is_err() && sample_rate(-0.1).is_err());
-        assert!(level("warning").is_ok() && level("warn").is_err());
     }
 }
