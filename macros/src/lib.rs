@@ -1,12 +1,13 @@
 //! Procedural macros of [vigil](https://docs.rs/vigil). Use them through the `vigil` crate,
-//! whose documentation describes each one; their expansions call only `vigil::__private`.
+//! whose documentation describes each one; their expansions call only `vigil::__private`
+//! (or `<crate>::__private` under a `crate = "..."` option).
 //!
 //! This file holds the entry points only. Each macro is a module that parses, checks and
 //! expands in separate files: `instrument/` (`#[monitored]`, `#[transaction]`), `capture/`
 //! (`capture_exception!`, `capture_message!`, `add_breadcrumb!`), `redact/`
 //! (`#[derive(Redact)]`) and `sensitive.rs` (`#[vigil::sensitive]`), over the shared
-//! `internals/` (the error collector, the key and option parsers, levels, the path to vigil,
-//! Sentry's rules and the fallback). On an error a macro emits every error with its
+//! `internals/` (the error collector, the key and option parsers, levels, the `crate`
+//! option, Sentry's rules and the fallback). On an error a macro emits every error with its
 //! span *and* the item unchanged, so the rest of the crate still type-checks and editors
 //! keep completing inside the function.
 #![deny(missing_docs)]
@@ -55,8 +56,9 @@ pub fn add_breadcrumb(input: TokenStream) -> TokenStream {
     capture::capture(CallKind::Breadcrumb, input.into()).into()
 }
 
-/// Derives a `Debug` and a `Serialize` that hide the fields marked `#[sensitive]`.
-#[proc_macro_derive(Redact, attributes(sensitive))]
+/// Derives a `Debug` and a `Serialize` that hide the fields marked `#[sensitive]`;
+/// `#[vigil(crate = "...")]` on the type names a renamed vigil dependency.
+#[proc_macro_derive(Redact, attributes(sensitive, vigil))]
 pub fn derive_redact(input: TokenStream) -> TokenStream {
     redact::derive(input.into()).into()
 }

@@ -1,14 +1,17 @@
-//! `#[vigil::sensitive]` on a type: its (absent) options and its item are checked here; the
-//! impls it adds are generated with the derive's, in `redact/expand.rs`.
+//! `#[vigil::sensitive]` on a type: its one option (`crate = "..."`) and its item are parsed
+//! and checked here; the impls it adds are generated with the derive's, in
+//! `redact/expand.rs`.
 
 use proc_macro2::TokenStream;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Generics, Ident, Item};
+use syn::{Generics, Ident, Item, Meta, Token};
 
-use crate::internals::{fallback, Errors, Krate};
+use crate::internals::{fallback, key, Errors, Krate, Once, Repeat};
 use crate::redact;
 
-const NO_OPTIONS: &str = "`#[vigil::sensitive]` on a type takes no options; partial masks are for fields: `#[sensitive(partial = 4)]` with `#[derive(vigil::Redact)]`";
+const NO_OPTIONS: &str = "`#[vigil::sensitive]` on a type takes no option but `crate = \"...\"`; partial masks are for fields: `#[sensitive(partial = 4)]` with `#[derive(vigil::Redact)]`";
 
 /// The expansion of `#[vigil::sensitive(args)]` on `item`.
 pub(crate) fn sensitive(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -27,12 +30,33 @@ pub(crate) fn sensitive(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// The options: none.
+/// The options: only `crate`, given once.
 fn options(errors: &mut Errors, args: TokenStream) -> Krate {
-    if !args.is_empty() {
-        errors.push_spanned(args, NO_OPTIONS);
+    let mut krate = Krate::default();
+    if args.is_empty() {
+        return krate;
     }
-    Krate::default()
+    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args.clone()) {
+        Ok(metas) => metas,
+        Err(_) => {
+            errors.push_spanned(args, NO_OPTIONS);
+            return krate;
+        }
+    };
+    let mut once = Once::new(Repeat::Option);
+    for meta in &metas {
+        match key::option_name(meta) {
+            Some((name, span)) if name == "crate" => {
+                if once.first(errors, &name, span) {
+                    if let Some(path) = Krate::from_meta(errors, meta) {
+                        krate = path;
+                    }
+                }
+            }
+            _ => errors.push_spanned(meta, NO_OPTIONS),
+        }
+    }
+    krate
 }
 
 /// What it goes on: a struct, an enum or a union.

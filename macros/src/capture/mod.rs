@@ -48,14 +48,15 @@ impl CallKind {
 
 /// The expansion of one of the three macros on `input`.
 pub(crate) fn capture(kind: CallKind, input: TokenStream) -> TokenStream {
-    match parse::parse(kind, input) {
+    match parse::parse(kind, input.clone()) {
         Ok(call) => expand::expand(kind, &call),
         Err(e) => {
-            // What the macro returns.
+            // What the macro returns, reached through the user's `crate = "..."` if it can
+            // be read, so a renamed dependency gets no second error.
             let stand_in = match kind {
                 CallKind::Breadcrumb => quote!(()),
                 CallKind::Exception | CallKind::Message => {
-                    let private = Krate::default().private();
+                    let private = Krate::scan(&input).private();
                     quote!(#private::nil_event_id())
                 }
             };

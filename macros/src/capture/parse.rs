@@ -1,5 +1,5 @@
 //! Parsing and checking the input of the capture and breadcrumb macros: a first expression,
-//! then `key = value` pairs, some of which are the macro's options (`level`, and for
+//! then `key = value` pairs, some of which are the macro's options (`level`, `crate`, and for
 //! breadcrumbs `category` and `type`) when written unquoted.
 
 use proc_macro2::{Span, TokenStream};
@@ -31,6 +31,7 @@ pub(crate) struct Call {
 
 /// What a `key = value` pair is to the macro.
 enum Role {
+    Crate,
     Level,
     /// Breadcrumbs only.
     Category,
@@ -45,6 +46,7 @@ impl Role {
         let breadcrumb = kind == CallKind::Breadcrumb;
         match key.name.as_str() {
             _ if key.quoted => Role::Field,
+            "crate" => Role::Crate,
             "level" => Role::Level,
             "category" if breadcrumb => Role::Category,
             "type" if breadcrumb => Role::Type,
@@ -107,13 +109,24 @@ pub(crate) fn parse(kind: CallKind, tokens: TokenStream) -> syn::Result<Call> {
         fields: Vec::new(),
         krate: Krate::default(),
     };
-    let mut once = Once::new(Repeat::Field);
+    // Options and fields apart: `crate = "vig"` and `"crate" = 1` are not a duplicate.
+    let mut options = Once::new(Repeat::Field);
+    let mut fields = Once::new(Repeat::Field);
     for (key, value) in pairs {
+        let role = Role::of(kind, &key);
+        let once = match role {
+            Role::Field => &mut fields,
+            _ => &mut options,
+        };
         if !once.first(&mut errors, &key.name, key.span) {
             continue;
         }
-        let role = Role::of(kind, &key);
         match role {
+            Role::Crate => {
+                if let Some(krate) = Krate::from_value(&mut errors, &value) {
+                    call.krate = krate;
+                }
+            }
             Role::Level => match Level::parse(&value) {
                 Ok(level) => call.level = Some(level),
                 Err(e) => errors.add(e),

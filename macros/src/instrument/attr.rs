@@ -45,8 +45,8 @@ impl Default for Args {
 
 fn options(kind: Kind) -> &'static str {
     match kind {
-        Kind::Monitored => "op, name, skip, skip_all, tags, err, level",
-        Kind::Transaction => "op, name, sample_rate, skip, skip_all, tags, err, level",
+        Kind::Monitored => "op, name, skip, skip_all, tags, err, level, crate",
+        Kind::Transaction => "op, name, sample_rate, skip, skip_all, tags, err, level, crate",
     }
 }
 
@@ -71,6 +71,11 @@ pub(crate) fn parse(kind: Kind, tokens: TokenStream, errors: &mut Errors) -> Arg
             continue;
         }
         match (key.as_str(), meta) {
+            ("crate", _) => {
+                if let Some(krate) = Krate::from_meta(errors, meta) {
+                    args.krate = krate;
+                }
+            }
             ("op", Meta::NameValue(nv)) => {
                 if let Some(lit) = string_lit(errors, &nv.value, "op", "op = \"db.query\"") {
                     match valid::op(&lit.value()) {

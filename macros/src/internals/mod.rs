@@ -1,5 +1,5 @@
 //! What every macro of the crate shares: the error collector, the option and key parsers,
-//! the path to vigil, levels, the checks, and the fallback on an error.
+//! the `crate = "..."` option, levels, the checks, and the fallback on an error.
 //!
 //! Nothing here generates a macro's expansion; each macro module (`instrument`, `capture`,
 //! `redact`, `sensitive`) parses and checks with these, then expands on its own.

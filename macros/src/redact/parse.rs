@@ -1,9 +1,11 @@
-//! Parsing and checking the input of `#[derive(Redact)]`: the fields' `#[sensitive(...)]`
-//! markers.
+//! Parsing and checking the input of `#[derive(Redact)]`: the container's
+//! `#[vigil(crate = "...")]` and the fields' `#[sensitive(...)]` markers.
 
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Expr, ExprLit, ExprPath, Fields, Generics, Ident, Item, Lit, Meta, Path, Token};
+use syn::{
+    Attribute, Expr, ExprLit, ExprPath, Fields, Generics, Ident, Item, Lit, Meta, Path, Token,
+};
 
 use crate::internals::{key, Errors, Krate, Once, Repeat};
 
@@ -50,12 +52,20 @@ pub(crate) struct Input {
     pub(crate) ident: Ident,
     pub(crate) generics: Generics,
     pub(crate) body: Body,
-    /// The path to vigil; `None` when it is not known (a stand-in then does not guess).
+    /// From `#[vigil(crate = "...")]`; `None` when that option was given but is wrong (an
+    /// error says so), so a stand-in does not guess.
     pub(crate) krate: Option<Krate>,
 }
 
 /// Parses the derive's input; problems go to `errors`. `None` if the item is not a type.
 pub(crate) fn parse(item: &Item, errors: &mut Errors) -> Option<Input> {
+    // The container's attributes first: their errors come before the fields'.
+    let krate = match item {
+        Item::Struct(s) => container(errors, &s.attrs),
+        Item::Enum(e) => container(errors, &e.attrs),
+        Item::Union(u) => container(errors, &u.attrs),
+        _ => None,
+    };
     let (ident, generics, body) = match item {
         Item::Struct(s) => (
             &s.ident,
@@ -66,9 +76,12 @@ pub(crate) fn parse(item: &Item, errors: &mut Errors) -> Option<Input> {
             let variants = e
                 .variants
                 .iter()
-                .map(|v| Variant {
-                    ident: v.ident.clone(),
-                    shape: fields(errors, &v.fields),
+                .map(|v| {
+                    not_here(errors, &v.attrs, "an enum variant");
+                    Variant {
+                        ident: v.ident.clone(),
+                        shape: fields(errors, &v.fields),
+                    }
                 })
                 .collect();
             (&e.ident, &e.generics, Body::Enum(variants))
@@ -92,12 +105,62 @@ pub(crate) fn parse(item: &Item, errors: &mut Errors) -> Option<Input> {
         ident: ident.clone(),
         generics: generics.clone(),
         body,
-        krate: Some(Krate::default()),
+        krate,
     })
+}
+
+const CONTAINER: &str = "`#[vigil(...)]` on a `#[derive(vigil::Redact)]` type takes one option, `crate = \"...\"`: the path of a renamed vigil dependency, as in `#[vigil(crate = \"vig\")]`";
+
+/// The container's `#[vigil(crate = "...")]`: the path to vigil (the default when absent),
+/// `None` if it is wrong.
+fn container(errors: &mut Errors, attrs: &[Attribute]) -> Option<Krate> {
+    let mut krate = Some(Krate::default());
+    let mut once = Once::new(Repeat::Option);
+    for attr in attrs.iter().filter(|a| a.path().is_ident("vigil")) {
+        let Meta::List(list) = &attr.meta else {
+            errors.push_spanned(&attr.meta, CONTAINER);
+            continue;
+        };
+        let metas = match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
+            Ok(metas) => metas,
+            Err(e) => {
+                errors.push(e.span(), CONTAINER);
+                continue;
+            }
+        };
+        for meta in &metas {
+            match key::option_name(meta) {
+                Some((name, span)) if name == "crate" => {
+                    if once.first(errors, &name, span) {
+                        krate = Krate::from_meta(errors, meta);
+                    }
+                }
+                _ => {
+                    let path = quote::ToTokens::to_token_stream(meta.path()).to_string();
+                    errors.push(
+                        meta.path().span(),
+                        format!("unknown option `{path}`: {CONTAINER}"),
+                    );
+                }
+            }
+        }
+    }
+    krate
+}
+
+/// `#[vigil(...)]` is the type's: on a field or a variant it would be silently ignored.
+fn not_here(errors: &mut Errors, attrs: &[Attribute], place: &str) {
+    for attr in attrs.iter().filter(|a| a.path().is_ident("vigil")) {
+        errors.push(
+            attr.path().span(),
+            format!("`#[vigil(...)]` goes on the type that derives `Redact`, not on {place}"),
+        );
+    }
 }
 
 fn fields(errors: &mut Errors, fields: &Fields) -> Shape {
     let field = |errors: &mut Errors, i: usize, f: &syn::Field| {
+        not_here(errors, &f.attrs, "a field");
         let (mask, pii) = field_mask(errors, f);
         Field {
             member: match &f.ident {
