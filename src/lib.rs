@@ -175,7 +175,7 @@ pub use vigil_macros::add_breadcrumb;
 /// | field marker | shown as |
 /// |---|---|
 /// | `#[sensitive]` | `[Filtered]` |
-/// | `#[sensitive(partial = 4)]` | the last 4 characters of its `Display`, the rest as `*` (`************1111`); a value no longer than 4 is hidden whole |
+/// | `#[sensitive(partial = 4)]` | the last 4 characters of its `Display` (1 to 64), the rest as `*` (`************1111`); a value no longer than 4 is hidden whole |
 /// | `#[sensitive(with = path::to_fn)]` | what `fn(&FieldType) -> String` returns (deref coercions apply: `fn(&str)` serves a `String` field) |
 /// | `#[sensitive(pii)]` | itself when `send_default_pii` is on, else `[Filtered]` (combine with `partial` or `with` for another mask) |
 ///

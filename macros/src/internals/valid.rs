@@ -73,6 +73,26 @@ pub(crate) fn sample_rate(rate: f64) -> Result<(), String> {
     }
 }
 
+/// `#[sensitive(partial = n)]`: at least one trailing character, at most
+/// [`rules::MAX_PARTIAL`].
+pub(crate) fn partial(n: u64) -> Result<usize, String> {
+    match usize::try_from(n) {
+        Ok(0) => Err(
+            "`partial` keeps at least one character: use `#[sensitive]` to hide all of it".into(),
+        ),
+        Ok(n) if n <= rules::MAX_PARTIAL => Ok(n),
+        _ => Err(partial_too_many()),
+    }
+}
+
+/// The message for a `partial` above [`rules::MAX_PARTIAL`] (or past `u64`).
+pub(crate) fn partial_too_many() -> String {
+    format!(
+        "`partial` keeps at most {} trailing characters; for a custom mask use `with = path::to_fn`, a `fn(&T) -> String`",
+        rules::MAX_PARTIAL
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +163,14 @@ mod tests {
         assert!(name(" ").is_err() && name("a\nb").is_err() && name(&"n".repeat(201)).is_err());
         assert!(sample_rate(0.0).is_ok() && sample_rate(1.0).is_ok() && sample_rate(0.5).is_ok());
         assert!(sample_rate(1.01).is_err() && sample_rate(-0.1).is_err());
+    }
+
+    #[test]
+    fn partial_bounds() {
+        assert_eq!(partial(1), Ok(1));
+        assert_eq!(partial(64), Ok(64));
+        assert!(partial(0).is_err());
+        assert_eq!(partial(65), Err(partial_too_many()));
+        assert_eq!(partial(u64::MAX), Err(partial_too_many()));
     }
 }

@@ -7,7 +7,7 @@ use syn::{
     Attribute, Expr, ExprLit, ExprPath, Fields, Generics, Ident, Item, Lit, Meta, Path, Token,
 };
 
-use crate::internals::{key, Errors, Krate, Once, Repeat};
+use crate::internals::{key, valid, Errors, Krate, Once, Repeat};
 
 /// How a field is shown.
 #[derive(Clone)]
@@ -16,7 +16,7 @@ pub(crate) enum Mask {
     Plain,
     /// `[Filtered]`.
     Full,
-    /// Only the last `n` characters, the rest as `*`.
+    /// Only the last `n` characters (1 to `MAX_PARTIAL`), the rest as `*`.
     Partial(usize),
     /// Through the user's `fn(&T) -> String`.
     With(Path),
@@ -229,12 +229,13 @@ fn field_mask(errors: &mut Errors, field: &syn::Field) -> (Mask, bool) {
                 ("partial", Meta::NameValue(nv)) => match &nv.value {
                     Expr::Lit(ExprLit {
                         lit: Lit::Int(n), ..
-                    }) => match n.base10_parse::<usize>() {
-                        Ok(n) if n > 0 => mask = Mask::Partial(n),
-                        _ => errors.push(
-                            n.span(),
-                            "`partial` keeps at least one character: use `#[sensitive]` to hide all of it",
-                        ),
+                    }) => match n
+                        .base10_parse::<u64>()
+                        .map_err(|_| valid::partial_too_many())
+                        .and_then(valid::partial)
+                    {
+                        Ok(n) => mask = Mask::Partial(n),
+                        Err(msg) => errors.push(n.span(), msg),
                     },
                     other => errors.push(
                         other.span(),
