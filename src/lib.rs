@@ -21,6 +21,7 @@ pub use vigil_runtime::*;
 /// | `tags(k = "v", ...)` | tags on the span and on captured errors | none |
 /// | `err = capture` / `err = ignore` | report a returned `Err` to Sentry | `capture` |
 /// | `level = warning` | level of the captured error event | `error` |
+/// | `crate = "vig"` | the path the generated code reaches vigil by (below) | `"::vigil"` |
 ///
 /// Arguments are recorded only when the span is sampled: `Serialize` ones as data, `Debug`
 /// ones as text, others not at all. A parameter marked `#[sensitive]` is never recorded; a
@@ -55,11 +56,38 @@ pub use vigil_runtime::*;
 /// assert_eq!(span.data["id"], 0);
 /// assert!(!span.data.contains_key("conn") && !span.data.contains_key("session"));
 /// ```
+///
+/// # A renamed dependency: `crate = "..."`
+///
+/// The code the macros generate calls into vigil by the path `::vigil`. When your
+/// `Cargo.toml` names the dependency otherwise (`vig = { package = "vigil", version = "0.1" }`)
+/// or you reach vigil through a re-export, say so with `crate = "path"` on each macro, as
+/// serde's `#[serde(crate = "...")]`: a string literal holding a path (`"vig"`, `"::vig"`,
+/// `"my_sdk::vigil"`). Every macro takes it: `#[vig::monitored(crate = "vig")]`,
+/// `#[vig::transaction(crate = "vig")]`, `vig::capture_message!("...", crate = "vig")` (and the
+/// other capture macros), `#[vig::sensitive(crate = "vig")]`, and on a type deriving
+/// [`Redact`], `#[vigil(crate = "vig")]`.
+///
+/// ```
+/// // Cargo.toml: vig = { package = "vigil", version = "0.1" }
+/// # use vigil as vig;
+/// #[vig::monitored(crate = "vig", op = "db.query")]
+/// fn load(id: u64) -> u64 {
+///     id
+/// }
+///
+/// let captured = vig::testing::capture(|| {
+///     let _tx = vig::start_transaction("request", "http.server");
+///     assert_eq!(load(7), 7);
+/// });
+/// assert_eq!(captured.single_transaction().spans[0].op.as_deref(), Some("db.query"));
+/// ```
 pub use vigil_macros::monitored;
 
 /// Makes a function a transaction: the root of the spans of the monitored functions it
 /// calls. Inside another transaction it is a child span instead. Takes the options of
-/// [`monitored`] (with `op` defaulting to `"task"`) plus `sample_rate = 0.5`, a literal in
+/// [`monitored`] (with `op` defaulting to `"task"`, and `crate = "..."` for a renamed
+/// dependency) plus `sample_rate = 0.5`, a literal in
 /// `[0, 1]` that replaces the configured traces sample rate for this transaction (it cannot
 /// turn tracing on when it is off).
 ///
@@ -95,6 +123,9 @@ pub use vigil_macros::transaction;
 /// use dots: `"http.method" = "GET"`). When vigil is disabled nothing is evaluated; a value
 /// under a key whose name says secret is never evaluated at all and is sent as `[Filtered]`.
 ///
+/// `crate = "vig"` (an unquoted `crate` key) names a renamed vigil dependency, as on
+/// [`monitored`]; a quoted `"crate" = ...` is an ordinary field, as `"level" = ...` is.
+///
 /// ```
 /// let captured = vigil::testing::capture(|| {
 ///     let err = std::io::Error::other("card declined");
@@ -107,8 +138,8 @@ pub use vigil_macros::transaction;
 /// ```
 pub use vigil_macros::capture_exception;
 
-/// Captures a message, with a `level` (default `info`) and `key = value` pairs as for
-/// [`capture_exception!`]. A string literal may use inline format arguments: `"user
+/// Captures a message, with a `level` (default `info`), `crate = "..."` and `key = value`
+/// pairs as for [`capture_exception!`]. A string literal may use inline format arguments: `"user
 /// {user_id} retried"`. Returns the event id.
 ///
 /// ```
@@ -123,7 +154,8 @@ pub use vigil_macros::capture_exception;
 pub use vigil_macros::capture_message;
 
 /// Adds a breadcrumb to the current scope: it is sent with the next captured event. Takes
-/// `category = ...`, `type = ...`, `level = ...` and `key = value` data. At most 100 are kept
+/// `category = ...`, `type = ...`, `level = ...`, `crate = "..."` (as for
+/// [`capture_exception!`]) and `key = value` data. At most 100 are kept
 /// (the oldest are dropped).
 ///
 /// ```
@@ -143,13 +175,16 @@ pub use vigil_macros::add_breadcrumb;
 /// | field marker | shown as |
 /// |---|---|
 /// | `#[sensitive]` | `[Filtered]` |
-/// | `#[sensitive(partial = 4)]` | the last 4 characters of its `Display`, the rest as `*` (`************1111`); a value no longer than 4 is hidden whole |
+/// | `#[sensitive(partial = 4)]` | the last 4 characters of its `Display` (1 to 64), the rest as `*` (`************1111`); a value no longer than 4 is hidden whole |
 /// | `#[sensitive(with = path::to_fn)]` | what `fn(&FieldType) -> String` returns (deref coercions apply: `fn(&str)` serves a `String` field) |
 /// | `#[sensitive(pii)]` | itself when `send_default_pii` is on, else `[Filtered]` (combine with `partial` or `with` for another mask) |
 ///
 /// Works on structs (named, tuple, unit) and enums, with generics and lifetimes (every type
 /// parameter must be `Debug` / `Serialize`, as with the standard derives). The type must not
 /// also derive `Debug` or `Serialize`: these are the ones it gets.
+///
+/// `#[vigil(crate = "vig")]` on the type names a renamed vigil dependency (see [`monitored`]);
+/// it is the only option `#[vigil(...)]` takes.
 ///
 /// ```
 /// #[derive(vigil::Redact)]
@@ -174,7 +209,8 @@ pub use vigil_macros::add_breadcrumb;
 pub use vigil_macros::Redact;
 
 /// Marks a whole type as secret: its `Debug` prints `Name([Filtered])` and it serializes as
-/// `"[Filtered]"`, wherever it goes.
+/// `"[Filtered]"`, wherever it goes. Its one option is `crate = "..."`, for a renamed vigil
+/// dependency (see [`monitored`]): `#[vig::sensitive(crate = "vig")]`.
 ///
 /// ```
 /// #[vigil::sensitive]

@@ -1,4 +1,4 @@
-//! Code generation for the capture and breadcrumb macros.
+//! Code generation for the capture and breadcrumb macros, from a checked [`Call`].
 //!
 //! Nothing is evaluated when vigil is disabled; values under a secret-sounding key are
 //! type-checked but never evaluated nor formatted.
@@ -8,10 +8,13 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit};
 
-use crate::call::{Call, CallKind};
+use crate::internals::Level;
 
-pub(crate) fn expand(kind: CallKind, call: Call) -> TokenStream {
-    let private = quote!(::vigil::__private);
+use super::parse::Call;
+use super::CallKind;
+
+pub(crate) fn expand(kind: CallKind, call: &Call) -> TokenStream {
+    let private = call.krate.private();
     let fields: Vec<TokenStream> = call
         .fields
         .iter()
@@ -38,9 +41,9 @@ pub(crate) fn expand(kind: CallKind, call: Call) -> TokenStream {
         #[allow(unreachable_code, clippy::diverging_sub_expression)]
         if false { #(#unevaluated)* }
     };
-    let level = call.level.as_deref().map(|l| {
-        let variant = crate::expand_level(l);
-        quote!(.level(#private::Level::#variant))
+    let level = call.level.map(|level| {
+        let level = level.to_tokens(&call.krate);
+        quote!(.level(#level))
     });
 
     // An event: the builder's start differs, the rest is the same.
@@ -74,7 +77,8 @@ pub(crate) fn expand(kind: CallKind, call: Call) -> TokenStream {
         }
         CallKind::Message => {
             let message = message_tokens(&call.first);
-            capture(quote!(#private::EventBuilder::message(#message, #private::Level::Info)))
+            let info = Level::Info.to_tokens(&call.krate);
+            capture(quote!(#private::EventBuilder::message(#message, #info)))
         }
         CallKind::Breadcrumb => {
             let message = message_tokens(&call.first);

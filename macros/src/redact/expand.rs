@@ -1,16 +1,14 @@
 //! Code generation for `#[derive(Redact)]` and `#[vigil::sensitive]`: a `Debug` and a
-//! `Serialize` that never show what is marked secret.
+//! `Serialize` that never show what is marked secret. Both macros generate the same kind of
+//! impls, so both are here; each parses and checks its input on its own.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::ext::IdentExt;
 use syn::{Generics, Ident};
 
-use crate::redact::{Body, Field, Input, Mask, Shape};
-
-fn private() -> TokenStream {
-    quote!(::vigil::__private)
-}
+use super::parse::{Body, Field, Input, Mask, Shape};
+use crate::internals::Krate;
 
 /// `Debug`/`Serialize` bounds on every type parameter, as the standard derives do.
 fn bounded(generics: &Generics, bound: TokenStream) -> Generics {
@@ -26,8 +24,7 @@ fn bounded(generics: &Generics, bound: TokenStream) -> Generics {
 }
 
 /// The stand-in shown for a field (a reference named `binding`).
-fn shown(field: &Field, binding: &Ident) -> TokenStream {
-    let p = private();
+fn shown(p: &TokenStream, field: &Field, binding: &Ident) -> TokenStream {
     let masked = match &field.mask {
         Mask::Plain => return quote!(#binding),
         Mask::Full => quote!(&#p::Filtered),
@@ -88,7 +85,7 @@ fn bindings(shape: &Shape) -> (TokenStream, Vec<(Ident, &Field)>) {
     }
 }
 
-fn debug_body(name: &str, shape: &Shape, formatter: &Ident) -> TokenStream {
+fn debug_body(p: &TokenStream, name: &str, shape: &Shape, formatter: &Ident) -> TokenStream {
     let (_, bound) = bindings(shape);
     match shape {
         Shape::Named(_) => {
@@ -97,14 +94,14 @@ fn debug_body(name: &str, shape: &Shape, formatter: &Ident) -> TokenStream {
                     syn::Member::Named(i) => i.to_string(),
                     syn::Member::Unnamed(i) => i.index.to_string(),
                 };
-                let value = shown(f, b);
+                let value = shown(p, f, b);
                 quote!(.field(#key, #value))
             });
             quote!(#formatter.debug_struct(#name) #(#fields)* .finish())
         }
         Shape::Tuple(_) => {
             let fields = bound.iter().map(|(b, f)| {
-                let value = shown(f, b);
+                let value = shown(p, f, b);
                 quote!(.field(#value))
             });
             quote!(#formatter.debug_tuple(#name) #(#fields)* .finish())
@@ -113,9 +110,11 @@ fn debug_body(name: &str, shape: &Shape, formatter: &Ident) -> TokenStream {
     }
 }
 
-pub(crate) fn expand_derive(input: &Input) -> TokenStream {
+pub(crate) fn derive(input: &Input) -> TokenStream {
     let body = &input.body;
-    let p = private();
+    // Always there: a wrong `crate` option is an error, and errors never reach here.
+    let p = input.krate.clone().unwrap_or_default().private();
+    let p = &p;
     let ident = &input.ident;
     let name = ident.to_string();
     let f = format_ident!("__vigil_f");
@@ -134,14 +133,14 @@ pub(crate) fn expand_derive(input: &Input) -> TokenStream {
     let debug_arms = match body {
         Body::Struct(shape) => {
             let (pat, _) = bindings(shape);
-            let body = debug_body(&name, shape, &f);
+            let body = debug_body(p, &name, shape, &f);
             quote!(Self #pat => #body,)
         }
         Body::Enum(variants) => {
             let arms = variants.iter().map(|v| {
                 let (pat, _) = bindings(&v.shape);
                 let vident = &v.ident;
-                let body = debug_body(&vident.to_string(), &v.shape, &f);
+                let body = debug_body(p, &vident.to_string(), &v.shape, &f);
                 quote!(Self::#vident #pat => #body,)
             });
             quote!(#(#arms)*)
@@ -161,7 +160,7 @@ pub(crate) fn expand_derive(input: &Input) -> TokenStream {
     let ser_match = match body {
         Body::Struct(shape) => {
             let (pat, _) = bindings(shape);
-            let body = serialize_struct(&name, shape, &s);
+            let body = serialize_struct(p, &name, shape, &s);
             quote!(match self { Self #pat => #body, })
         }
         Body::Enum(variants) if variants.is_empty() => quote!(match *self {}),
@@ -169,7 +168,7 @@ pub(crate) fn expand_derive(input: &Input) -> TokenStream {
             let arms = variants.iter().enumerate().map(|(i, v)| {
                 let (pat, _) = bindings(&v.shape);
                 let vident = &v.ident;
-                let body = serialize_variant(&name, i as u32, &vident.to_string(), &v.shape, &s);
+                let body = serialize_variant(p, &name, i as u32, &vident.to_string(), &v.shape, &s);
                 quote!(Self::#vident #pat => #body,)
             });
             quote!(match self { #(#arms)* })
@@ -221,9 +220,10 @@ struct SerializeCalls<'a> {
     unit: TokenStream,
 }
 
-fn serialize_struct(name: &str, shape: &Shape, s: &Ident) -> TokenStream {
+fn serialize_struct(p: &TokenStream, name: &str, shape: &Shape, s: &Ident) -> TokenStream {
     let len = field_count(shape);
     serialize_shape(
+        p,
         shape,
         SerializeCalls {
             named: quote!(#s.serialize_struct(#name, #len)),
@@ -235,6 +235,7 @@ fn serialize_struct(name: &str, shape: &Shape, s: &Ident) -> TokenStream {
 }
 
 fn serialize_variant(
+    p: &TokenStream,
     name: &str,
     index: u32,
     variant: &str,
@@ -243,6 +244,7 @@ fn serialize_variant(
 ) -> TokenStream {
     let len = field_count(shape);
     serialize_shape(
+        p,
         shape,
         SerializeCalls {
             named: quote!(#s.serialize_struct_variant(#name, #index, #variant, #len)),
@@ -260,7 +262,7 @@ fn field_count(shape: &Shape) -> usize {
     }
 }
 
-fn serialize_shape(shape: &Shape, calls: SerializeCalls) -> TokenStream {
+fn serialize_shape(p: &TokenStream, shape: &Shape, calls: SerializeCalls) -> TokenStream {
     let (_, bound) = bindings(shape);
     let SerializeCalls {
         named,
@@ -275,7 +277,7 @@ fn serialize_shape(shape: &Shape, calls: SerializeCalls) -> TokenStream {
                     syn::Member::Named(i) => i.unraw().to_string(),
                     syn::Member::Unnamed(i) => i.index.to_string(),
                 };
-                let value = shown(f, b);
+                let value = shown(p, f, b);
                 quote!(__vigil_st.serialize_field(#key, #value)?;)
             });
             quote!({
@@ -286,11 +288,11 @@ fn serialize_shape(shape: &Shape, calls: SerializeCalls) -> TokenStream {
         }
         Shape::Tuple(_) if bound.len() == 1 => {
             let (b, f) = &bound[0];
-            newtype(shown(f, b))
+            newtype(shown(p, f, b))
         }
         Shape::Tuple(_) => {
             let fields = bound.iter().map(|(b, f)| {
-                let value = shown(f, b);
+                let value = shown(p, f, b);
                 quote!(__vigil_st.serialize_field(#value)?;)
             });
             quote!({
@@ -305,12 +307,13 @@ fn serialize_shape(shape: &Shape, calls: SerializeCalls) -> TokenStream {
 
 /// `#[vigil::sensitive]` on a type: the item unchanged, plus a `Debug` that prints
 /// `Name([Filtered])` and a `Serialize` that writes `"[Filtered]"`.
-pub(crate) fn expand_sensitive(
+pub(crate) fn sensitive(
     item: &syn::Item,
     ident: &Ident,
     generics: &Generics,
+    krate: &Krate,
 ) -> TokenStream {
-    let p = private();
+    let p = krate.private();
     let name = ident.to_string();
     let (impl_g, ty_g, where_g) = generics.split_for_impl();
     quote! {
@@ -336,23 +339,30 @@ pub(crate) fn expand_sensitive(
 }
 
 /// Impls that compile but never run (the crate has an error already): they keep a failed
-/// derive from causing a cascade of "does not implement `Debug`" errors at every use.
-pub(crate) fn stand_in(ident: &Ident, generics: &Generics) -> TokenStream {
-    let p = private();
-    let (impl_g, ty_g, where_g) = generics.split_for_impl();
+/// derive from causing a cascade of "does not implement `Debug`" errors at every use. The
+/// `Serialize` one needs the path to vigil: without a usable `crate` option, only `Debug`.
+pub(crate) fn stand_in(input: &Input) -> TokenStream {
+    let ident = &input.ident;
+    let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
+    let serialize = input.krate.as_ref().map(|krate| {
+        let p = krate.private();
+        quote! {
+            impl #impl_g #p::serde::Serialize for #ident #ty_g #where_g {
+                fn serialize<__VigilS: #p::serde::Serializer>(
+                    &self,
+                    _: __VigilS,
+                ) -> ::core::result::Result<__VigilS::Ok, __VigilS::Error> {
+                    ::core::unreachable!()
+                }
+            }
+        }
+    });
     quote! {
         impl #impl_g ::core::fmt::Debug for #ident #ty_g #where_g {
             fn fmt(&self, _: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 ::core::unreachable!()
             }
         }
-        impl #impl_g #p::serde::Serialize for #ident #ty_g #where_g {
-            fn serialize<__VigilS: #p::serde::Serializer>(
-                &self,
-                _: __VigilS,
-            ) -> ::core::result::Result<__VigilS::Ok, __VigilS::Error> {
-                ::core::unreachable!()
-            }
-        }
+        #serialize
     }
 }

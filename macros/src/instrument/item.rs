@@ -1,11 +1,13 @@
-//! The function an attribute is put on: parsed, checked, and its parameters classified.
+//! The function an attribute is put on: parsed, checked against the options, and its
+//! parameters classified by how (and whether) their values are recorded.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
 use syn::{FnArg, Ident, Item, ItemFn, Pat};
 
-use crate::attr::{Args, Kind};
-use crate::Errors;
+use super::attr::Args;
+use super::Kind;
+use crate::internals::{rules, Errors};
 
 /// A parameter whose value may be recorded.
 pub(crate) struct Param {
@@ -22,11 +24,6 @@ pub(crate) enum Record {
     Filtered,
     /// Not at all: skipped, or marked `#[sensitive]`.
     Never,
-}
-
-pub(crate) struct Target {
-    pub(crate) func: ItemFn,
-    pub(crate) params: Vec<Param>,
 }
 
 /// Parses the item; on failure the error says what the attribute goes on.
@@ -50,7 +47,7 @@ pub(crate) fn parse(kind: Kind, tokens: TokenStream) -> syn::Result<ItemFn> {
     }
 }
 
-fn item_keyword_span(item: &Item) -> proc_macro2::Span {
+fn item_keyword_span(item: &Item) -> Span {
     match item {
         Item::Struct(i) => i.struct_token.span,
         Item::Enum(i) => i.enum_token.span,
@@ -66,18 +63,10 @@ fn item_keyword_span(item: &Item) -> proc_macro2::Span {
     }
 }
 
-fn is_sensitive_attr(attr: &syn::Attribute) -> bool {
-    let path = attr.path();
-    path.is_ident("sensitive")
-        || (path.segments.len() == 2
-            && path.segments[0].ident == "vigil"
-            && path.segments[1].ident == "sensitive")
-}
-
-/// Checks the function against the arguments and classifies its parameters. Strips the
-/// `#[sensitive]` markers from the parameters (they are vigil's, not the compiler's).
-pub(crate) fn check(kind: Kind, args: &Args, func: &mut ItemFn) -> syn::Result<Vec<Param>> {
-    let mut errors = Errors::default();
+/// Checks the function against the options and classifies its parameters. Strips the
+/// `#[sensitive]` markers from the parameters (they are vigil's, not the compiler's), also
+/// when it reports errors, so the function as written compiles.
+pub(crate) fn check(kind: Kind, args: &Args, func: &mut ItemFn, errors: &mut Errors) -> Vec<Param> {
     if let Some(constness) = &func.sig.constness {
         errors.push(
             constness.span,
@@ -96,7 +85,9 @@ pub(crate) fn check(kind: Kind, args: &Args, func: &mut ItemFn) -> syn::Result<V
             continue;
         };
         let before = pat_type.attrs.len();
-        pat_type.attrs.retain(|a| !is_sensitive_attr(a));
+        pat_type
+            .attrs
+            .retain(|a| !args.krate.names(a.path(), "sensitive"));
         let marked_sensitive = pat_type.attrs.len() != before;
         let Pat::Ident(pat_ident) = &*pat_type.pat else {
             continue;
@@ -110,7 +101,7 @@ pub(crate) fn check(kind: Kind, args: &Args, func: &mut ItemFn) -> syn::Result<V
         let skipped = args.skip_all || args.skip.contains(&ident);
         let record = if marked_sensitive || skipped {
             Record::Never
-        } else if crate::keys::is_sensitive_name(&name) {
+        } else if rules::is_sensitive_name(&name) {
             Record::Filtered
         } else {
             Record::Value
@@ -134,6 +125,5 @@ pub(crate) fn check(kind: Kind, args: &Args, func: &mut ItemFn) -> syn::Result<V
             );
         }
     }
-    errors.finish()?;
-    Ok(params)
+    params
 }

@@ -1,4 +1,5 @@
-//! Code generation for `#[monitored]` and `#[transaction]`.
+//! Code generation for `#[monitored]` and `#[transaction]`, from checked options and a
+//! classified function.
 //!
 //! The body is kept as written, inside a closure (sync) or an async block (async) whose
 //! output type is pinned to the function's, so `?`, `return` and coercions behave as before.
@@ -10,11 +11,11 @@ use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{ReturnType, Type};
 
-use crate::attr::{Args, Kind};
-use crate::item::{Record, Target};
+use super::attr::Args;
+use super::item::{Param, Record};
+use super::Kind;
 
-pub(crate) fn expand(kind: Kind, args: &Args, target: Target) -> TokenStream {
-    let Target { func, params } = target;
+pub(crate) fn expand(kind: Kind, args: &Args, func: syn::ItemFn, params: &[Param]) -> TokenStream {
     let syn::ItemFn {
         attrs,
         vis,
@@ -32,10 +33,7 @@ pub(crate) fn expand(kind: Kind, args: &Args, target: Target) -> TokenStream {
     });
     let is_transaction = kind == Kind::Transaction;
     let tags = args.tags.iter().map(|(k, v)| quote!((#k, #v)));
-    let level = {
-        let variant = crate::expand_level(args.level.as_deref().unwrap_or("error"));
-        quote!(::vigil::__private::Level::#variant)
-    };
+    let level = args.level.to_tokens(&args.krate);
     let capture_errors = args.capture_errors;
     let sample_rate = match args.sample_rate {
         Some(rate) => {
@@ -44,7 +42,7 @@ pub(crate) fn expand(kind: Kind, args: &Args, target: Target) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
-    let private = quote!(::vigil::__private);
+    let private = args.krate.private();
 
     let callsite = quote! {
         static __VIGIL_CALLSITE: #private::Callsite = #private::Callsite {

@@ -1,0 +1,1 @@
+../../../runtime/src/scrub/rules.rs
