@@ -63,11 +63,6 @@ fn in_unsampled<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-#[vigil::transaction(op = "task", sample_rate = 1.0)]
-fn in_sampled<R>(f: impl FnOnce() -> R) -> R {
-    f()
-}
-
 #[vigil::transaction(op = "task", sample_rate = 0.0)]
 #[inline(never)]
 fn tx_unsampled(x: u64) -> u64 {

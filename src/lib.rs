@@ -11,7 +11,14 @@ pub use vigil_runtime::*;
 ///
 /// Works on free functions, methods (`self`, `&self`, `&mut self`), generic functions,
 /// `async fn` (the span follows the future across `.await`s; a future dropped early finishes
-/// its span as `cancelled`), functions returning `impl Trait`, and trait impl methods.
+/// its span as `cancelled`, a panic as `internal_error`), functions returning `impl Trait`,
+/// trait impl methods, and functions that return a future written as an `async` block
+/// (`impl Future`, `Pin<Box<dyn Future>>`, `#[async_trait]` methods: put the attribute on
+/// the method, inside the `#[async_trait]` impl), whose future is what the span covers.
+/// Destructured parameters are recorded by the names they bind. Any returned `Err` is
+/// captured: a `std::error::Error` with its source chain, anything `Display` by that text,
+/// else its `Debug` text or its type's name. `#[track_caller]` keeps its meaning, except on
+/// a function returning a `Result`, where it is a compile error saying why.
 ///
 /// | option | meaning | default |
 /// |---|---|---|

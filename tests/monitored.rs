@@ -465,9 +465,10 @@ fn every_shape_behaves_as_before() {
                 "monitored::boxed_error".to_owned(),
                 "invalid digit found in string".to_owned()
             ),
+            // A `String` error reads as written (its `Display`), not as its `Debug` text.
             (
                 "monitored::string_error".to_owned(),
-                "\"plain string error\"".to_owned()
+                "plain string error".to_owned()
             ),
         ]
     );

@@ -4,4 +4,6 @@
 fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/*.rs");
+    // Shapes that compile without the attribute compile with it, and run the same.
+    t.pass("tests/ui/pass/*.rs");
 }

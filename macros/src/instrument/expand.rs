@@ -1,28 +1,96 @@
 //! Code generation for `#[monitored]` and `#[transaction]`, from checked options and a
 //! classified function.
 //!
-//! The body is kept as written, inside a closure (sync) or an async block (async) whose
-//! output type is pinned to the function's, so `?`, `return` and coercions behave as before.
-//! Around it: a `static` callsite, one "enabled" check, and calls into `vigil::__private`.
+//! The body is kept as written. A sync fn whose result is read runs its body in a closure
+//! whose return type is pinned to the function's, so `?`, `return` and coercions behave as
+//! before; other sync fns keep their body inline (so `impl Trait` closures infer their
+//! types and `#[track_caller]` keeps its meaning). An async body (of an `async fn`, or the
+//! `async` block a sync fn returns, as `#[async_trait]` writes) runs in an async block
+//! with its output type pinned, inside the one instrumented future of the runtime. Around
+//! it: a `static` callsite, one "enabled" check, and calls into `vigil::__private`.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens, TokenStreamExt};
 use syn::spanned::Spanned;
-use syn::visit_mut::VisitMut;
-use syn::{ReturnType, Type};
+use syn::{AttrStyle, ReturnType};
 
 use super::attr::Args;
-use super::item::{Param, Record};
+use super::item::{self, Param, Record, Shape};
 use super::Kind;
 
+/// What every part of the expansion needs.
+struct Ctx {
+    private: TokenStream,
+    callsite: TokenStream,
+    records: TokenStream,
+}
+
 pub(crate) fn expand(kind: Kind, args: &Args, func: syn::ItemFn, params: &[Param]) -> TokenStream {
+    let shape = item::shape(&func);
     let syn::ItemFn {
         attrs,
         vis,
         sig,
         block,
     } = func;
-    let fn_name = sig.ident.to_string();
+    let private = args.krate.private();
+    let ctx = Ctx {
+        callsite: callsite(kind, args, &sig.ident.to_string()),
+        records: records(&private, params),
+        private,
+    };
+    // Inner attributes (`#![allow(..)]` at the top of the body) stay at the top of the body.
+    let (inner, outer): (Vec<_>, Vec<_>) = attrs
+        .into_iter()
+        .partition(|a| matches!(a.style, AttrStyle::Inner(_)));
+
+    let brace = block.brace_token;
+    let body = match shape {
+        Shape::Async => {
+            let output = match &sig.output {
+                ReturnType::Default => syn::parse_quote!(()),
+                ReturnType::Type(_, ty) => (**ty).clone(),
+            };
+            async_body(&ctx, &output, block.to_token_stream(), block.span())
+        }
+        Shape::ReturnsAsyncBlock {
+            output,
+            tail,
+            pinned,
+        } => {
+            let async_expr = item::async_block(&block, tail);
+            let instrumented = async_body(
+                &ctx,
+                &output,
+                async_expr.block.to_token_stream(),
+                async_expr.block.span(),
+            );
+            let async_attrs = &async_expr.attrs;
+            let future = quote!(#(#async_attrs)* async move { #instrumented });
+            let future = if pinned {
+                quote!(::std::boxed::Box::pin(#future))
+            } else {
+                future
+            };
+            let before = &block.stmts[..tail];
+            quote!(#(#before)* #future)
+        }
+        Shape::Sync { inspect } => sync_body(&ctx, &sig.output, inspect, &block),
+    };
+
+    // The body's braces are the user's own (as tracing-attributes keeps them): an item whose
+    // tokens end in the macro's span counts as macro-made, and lints such as `dead_code`
+    // would then skip the function.
+    let mut out = quote!(#(#outer)* #vis #sig);
+    brace.surround(&mut out, |tokens| {
+        tokens.append_all(inner);
+        body.to_tokens(tokens);
+    });
+    out
+}
+
+/// The `static` metadata of the function.
+fn callsite(kind: Kind, args: &Args, fn_name: &str) -> TokenStream {
     let name = match &args.name {
         Some(name) => quote!(#name),
         None => quote!(::core::concat!(::core::module_path!(), "::", #fn_name)),
@@ -43,8 +111,7 @@ pub(crate) fn expand(kind: Kind, args: &Args, func: syn::ItemFn, params: &[Param
         None => quote!(::core::option::Option::None),
     };
     let private = args.krate.private();
-
-    let callsite = quote! {
+    quote! {
         static __VIGIL_CALLSITE: #private::Callsite = #private::Callsite {
             name: #name,
             op: #op,
@@ -57,19 +124,29 @@ pub(crate) fn expand(kind: Kind, args: &Args, func: syn::ItemFn, params: &[Param
             level: #level,
             sample_rate: #sample_rate,
         };
-    };
+    }
+}
 
-    let guard = format_ident!("__vigil_guard");
+fn guard() -> syn::Ident {
+    format_ident!("__vigil_guard")
+}
+
+/// Recording the parameters' values (only when the span is recorded).
+fn records(private: &TokenStream, params: &[Param]) -> TokenStream {
+    let guard = guard();
     let records: Vec<TokenStream> = params
         .iter()
         .filter_map(|p| {
             let key = p.ident.to_string();
             let ident = &p.ident;
+            let cfgs = &p.cfgs;
             match p.record {
                 Record::Value => Some(quote_spanned! {ident.span()=>
+                    #(#cfgs)*
                     #guard.record(#key, (&&&#private::Arg(&#ident)).__vigil_value());
                 }),
                 Record::Filtered => Some(quote! {
+                    #(#cfgs)*
                     #guard.record(#key, ::core::option::Option::Some(
                         ::core::convert::From::from(#private::FILTERED)));
                 }),
@@ -77,137 +154,115 @@ pub(crate) fn expand(kind: Kind, args: &Args, func: syn::ItemFn, params: &[Param
             }
         })
         .collect();
-    let record_block = if records.is_empty() {
-        quote!()
-    } else {
-        quote! {
-            if #guard.is_recording() {
-                #[allow(unused_imports)]
-                use #private::dispatch::{ArgDebug as _, ArgOther as _, ArgSerialize as _};
-                #(#records)*
-            }
+    if records.is_empty() {
+        return quote!();
+    }
+    quote! {
+        if #guard.is_recording() {
+            #[allow(unused_imports)]
+            use #private::dispatch::{ArgDebug as _, ArgOther as _, ArgSerialize as _};
+            #(#records)*
         }
-    };
+    }
+}
 
-    let (output_ty, inspect) = output_type(&sig.output);
-    let classify = quote! {
+/// The autoref classification of a result (see the runtime's `capture::dispatch`).
+fn classify(private: &TokenStream, value: TokenStream, capture: TokenStream) -> TokenStream {
+    quote! {{
         #[allow(unused_imports)]
         use #private::dispatch::{
-            OutcomeAnyErr as _, OutcomeDebug as _, OutcomeDerefError as _, OutcomeError as _,
-            OutcomeOther as _,
+            OutcomeAnyErr as _, OutcomeDebug as _, OutcomeDerefError as _, OutcomeDisplay as _,
+            OutcomeError as _, OutcomeOther as _,
         };
-    };
+        (&&&&&&#private::Outcome(#value)).__vigil_outcome(#capture)
+    }}
+}
 
-    let stmts = &block.stmts;
-    let body = if sig.asyncness.is_some() {
-        let finish = if inspect {
-            quote! {
-                |__vigil_out, __vigil_capture| {
-                    #classify
-                    (&&&&&#private::Outcome(__vigil_out)).__vigil_outcome(__vigil_capture)
-                }
-            }
+/// An async body with output type `output`, run in the runtime's instrumented future.
+fn async_body(
+    ctx: &Ctx,
+    output: &syn::Type,
+    block: TokenStream,
+    span: proc_macro2::Span,
+) -> TokenStream {
+    let Ctx {
+        private,
+        callsite,
+        records,
+    } = ctx;
+    let guard = guard();
+    let inspect = item::is_inspectable(output);
+    let (output_ty, _) = item::erase_impl_trait(output);
+    let finish = if inspect {
+        let classify = classify(private, quote!(__vigil_out), quote!(__vigil_capture));
+        quote!(|__vigil_out, __vigil_capture| #classify)
+    } else {
+        quote!(|_, _| #private::Verdict::Ok)
+    };
+    // Pins the block's output type first, so `?`, `return` and the tail coerce to it exactly
+    // as in the `async fn` itself. Never runs. The body stays a block of its own after it,
+    // so a `use` inside cannot change what the output type's name means here.
+    let pin_output = quote! {
+        if false {
+            return #private::pin_type::<#output_ty>();
+        }
+    };
+    // Spanned at the macro too: an `if`/`else` whose tokens all carry the block's span reads
+    // as oddly formatted to clippy (`suspicious_else_formatting`).
+    let run_future = quote! {
+        if #guard.is_off() {
+            __vigil_fut.await
         } else {
-            quote!(|_, _| #private::Verdict::Ok)
+            #guard.instrument(__vigil_fut, #finish).await
+        }
+    };
+    quote_spanned! {span=>
+        #callsite
+        #[allow(unused_mut)]
+        let mut #guard = #private::enter_async(&__VIGIL_CALLSITE);
+        #records
+        // The body keeps its braces (its own scope, see above): not unnecessary here.
+        #[allow(unused_braces)]
+        let __vigil_fut = #private::future::<#output_ty, _>(async move {
+            #pin_output
+            #block
+        });
+        #run_future
+    }
+}
+
+/// A sync body: in a closure when its result is read, inline otherwise.
+fn sync_body(ctx: &Ctx, output: &ReturnType, inspect: bool, block: &syn::Block) -> TokenStream {
+    let Ctx {
+        private,
+        callsite,
+        records,
+    } = ctx;
+    let guard = guard();
+    let run = if inspect {
+        let ReturnType::Type(_, ty) = output else {
+            unreachable!("a `()` result is not read")
         };
-        // Pins the block's output type first, so `?`, `return` and the tail coerce to it
-        // exactly as in the `async fn` itself. Never runs.
-        let pin_output = quote! {
-            if false {
-                return #private::pin_type::<#output_ty>();
+        let (output_ty, _) = item::erase_impl_trait(ty);
+        let classify = classify(private, quote!(&__vigil_ret), quote!(__vigil_capture));
+        quote! {
+            let __vigil_ret = #private::call::<#output_ty, _>(move || #block);
+            if #guard.is_active() {
+                let __vigil_capture = #guard.captures_errors();
+                #guard.finish(#classify);
             }
-        };
-        // Spanned at the macro too: an `if`/`else` whose tokens all carry the block's span
-        // reads as oddly formatted to clippy (`suspicious_else_formatting`).
-        let run_future = quote! {
-            if #guard.is_off() {
-                __vigil_fut.await
-            } else {
-                #guard.instrument(__vigil_fut, #finish).await
-            }
-        };
-        quote_spanned! {block.span()=>
-            #callsite
-            #[allow(unused_mut)]
-            let mut #guard = #private::enter_async(&__VIGIL_CALLSITE);
-            #record_block
-            let __vigil_fut = #private::future::<#output_ty, _>(async move {
-                #pin_output
-                #(#stmts)*
-            });
-            #run_future
+            __vigil_ret
         }
     } else {
-        let finish = if inspect {
-            quote! {
-                if #guard.is_active() {
-                    #classify
-                    let __vigil_capture = #guard.captures_errors();
-                    #guard.finish(
-                        (&&&&&#private::Outcome(&__vigil_ret)).__vigil_outcome(__vigil_capture),
-                    );
-                }
-            }
-        } else {
-            quote!()
-        };
-        let run = if matches!(sig.output, ReturnType::Default) {
-            // Nothing to inspect: no binding (and no `let_unit_value` lint in user code).
-            quote!(#private::call::<(), _>(move || #block))
-        } else {
-            quote! {
-                #[allow(clippy::let_unit_value)]
-                let __vigil_ret = #private::call::<#output_ty, _>(move || #block);
-                #finish
-                __vigil_ret
-            }
-        };
-        quote_spanned! {block.span()=>
-            #callsite
-            #[allow(unused_mut)]
-            let mut #guard = #private::enter(&__VIGIL_CALLSITE);
-            #record_block
-            #run
-        }
+        // Nothing to read: the body as written, the guard closing the span when it returns.
+        let stmts = &block.stmts;
+        quote!(#(#stmts)*)
     };
-
-    quote! {
-        #(#attrs)*
-        #vis #sig {
-            #body
-        }
-    }
-}
-
-/// The output type to pin the body to (with `impl Trait` erased to `_`), and whether the
-/// value can be inspected for an `Err` (not for `impl Trait` or `!`).
-fn output_type(output: &ReturnType) -> (TokenStream, bool) {
-    match output {
-        ReturnType::Default => (quote!(()), false),
-        ReturnType::Type(_, ty) => {
-            if matches!(**ty, Type::Never(_)) {
-                return (quote!(_), false);
-            }
-            let mut ty = (**ty).clone();
-            let mut eraser = ImplTraitEraser(false);
-            eraser.visit_type_mut(&mut ty);
-            (quote!(#ty), !eraser.0)
-        }
-    }
-}
-
-/// Replaces `impl Trait` with `_` so the type can be named inside the body.
-struct ImplTraitEraser(bool);
-
-impl VisitMut for ImplTraitEraser {
-    fn visit_type_mut(&mut self, ty: &mut Type) {
-        if let Type::ImplTrait(impl_trait) = ty {
-            self.0 = true;
-            *ty = Type::Infer(syn::TypeInfer {
-                underscore_token: syn::Token![_](impl_trait.span()),
-            });
-        } else {
-            syn::visit_mut::visit_type_mut(self, ty);
-        }
+    quote_spanned! {block.span()=>
+        #callsite
+        #[allow(unused_mut)]
+        let mut #guard = #private::enter(&__VIGIL_CALLSITE);
+        #records
+        #run
     }
 }

@@ -3,12 +3,12 @@
 //! picks the most specific impl that applies, at compile time.
 
 use std::error::Error;
-use std::fmt::Debug;
+use std::fmt::{Debug, Display};
 use std::ops::Deref;
 
 use sentry::protocol::{Event, Value};
 
-use super::event::{debug_event, error_event};
+use super::event::{debug_event, display_event, error_event, opaque_event};
 use super::failure::Verdict;
 
 /// A borrowed return value, for autoref-specialised classification.
@@ -20,17 +20,26 @@ pub struct Arg<'a, T: ?Sized>(pub &'a T);
 /// A borrowed error given to `capture_exception!`.
 pub struct ErrRef<'a, T: ?Sized>(pub &'a T);
 
+/// The verdict on a `Result`: an `Err` fails, with its event when capturing was asked for.
+fn on_err<T, E>(
+    result: &Result<T, E>,
+    capture: bool,
+    event: impl FnOnce(&E) -> Event<'static>,
+) -> Verdict {
+    match result {
+        Ok(_) => Verdict::Ok,
+        Err(e) => Verdict::Failed(capture.then(|| Box::new(event(e)))),
+    }
+}
+
 /// `Result<T, E>` with `E: Error`: captured with its source chain.
 pub trait OutcomeError {
     /// Classifies the value.
     fn __vigil_outcome(&self, capture: bool) -> Verdict;
 }
-impl<T, E: Error> OutcomeError for &&&&Outcome<'_, Result<T, E>> {
+impl<T, E: Error> OutcomeError for &&&&&Outcome<'_, Result<T, E>> {
     fn __vigil_outcome(&self, capture: bool) -> Verdict {
-        match self.0 {
-            Ok(_) => Verdict::Ok,
-            Err(e) => Verdict::Failed(capture.then(|| Box::new(error_event(e)))),
-        }
+        on_err(self.0, capture, |e| error_event(e))
     }
 }
 
@@ -39,16 +48,25 @@ pub trait OutcomeDerefError {
     /// Classifies the value.
     fn __vigil_outcome(&self, capture: bool) -> Verdict;
 }
-impl<T, E> OutcomeDerefError for &&&Outcome<'_, Result<T, E>>
+impl<T, E> OutcomeDerefError for &&&&Outcome<'_, Result<T, E>>
 where
     E: Deref,
     E::Target: Error,
 {
     fn __vigil_outcome(&self, capture: bool) -> Verdict {
-        match self.0 {
-            Ok(_) => Verdict::Ok,
-            Err(e) => Verdict::Failed(capture.then(|| Box::new(error_event(&**e)))),
-        }
+        on_err(self.0, capture, |e| error_event(&**e))
+    }
+}
+
+/// `Result<T, E>` with `E: Display` (`String`, `&str`, an error type without the `Error`
+/// impl): captured with its `Display` text, which is what the user wrote.
+pub trait OutcomeDisplay {
+    /// Classifies the value.
+    fn __vigil_outcome(&self, capture: bool) -> Verdict;
+}
+impl<T, E: Display> OutcomeDisplay for &&&Outcome<'_, Result<T, E>> {
+    fn __vigil_outcome(&self, capture: bool) -> Verdict {
+        on_err(self.0, capture, |e| display_event(e))
     }
 }
 
@@ -59,24 +77,19 @@ pub trait OutcomeDebug {
 }
 impl<T, E: Debug> OutcomeDebug for &&Outcome<'_, Result<T, E>> {
     fn __vigil_outcome(&self, capture: bool) -> Verdict {
-        match self.0 {
-            Ok(_) => Verdict::Ok,
-            Err(e) => Verdict::Failed(capture.then(|| Box::new(debug_event(e)))),
-        }
+        on_err(self.0, capture, |e| debug_event(e))
     }
 }
 
-/// Any other `Result`: the span fails, nothing can be said of the error.
+/// Any other `Result` (an error type with no bound the call site can see): captured by its
+/// type's name, so no `Err` goes unreported.
 pub trait OutcomeAnyErr {
     /// Classifies the value.
     fn __vigil_outcome(&self, capture: bool) -> Verdict;
 }
 impl<T, E> OutcomeAnyErr for &Outcome<'_, Result<T, E>> {
-    fn __vigil_outcome(&self, _capture: bool) -> Verdict {
-        match self.0 {
-            Ok(_) => Verdict::Ok,
-            Err(_) => Verdict::Failed(None),
-        }
+    fn __vigil_outcome(&self, capture: bool) -> Verdict {
+        on_err(self.0, capture, |e| opaque_event(e))
     }
 }
 

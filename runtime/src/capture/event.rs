@@ -18,19 +18,50 @@ pub(crate) fn error_event<E: std::error::Error + ?Sized>(error: &E) -> Event<'st
     event
 }
 
-pub(crate) fn debug_event<E: Debug + ?Sized>(e: &E) -> Event<'static> {
-    let ty = std::any::type_name::<E>();
-    let ty = ty.rsplit("::").next().unwrap_or(ty);
+/// The name of `E` as Rust code says it, without its module path (`PayError`,
+/// `Vec<u8>`); the module path is kept apart for the exception's `module`.
+fn type_names<E: ?Sized>() -> (String, Option<String>) {
+    let full = std::any::type_name::<E>();
+    // The path is what stands before the last `::` outside any generic arguments.
+    let generics = full.find('<').unwrap_or(full.len());
+    match full[..generics].rfind("::") {
+        Some(at) => (full[at + 2..].to_owned(), Some(full[..at].to_owned())),
+        None => (full.to_owned(), None),
+    }
+}
+
+/// An error event with one exception: `E`'s type and `value`.
+fn exception_event<E: ?Sized>(value: String) -> Event<'static> {
+    let (ty, module) = type_names::<E>();
     Event {
         exception: vec![sentry::protocol::Exception {
-            ty: ty.to_owned(),
-            value: Some(format!("{e:?}")),
+            ty,
+            module,
+            value: Some(value),
             ..Default::default()
         }]
         .into(),
         level: Level::Error,
         ..Default::default()
     }
+}
+
+/// The event of an error that is `Display` (not `std::error::Error`): its text as written.
+pub(crate) fn display_event<E: Display + ?Sized>(e: &E) -> Event<'static> {
+    exception_event::<E>(e.to_string())
+}
+
+/// The event of an error that is `Debug` only.
+pub(crate) fn debug_event<E: Debug + ?Sized>(e: &E) -> Event<'static> {
+    exception_event::<E>(format!("{e:?}"))
+}
+
+/// The event of an error whose type shows nothing of itself: its type's name.
+pub(crate) fn opaque_event<E: ?Sized>(_: &E) -> Event<'static> {
+    let (ty, _) = type_names::<E>();
+    exception_event::<E>(format!(
+        "a `{ty}` (it implements neither `Display` nor `Debug`)"
+    ))
 }
 
 /// A tag value when the value is a short scalar; `None` when it belongs in `extra`.

@@ -1,0 +1,6 @@
+#![deny(dead_code)]
+
+#[vigil::monitored]
+fn never_used() {}
+
+fn main() {}
