@@ -28,6 +28,7 @@ pub use vigil_runtime::*;
 /// | `tags(k = "v", ...)` | tags on the span and on captured errors | none |
 /// | `err = capture` / `err = ignore` | report a returned `Err` to Sentry | `capture` |
 /// | `level = warning` | level of the captured error event | `error` |
+/// | `fingerprint = ["{{ default }}", "payments"]` | Sentry's grouping fingerprint of captured errors | Sentry's grouping |
 /// | `crate = "vig"` | the path the generated code reaches vigil by (below) | `"::vigil"` |
 ///
 /// Arguments are recorded only when the span is sampled: `Serialize` ones as data, `Debug`
@@ -132,6 +133,11 @@ pub use vigil_macros::transaction;
 ///
 /// `crate = "vig"` (an unquoted `crate` key) names a renamed vigil dependency, as on
 /// [`monitored`]; a quoted `"crate" = ...` is an ordinary field, as `"level" = ...` is.
+/// `fingerprint = ["{{ default }}", "payments"]` sets Sentry's grouping fingerprint (string
+/// literals; `{{ default }}` stands for Sentry's own grouping).
+///
+/// The exception's type is the Rust type of the error (`io::Error`, `PayError`, with its
+/// path as the exception's module), the title Sentry shows with the message.
 ///
 /// ```
 /// let captured = vigil::testing::capture(|| {
@@ -145,25 +151,33 @@ pub use vigil_macros::transaction;
 /// ```
 pub use vigil_macros::capture_exception;
 
-/// Captures a message, with a `level` (default `info`), `crate = "..."` and `key = value`
-/// pairs as for [`capture_exception!`]. A string literal may use inline format arguments: `"user
-/// {user_id} retried"`. Returns the event id.
+/// Captures a message, with a `level` (default `info`), `crate = "..."`, `fingerprint = [..]`
+/// and `key = value` pairs as for [`capture_exception!`]. Returns the event id.
+///
+/// A string literal with `{name}` placeholders is a **template**: each placeholder takes the
+/// value of the `key = value` pair of its name, or else the variable of that name in scope
+/// (as in `format!`; `{name:?}` and other format specs work). The event carries the template
+/// and its values as Sentry's `logentry` (`order %s failed`, `["12"]`) besides the text, so
+/// Sentry groups `order 12 failed` and `order 13 failed` as one issue. A placeholder whose name
+/// says secret (`{password}`) shows `[Filtered]`; its value is never formatted. Placeholders
+/// are named (`{}` and `{0}` are compile errors), and one with no value is a compile error.
 ///
 /// ```
 /// let captured = vigil::testing::capture(|| {
-///     let user_id = 123;
 ///     vigil::capture_message!("User {user_id} exceeded rate limit", level = warning, user_id = 123);
 /// });
 /// let event = captured.single_event();
 /// assert_eq!(event.message.as_deref(), Some("User 123 exceeded rate limit"));
+/// assert_eq!(event.logentry.as_ref().unwrap().message, "User %s exceeded rate limit");
 /// assert_eq!(event.level, vigil::Level::Warning);
+/// assert_eq!(event.tags["user_id"], "123");
 /// ```
 pub use vigil_macros::capture_message;
 
 /// Adds a breadcrumb to the current scope: it is sent with the next captured event. Takes
 /// `category = ...`, `type = ...`, `level = ...`, `crate = "..."` (as for
-/// [`capture_exception!`]) and `key = value` data. At most 100 are kept
-/// (the oldest are dropped).
+/// [`capture_exception!`]) and `key = value` data. The message may be a template, as for
+/// [`capture_message!`]. At most 100 are kept (the oldest are dropped).
 ///
 /// ```
 /// let captured = vigil::testing::capture(|| {

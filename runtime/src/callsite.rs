@@ -10,6 +10,8 @@ pub struct Callsite {
     pub name: &'static str,
     /// Sentry operation, such as `function` or `db.query`.
     pub op: &'static str,
+    /// The function's own name (whatever `name` says).
+    pub function: &'static str,
     /// `module_path!()` of the function.
     pub module: &'static str,
     /// `file!()` of the function.
@@ -26,4 +28,6 @@ pub struct Callsite {
     pub level: Level,
     /// `sample_rate` of a `#[transaction]`.
     pub sample_rate: Option<f32>,
+    /// `fingerprint = [..]`: the grouping fingerprint of captured errors (empty: Sentry's).
+    pub fingerprint: &'static [&'static str],
 }

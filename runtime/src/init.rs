@@ -17,13 +17,17 @@ const LOCAL_DSN: &str = "https://vigil@localhost.invalid/0";
 
 const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Adds vigil's current span to every event captured while it runs, whoever captures it
-/// (vigil's macros, the panic hook, or direct `sentry` calls).
-struct TraceIntegration;
+/// Every event captured while vigil runs passes here, whoever captures it (vigil's macros,
+/// the panic hook, or direct `sentry` calls): its stack frames are marked in-app or not (see
+/// `capture::frames`), vigil's current span is added, and errors of ignored types are
+/// dropped (the client counts them in its reports).
+struct EventIntegration {
+    ignore_errors: Vec<String>,
+}
 
-impl Integration for TraceIntegration {
+impl Integration for EventIntegration {
     fn name(&self) -> &'static str {
-        "vigil-trace"
+        "vigil-events"
     }
 
     fn process_event(
@@ -31,6 +35,10 @@ impl Integration for TraceIntegration {
         mut event: Event<'static>,
         _options: &ClientOptions,
     ) -> Option<Event<'static>> {
+        if crate::capture::ignored(&event, &self.ignore_errors) {
+            return None;
+        }
+        crate::capture::frames::process_event(&mut event);
         span::with_current(|current| {
             if let Some(current) = current {
                 event
@@ -79,7 +87,9 @@ pub(crate) fn client_options(
         sink,
         scrubber: Arc::new(config.scrubber()?),
     }));
-    options.integrations.push(Arc::new(TraceIntegration));
+    options.integrations.push(Arc::new(EventIntegration {
+        ignore_errors: config.ignore_errors.clone(),
+    }));
     Ok(Some(options))
 }
 

@@ -4,17 +4,56 @@
 //! type-checked but never evaluated nor formatted.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Expr, ExprLit, Lit};
+use syn::Expr;
 
 use crate::internals::Level;
 
 use super::parse::Call;
+use super::template;
 use super::CallKind;
 
 pub(crate) fn expand(kind: CallKind, call: &Call) -> TokenStream {
     let private = call.krate.private();
+    // A template's values, bound once each (a field named like a placeholder is evaluated
+    // once, for both); secret ones are never bound.
+    let bindings: Vec<(String, syn::Ident, TokenStream)> = match &call.template {
+        Some((lit, template)) => {
+            let mut seen: Vec<String> = Vec::new();
+            template
+                .placeholders
+                .iter()
+                .filter(|p| {
+                    !p.sensitive && !seen.contains(&p.name) && {
+                        seen.push(p.name.clone());
+                        true
+                    }
+                })
+                .enumerate()
+                .map(|(i, p)| {
+                    let binding = format_ident!("__vigil_t{}", i);
+                    let value = match call.fields.iter().find(|f| f.key == p.name) {
+                        Some(f) => {
+                            let value = &f.value;
+                            quote!(&(#value))
+                        }
+                        None => {
+                            let ident = template::ident(&p.name, lit.span());
+                            quote!(&#ident)
+                        }
+                    };
+                    (p.name.clone(), binding, value)
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    let binding_of = |key: &str| bindings.iter().find(|(n, ..)| n == key).map(|(_, b, _)| b);
+    let bind: Vec<TokenStream> = bindings
+        .iter()
+        .map(|(_, b, value)| quote!(let #b = #value;))
+        .collect();
     let fields: Vec<TokenStream> = call
         .fields
         .iter()
@@ -24,6 +63,10 @@ pub(crate) fn expand(kind: CallKind, call: &Call) -> TokenStream {
             if f.sensitive {
                 quote_spanned! {f.key_span=>
                     .filtered(#key)
+                }
+            } else if let Some(binding) = binding_of(key) {
+                quote_spanned! {f.key_span=>
+                    .field(#key, #binding)
                 }
             } else {
                 quote_spanned! {f.key_span=>
@@ -45,6 +88,29 @@ pub(crate) fn expand(kind: CallKind, call: &Call) -> TokenStream {
         let level = level.to_tokens(&call.krate);
         quote!(.level(#level))
     });
+    let fingerprint = call
+        .fingerprint
+        .as_ref()
+        .map(|parts| quote!(.fingerprint(&[#(#parts),*])));
+    // The message: a template's formatted text (and its parts), or the value's `Display`.
+    let formatted = match &call.template {
+        Some((lit, template)) => {
+            let mut named: Vec<String> = Vec::new();
+            let args = template.placeholders.iter().filter_map(|p| {
+                if named.contains(&p.name) {
+                    return None;
+                }
+                named.push(p.name.clone());
+                let name = template::ident(&p.name, lit.span());
+                Some(match binding_of(&p.name) {
+                    Some(binding) => quote!(#name = #binding),
+                    None => quote!(#name = #private::FILTERED),
+                })
+            });
+            quote!(::std::format!(#lit, #(#args),*))
+        }
+        None => message_tokens(&call.first),
+    };
 
     // An event: the builder's start differs, the rest is the same.
     let capture = |start: TokenStream| {
@@ -52,8 +118,10 @@ pub(crate) fn expand(kind: CallKind, call: &Call) -> TokenStream {
             {
                 #unevaluated
                 if #private::enabled() {
+                    #(#bind)*
                     #start
                     #level
+                    #fingerprint
                     #(#fields)*
                     .capture()
                 } else {
@@ -76,19 +144,40 @@ pub(crate) fn expand(kind: CallKind, call: &Call) -> TokenStream {
             })
         }
         CallKind::Message => {
-            let message = message_tokens(&call.first);
             let info = Level::Info.to_tokens(&call.krate);
-            capture(quote!(#private::EventBuilder::message(#message, #info)))
+            match &call.template {
+                Some((_, template)) => {
+                    let logentry = &template.logentry;
+                    let params = template.placeholders.iter().map(|p| {
+                        match binding_of(&p.name).filter(|_| !p.sensitive) {
+                            Some(binding) => {
+                                let spec = format!("{{:{}}}", p.spec);
+                                quote!(::std::format!(#spec, #binding))
+                            }
+                            None => quote!(::std::string::String::from(#private::FILTERED)),
+                        }
+                    });
+                    capture(quote! {
+                        #private::EventBuilder::template(
+                            #logentry,
+                            #formatted,
+                            ::std::vec![#(#params),*],
+                            #info,
+                        )
+                    })
+                }
+                None => capture(quote!(#private::EventBuilder::message(#formatted, #info))),
+            }
         }
         CallKind::Breadcrumb => {
-            let message = message_tokens(&call.first);
             let category = call.category.as_ref().map(|c| quote!(.category(#c)));
             let ty = call.ty.as_ref().map(|t| quote!(.ty(#t)));
             quote! {
                 {
                     #unevaluated
                     if #private::enabled() {
-                        #private::BreadcrumbBuilder::new(#message)
+                        #(#bind)*
+                        #private::BreadcrumbBuilder::new(#formatted)
                         #category
                         #ty
                         #level
@@ -101,13 +190,8 @@ pub(crate) fn expand(kind: CallKind, call: &Call) -> TokenStream {
     }
 }
 
-/// A string literal with `{...}` is a format string (inline arguments such as `{user_id}`);
-/// anything else is used through `Display`.
+/// A string literal is used as it is (a template, with placeholders, is handled above);
+/// anything else through `Display`.
 fn message_tokens(expr: &Expr) -> TokenStream {
-    match expr {
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(lit), ..
-        }) if lit.value().contains('{') => quote!(::std::format!(#lit)),
-        other => quote!(#other),
-    }
+    quote!(#expr)
 }

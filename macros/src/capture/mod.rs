@@ -4,6 +4,7 @@
 
 mod expand;
 mod parse;
+mod template;
 
 use proc_macro2::TokenStream;
 use quote::quote;

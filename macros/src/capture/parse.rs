@@ -22,7 +22,10 @@ pub(crate) struct Field {
 /// The checked input.
 pub(crate) struct Call {
     pub(crate) first: Expr,
+    /// The first argument is a template with placeholders (messages and breadcrumbs).
+    pub(crate) template: Option<(syn::LitStr, super::template::Template)>,
     pub(crate) level: Option<Level>,
+    pub(crate) fingerprint: Option<Vec<String>>,
     pub(crate) category: Option<Expr>,
     pub(crate) ty: Option<Expr>,
     pub(crate) fields: Vec<Field>,
@@ -33,6 +36,8 @@ pub(crate) struct Call {
 enum Role {
     Crate,
     Level,
+    /// Events only.
+    Fingerprint,
     /// Breadcrumbs only.
     Category,
     /// Breadcrumbs only.
@@ -48,6 +53,7 @@ impl Role {
             _ if key.quoted => Role::Field,
             "crate" => Role::Crate,
             "level" => Role::Level,
+            "fingerprint" if !breadcrumb => Role::Fingerprint,
             "category" if breadcrumb => Role::Category,
             "type" if breadcrumb => Role::Type,
             _ => Role::Field,
@@ -101,9 +107,26 @@ fn parse_syntax(kind: CallKind, input: ParseStream) -> syn::Result<(Expr, Vec<(K
 pub(crate) fn parse(kind: CallKind, tokens: TokenStream) -> syn::Result<Call> {
     let (first, pairs) = (|input: ParseStream| parse_syntax(kind, input)).parse2(tokens)?;
     let mut errors = Errors::new();
+    let template = match &first {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit),
+            ..
+        }) if kind != CallKind::Exception && lit.value().contains('{') => {
+            match super::template::parse(lit) {
+                Ok(template) => template.map(|t| (lit.clone(), t)),
+                Err(e) => {
+                    errors.add(e);
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
     let mut call = Call {
         first,
+        template,
         level: None,
+        fingerprint: None,
         category: None,
         ty: None,
         fields: Vec::new(),
@@ -131,6 +154,7 @@ pub(crate) fn parse(kind: CallKind, tokens: TokenStream) -> syn::Result<Call> {
                 Ok(level) => call.level = Some(level),
                 Err(e) => errors.add(e),
             },
+            Role::Fingerprint => call.fingerprint = valid::fingerprint(&mut errors, &value),
             Role::Category => call.category = Some(value),
             Role::Type => call.ty = Some(value),
             Role::Field => match valid::tag_key(&key.name) {

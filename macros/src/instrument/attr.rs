@@ -24,6 +24,7 @@ pub(crate) struct Args {
     pub(crate) capture_errors: bool,
     pub(crate) level: Level,
     pub(crate) sample_rate: Option<f64>,
+    pub(crate) fingerprint: Vec<String>,
     pub(crate) krate: Krate,
 }
 
@@ -38,6 +39,7 @@ impl Default for Args {
             capture_errors: true,
             level: Level::Error,
             sample_rate: None,
+            fingerprint: Vec::new(),
             krate: Krate::default(),
         }
     }
@@ -45,8 +47,10 @@ impl Default for Args {
 
 fn options(kind: Kind) -> &'static str {
     match kind {
-        Kind::Monitored => "op, name, skip, skip_all, tags, err, level, crate",
-        Kind::Transaction => "op, name, sample_rate, skip, skip_all, tags, err, level, crate",
+        Kind::Monitored => "op, name, skip, skip_all, tags, err, level, fingerprint, crate",
+        Kind::Transaction => {
+            "op, name, sample_rate, skip, skip_all, tags, err, level, fingerprint, crate"
+        }
     }
 }
 
@@ -100,6 +104,11 @@ pub(crate) fn parse(kind: Kind, tokens: TokenStream, errors: &mut Errors) -> Arg
                     "`err` is `capture` (report a returned `Err` to Sentry, the default) or `ignore`",
                 ),
             },
+            ("fingerprint", Meta::NameValue(nv)) => {
+                if let Some(parts) = valid::fingerprint(errors, &nv.value) {
+                    args.fingerprint = parts;
+                }
+            }
             ("level", Meta::NameValue(nv)) => match Level::parse(&nv.value) {
                 Ok(level) => args.level = level,
                 Err(e) => errors.add(e),
@@ -123,7 +132,7 @@ pub(crate) fn parse(kind: Kind, tokens: TokenStream, errors: &mut Errors) -> Arg
             ("skip", Meta::List(list)) => skip(errors, list, &mut args),
             ("skip_all", Meta::Path(_)) => args.skip_all = true,
             ("tags", Meta::List(list)) => tags(errors, list, &mut args),
-            ("op" | "name" | "err" | "level" | "sample_rate", _) => errors.push(
+            ("op" | "name" | "err" | "level" | "sample_rate" | "fingerprint", _) => errors.push(
                 meta.span(),
                 format!("`{key}` takes a value: `{key} = ...`"),
             ),

@@ -35,7 +35,7 @@ pub(crate) fn expand(kind: Kind, args: &Args, func: syn::ItemFn, params: &[Param
     } = func;
     let private = args.krate.private();
     let ctx = Ctx {
-        callsite: callsite(kind, args, &sig.ident.to_string()),
+        callsite: callsite(kind, args, &sig.ident),
         records: records(&private, params),
         private,
     };
@@ -90,7 +90,10 @@ pub(crate) fn expand(kind: Kind, args: &Args, func: syn::ItemFn, params: &[Param
 }
 
 /// The `static` metadata of the function.
-fn callsite(kind: Kind, args: &Args, fn_name: &str) -> TokenStream {
+fn callsite(kind: Kind, args: &Args, ident: &syn::Ident) -> TokenStream {
+    let fn_name = ident.to_string();
+    // The function's line, not the attribute's: spanned at its name.
+    let line = quote_spanned!(ident.span()=> ::core::line!());
     let name = match &args.name {
         Some(name) => quote!(#name),
         None => quote!(::core::concat!(::core::module_path!(), "::", #fn_name)),
@@ -110,19 +113,22 @@ fn callsite(kind: Kind, args: &Args, fn_name: &str) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
+    let fingerprint = &args.fingerprint;
     let private = args.krate.private();
     quote! {
         static __VIGIL_CALLSITE: #private::Callsite = #private::Callsite {
             name: #name,
             op: #op,
+            function: #fn_name,
             module: ::core::module_path!(),
             file: ::core::file!(),
-            line: ::core::line!(),
+            line: #line,
             transaction: #is_transaction,
             tags: &[#(#tags),*],
             capture_errors: #capture_errors,
             level: #level,
             sample_rate: #sample_rate,
+            fingerprint: &[#(#fingerprint),*],
         };
     }
 }

@@ -93,6 +93,45 @@ pub(crate) fn partial_too_many() -> String {
     )
 }
 
+/// `fingerprint = ["{{ default }}", "payments"]`: Sentry's grouping fingerprint, string
+/// literals (`{{ default }}` stands for Sentry's own grouping). Problems go to `errors`.
+pub(crate) fn fingerprint(errors: &mut super::Errors, expr: &syn::Expr) -> Option<Vec<String>> {
+    use syn::spanned::Spanned;
+    const EXAMPLE: &str = "`fingerprint = [\"{{ default }}\", \"payments\"]`";
+    let syn::Expr::Array(array) = expr else {
+        errors.push(
+            expr.span(),
+            format!("`fingerprint` takes a list of string literals, as in {EXAMPLE}"),
+        );
+        return None;
+    };
+    if array.elems.is_empty() {
+        errors.push(
+            array.span(),
+            format!("`fingerprint = []` groups nothing: list at least one string, as in {EXAMPLE}, or remove it"),
+        );
+        return None;
+    }
+    let mut parts = Vec::new();
+    for elem in &array.elems {
+        match elem {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(lit),
+                ..
+            }) if !lit.value().trim().is_empty() => parts.push(lit.value()),
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(lit),
+                ..
+            }) => errors.push(lit.span(), "a fingerprint entry cannot be empty"),
+            other => errors.push(
+                other.span(),
+                format!("a fingerprint entry is a string literal, as in {EXAMPLE}"),
+            ),
+        }
+    }
+    (parts.len() == array.elems.len()).then_some(parts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,15 @@ use crate::value::to_value;
 /// The event for an error and its source chain, with what integrations know about it.
 pub(crate) fn error_event<E: std::error::Error + ?Sized>(error: &E) -> Event<'static> {
     let mut event = sentry::event_from_error(error);
+    // The `sentry` crate guesses a type from the `Debug` text (`Custom`, a variant's name);
+    // the type is known here, unless it is a trait object.
+    if !std::any::type_name::<E>().starts_with("dyn ") {
+        if let Some(top) = event.exception.values.last_mut() {
+            let (ty, module) = type_names::<E>();
+            top.ty = ty;
+            top.module = module;
+        }
+    }
     crate::hooks::error_event(&mut event, std::any::type_name::<E>(), error.source());
     event
 }
@@ -24,10 +33,22 @@ fn type_names<E: ?Sized>() -> (String, Option<String>) {
     let full = std::any::type_name::<E>();
     // The path is what stands before the last `::` outside any generic arguments.
     let generics = full.find('<').unwrap_or(full.len());
-    match full[..generics].rfind("::") {
-        Some(at) => (full[at + 2..].to_owned(), Some(full[..at].to_owned())),
-        None => (full.to_owned(), None),
-    }
+    let Some(at) = full[..generics].rfind("::") else {
+        return (full.to_owned(), None);
+    };
+    let (module, name) = (&full[..at], &full[at + 2..]);
+    // `std::io::error::Error` reads better as `io::Error`: a bare `Error` takes the name of
+    // the module that owns it (skipping a private `error` module).
+    let ty = if name == "Error" {
+        let mut owners = module.rsplit("::").filter(|m| *m != "error");
+        match owners.next() {
+            Some(owner) => format!("{owner}::{name}"),
+            None => name.to_owned(),
+        }
+    } else {
+        name.to_owned()
+    };
+    (ty, Some(module.to_owned()))
 }
 
 /// An error event with one exception: `E`'s type and `value`.
@@ -64,6 +85,17 @@ pub(crate) fn opaque_event<E: ?Sized>(_: &E) -> Event<'static> {
     ))
 }
 
+/// A fingerprint from static parts.
+pub(crate) fn fingerprint(
+    parts: &'static [&'static str],
+) -> std::borrow::Cow<'static, [std::borrow::Cow<'static, str>]> {
+    parts
+        .iter()
+        .map(|p| std::borrow::Cow::Borrowed(*p))
+        .collect::<Vec<_>>()
+        .into()
+}
+
 /// A tag value when the value is a short scalar; `None` when it belongs in `extra`.
 fn tag_value(value: &Value) -> Option<String> {
     let text = match value {
@@ -86,6 +118,13 @@ impl EventBuilder {
         EventBuilder { event }
     }
 
+    /// The event of an error and its source chain.
+    pub fn from_error<E: std::error::Error + ?Sized>(error: &E) -> Self {
+        EventBuilder {
+            event: error_event(error),
+        }
+    }
+
     /// A message event.
     pub fn message(message: impl Display, level: Level) -> Self {
         EventBuilder {
@@ -97,9 +136,36 @@ impl EventBuilder {
         }
     }
 
+    /// A message event from a template: `logentry` is the template with `%s` for each
+    /// placeholder and `params` their values, `formatted` the text as it reads.
+    pub fn template(
+        logentry: &'static str,
+        formatted: String,
+        params: Vec<String>,
+        level: Level,
+    ) -> Self {
+        EventBuilder {
+            event: Event {
+                message: Some(formatted),
+                logentry: Some(sentry::protocol::LogEntry {
+                    message: logentry.to_owned(),
+                    params: params.into_iter().map(Value::String).collect(),
+                }),
+                level,
+                ..Default::default()
+            },
+        }
+    }
+
     /// Sets the level.
     pub fn level(mut self, level: Level) -> Self {
         self.event.level = level;
+        self
+    }
+
+    /// Sets the grouping fingerprint (`{{ default }}` stands for Sentry's own grouping).
+    pub fn fingerprint(mut self, parts: &'static [&'static str]) -> Self {
+        self.event.fingerprint = fingerprint(parts);
         self
     }
 

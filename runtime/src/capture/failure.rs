@@ -66,6 +66,10 @@ fn capture_failure(cs: &'static Callsite, mut event: Event<'static>) -> Uuid {
         event.tags.insert((*k).into(), (*v).into());
     }
     event.culprit = Some(cs.name.into());
+    if !cs.fingerprint.is_empty() {
+        event.fingerprint = super::event::fingerprint(cs.fingerprint);
+    }
+    super::frames::attach(&mut event, super::frames::callsite_frame(cs));
     crate::hooks::failure_captured(&event);
     Hub::current().capture_event(event)
 }

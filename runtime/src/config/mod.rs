@@ -56,6 +56,7 @@ pub struct Config {
     pub(crate) scrub_keys: Vec<String>,
     pub(crate) allow_keys: Vec<String>,
     pub(crate) scrub_patterns: Vec<String>,
+    pub(crate) ignore_errors: Vec<String>,
     pub(crate) before_send: Option<Hook<Event<'static>>>,
     pub(crate) before_send_transaction: Option<Hook<Transaction<'static>>>,
     pub(crate) transport: Option<Arc<dyn sentry::TransportFactory>>,
@@ -75,6 +76,7 @@ impl fmt::Debug for Config {
             .field("scrub_keys", &self.scrub_keys)
             .field("allow_keys", &self.allow_keys)
             .field("scrub_patterns", &self.scrub_patterns)
+            .field("ignore_errors", &self.ignore_errors)
             .field("before_send", &self.before_send.is_some())
             .field(
                 "before_send_transaction",
@@ -128,8 +130,13 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut config = Config::new();
         if let Some(dsn) = lookup("SENTRY_DSN") {
-            parse_dsn(&dsn).map_err(|e| e.with_key("SENTRY_DSN"))?;
-            config.dsn = Some(dsn.trim().to_owned());
+            // Empty means off; a malformed one is an error (its secret part never shown).
+            if parse_dsn(&dsn)
+                .map_err(|e| e.with_key("SENTRY_DSN"))?
+                .is_some()
+            {
+                config.dsn = Some(dsn.trim().to_owned());
+            }
         }
         let environment = lookup("ENVIRONMENT")
             .map(|v| ("ENVIRONMENT", v))
@@ -354,6 +361,46 @@ impl Config {
         self
     }
 
+    /// Error types whose events are not sent: Rust type names, short (`NotFound`) or with
+    /// their path (`myapp::errors::NotFound`, `std::io::Error`), as vigil reports them in the
+    /// exception's type and module. The error the event is about (the outermost of its
+    /// chain) is what is matched. Dropped events are counted in the client reports Sentry
+    /// receives. For one function's errors only, `#[monitored(err = ignore)]`.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// #[derive(Debug)]
+    /// struct NotFound;
+    /// impl std::fmt::Display for NotFound {
+    ///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    ///         f.write_str("not found")
+    ///     }
+    /// }
+    /// impl std::error::Error for NotFound {}
+    ///
+    /// let config = vigil::Config::new().ignore_errors(["NotFound"]);
+    /// let captured = vigil::testing::capture_with(config, || {
+    ///     vigil::__private::EventBuilder::from_error(&NotFound).capture();
+    ///     vigil::__private::EventBuilder::from_error(&std::fmt::Error).capture();
+    /// })?;
+    /// assert_eq!(captured.events.len(), 1); // the fmt::Error only
+    /// # Ok::<(), vigil::ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn ignore_errors<I, S>(mut self, types: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.ignore_errors.extend(
+            types
+                .into_iter()
+                .map(|t| t.as_ref().trim().to_owned())
+                .filter(|t| !t.is_empty()),
+        );
+        self
+    }
+
     /// A hook run on every error or message event after vigil's scrubbing; return `None` to
     /// drop the event. A hook that panics drops the event.
     ///
@@ -444,7 +491,9 @@ impl Config {
     /// assert!(!vigil::Config::new().is_enabled());
     /// ```
     pub fn is_enabled(&self) -> bool {
-        self.dsn.is_some() || self.spool.is_some() || self.transport.is_some()
+        self.dsn.as_deref().is_some_and(|d| !d.trim().is_empty())
+            || self.spool.is_some()
+            || self.transport.is_some()
     }
 
     /// The traces sample rate in force: 0 when tracing is off, else the rate set, else the
@@ -487,10 +536,10 @@ impl Config {
         if let Some(release) = &self.release {
             check_release("release", release)?;
         }
-        self.dsn
-            .as_deref()
-            .map(|dsn| parse_dsn(dsn).map_err(|e| e.with_key("dsn")))
-            .transpose()
+        match self.dsn.as_deref() {
+            Some(dsn) => parse_dsn(dsn).map_err(|e| e.with_key("dsn")),
+            None => Ok(None),
+        }
     }
 }
 
@@ -533,8 +582,6 @@ mod tests {
     #[test]
     fn malformed_dsns_are_errors_naming_the_variable() {
         for bad in [
-            "",
-            "   ",
             "not a dsn",
             "https://o1.ingest.sentry.io/42",   // no key
             "https://abc@o1.ingest.sentry.io/", // no project
@@ -546,8 +593,42 @@ mod tests {
         ] {
             let err = from(&[("SENTRY_DSN", bad)]).unwrap_err();
             assert_eq!(err.key(), "SENTRY_DSN", "{bad:?}");
-            assert_eq!(err.value(), bad, "{bad:?}");
             assert!(err.to_string().starts_with("invalid SENTRY_DSN"), "{err}");
+        }
+    }
+
+    #[test]
+    fn an_empty_dsn_disables_vigil() {
+        for empty in ["", "   ", "\n"] {
+            let config = from(&[("SENTRY_DSN", empty)]).unwrap();
+            assert!(!config.is_enabled(), "{empty:?}");
+            assert!(crate::init_with(config).is_ok());
+        }
+        let built = Config::new().dsn("");
+        assert!(crate::init_with(built).is_ok_and(|guard| !guard.is_enabled()));
+    }
+
+    #[test]
+    fn a_dsn_in_an_error_never_shows_its_secret() {
+        let err =
+            from(&[("SENTRY_DSN", "https://pub:supersecret@o1.ingest.sentry.io")]).unwrap_err();
+        assert!(!err.to_string().contains("supersecret"), "{err}");
+        assert_eq!(err.value(), "https://…:[Filtered]@o1.ingest.sentry.io");
+        let err = from(&[(
+            "SENTRY_DSN",
+            "https://0123456789abcdef@o1.ingest.sentry.io/x",
+        )])
+        .unwrap_err();
+        assert_eq!(err.value(), "https://0123…@o1.ingest.sentry.io/x");
+        assert!(err.to_string().contains("project id"), "{err}");
+        for bad in [
+            "https://k3y:s3cr3t@host/abc",
+            "s3cr3t@@",
+            "a:s3cr3t@host",
+            "ftp://ab:s3cr3t@h/1",
+        ] {
+            let err = from(&[("SENTRY_DSN", bad)]).unwrap_err();
+            assert!(!err.to_string().contains("s3cr3t"), "{err}");
         }
     }
 

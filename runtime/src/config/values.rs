@@ -190,13 +190,14 @@ impl Spool {
     }
 }
 
-pub(super) fn parse_dsn(value: &str) -> Result<Dsn, ConfigError> {
-    let fail = |reason: &'static str| ConfigError::new("dsn", value, reason);
+/// Parses a DSN; `Ok(None)` for an empty one (unset, or set to nothing, as many `.env` files
+/// and container specs do to turn a service off): vigil is then disabled, as sentry-python and
+/// the `sentry` crate do.
+pub(super) fn parse_dsn(value: &str) -> Result<Option<Dsn>, ConfigError> {
+    let fail = |reason: &'static str| ConfigError::new("dsn", &mask_dsn(value), reason);
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        return Err(fail(
-            "the DSN is empty; unset the variable to disable vigil",
-        ));
+        return Ok(None);
     }
     if !trimmed.is_ascii() {
         return Err(fail(
@@ -216,7 +217,32 @@ pub(super) fn parse_dsn(value: &str) -> Result<Dsn, ConfigError> {
     if project.is_empty() || !project.bytes().all(|b| b.is_ascii_digit()) {
         return Err(fail("the DSN's project id must be a number"));
     }
-    Ok(dsn)
+    Ok(Some(dsn))
+}
+
+/// A DSN as an error message may show it: scheme, host and path, the first characters of
+/// a long key, never a secret (legacy `public:secret@` DSNs). Errors at start-up end up in
+/// logs.
+pub(crate) fn mask_dsn(value: &str) -> String {
+    let Some((before, after)) = value.rsplit_once('@') else {
+        return value.to_owned();
+    };
+    let (scheme, userinfo) = before.split_once("://").unwrap_or(("", before));
+    let (key, secret) = match userinfo.split_once(':') {
+        Some((key, _)) => (key, ":[Filtered]"),
+        None => (userinfo, ""),
+    };
+    let key: String = if key.chars().count() > 8 {
+        key.chars().take(4).chain(['…']).collect()
+    } else {
+        "…".to_owned()
+    };
+    let scheme = if scheme.is_empty() {
+        String::new()
+    } else {
+        format!("{scheme}://")
+    };
+    format!("{scheme}{key}{secret}@{after}")
 }
 
 pub(super) fn parse_bool(key: &'static str, value: &str) -> Result<bool, ConfigError> {

@@ -129,7 +129,7 @@ fn capture_exception_with_crate() {
 #[test]
 fn capture_message_with_crate() {
     let captured = capture(|| {
-        let user_id = 7;
+        // The template's placeholder takes the value of the pair of its name.
         vig::capture_message!(
             "user {user_id} rate limited",
             crate = "vig",

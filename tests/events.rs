@@ -1,0 +1,284 @@
+//! What an event says in Sentry's issue stream: the title (the Rust type and the message),
+//! the frames Sentry groups by (in-app ones only, panic machinery trimmed), templates that
+//! group one message with many values as one issue, and the user's grouping controls
+//! (`fingerprint`, `Config::ignore_errors`).
+
+mod common;
+
+use vigil::protocol::{Event, Exception, Frame};
+use vigil::testing::{capture, capture_with};
+
+#[derive(Debug)]
+enum PayError {
+    Declined { amount: u32 },
+}
+
+impl std::fmt::Display for PayError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PayError::Declined { amount } => write!(f, "card declined for {amount} cents"),
+        }
+    }
+}
+
+impl std::error::Error for PayError {}
+
+#[vigil::monitored]
+fn charge(amount: u32) -> Result<(), PayError> {
+    Err(PayError::Declined { amount })
+}
+
+fn top<'a>(event: &'a Event<'static>) -> &'a Exception {
+    event.exception.values.last().expect("an exception")
+}
+
+#[test]
+fn a_returned_error_is_titled_by_its_type_and_has_its_functions_frame() {
+    let captured = capture(|| assert!(charge(120).is_err()));
+    let event = captured.single_event();
+    let exception = top(event);
+    // The title Sentry shows: `PayError: card declined for 120 cents` (the `sentry` crate
+    // alone guesses `Declined`, from the `Debug` text).
+    assert_eq!(exception.ty, "PayError");
+    assert_eq!(exception.module.as_deref(), Some("events"));
+    assert_eq!(
+        exception.value.as_deref(),
+        Some("card declined for 120 cents")
+    );
+    // The monitored function's own frame, from its static callsite.
+    let frames = &exception.stacktrace.as_ref().expect("a stack trace").frames;
+    assert_eq!(frames.len(), 1);
+    let frame = &frames[0];
+    assert_eq!(frame.function.as_deref(), Some("events::charge"));
+    assert_eq!(frame.module.as_deref(), Some("events"));
+    assert_eq!(frame.filename.as_deref(), Some("tests/events.rs"));
+    assert_eq!(frame.lineno, Some(27));
+    assert_eq!(frame.in_app, Some(true));
+    assert_eq!(event.culprit.as_deref(), Some("events::charge"));
+}
+
+#[test]
+fn standard_errors_are_named_by_their_public_path() {
+    let err = std::io::Error::other("disk full");
+    let captured = capture(|| {
+        vigil::capture_exception!(err);
+        vigil::capture_exception!(std::fmt::Error);
+    });
+    let types: Vec<_> = captured.events.iter().map(|e| top(e).ty.clone()).collect();
+    // Not `Custom` (the `Debug` guess) nor a bare `Error`.
+    assert_eq!(types, ["io::Error", "fmt::Error"]);
+}
+
+#[vigil::monitored]
+fn explodes(n: u32) -> u32 {
+    if n > 2 {
+        panic!("exploded at {n}");
+    }
+    n
+}
+
+#[vigil::monitored]
+async fn explodes_async(n: u32) -> u32 {
+    explodes(n)
+}
+
+fn panic_frames(event: &Event<'static>) -> Vec<Frame> {
+    let exception = top(event);
+    let trace = exception
+        .stacktrace
+        .as_ref()
+        .or_else(|| {
+            event
+                .threads
+                .values
+                .iter()
+                .find_map(|t| t.stacktrace.as_ref())
+        })
+        .expect("a panic has a stack trace");
+    trace.frames.clone()
+}
+
+#[test]
+fn panics_are_grouped_on_the_users_frames_only() {
+    let captured = capture(|| {
+        let sync = std::panic::catch_unwind(|| explodes(3));
+        assert!(sync.is_err());
+        let asynchronous = std::panic::catch_unwind(|| {
+            futures_executor::block_on(explodes_async(4));
+        });
+        assert!(asynchronous.is_err());
+    });
+    assert_eq!(captured.events.len(), 2);
+    for event in &captured.events {
+        let frames = panic_frames(event);
+        let names: Vec<&str> = frames
+            .iter()
+            .map(|f| f.function.as_deref().unwrap_or("?"))
+            .collect();
+        // The panic machinery is trimmed: the innermost frame is the user's function.
+        for machinery in ["core::panicking", "rust_begin_unwind", "sentry_panic"] {
+            assert!(
+                !names.iter().any(|n| n.contains(machinery)),
+                "{machinery} in {names:#?}"
+            );
+        }
+        let innermost = frames.last().unwrap();
+        assert!(
+            innermost
+                .function
+                .as_deref()
+                .is_some_and(|f| f.starts_with("events::explodes")),
+            "{names:#?}"
+        );
+        assert_eq!(innermost.in_app, Some(true));
+        // Only the user's frames are in-app: no std, vigil, sentry, libc or dependency.
+        for frame in frames.iter().filter(|f| f.in_app == Some(true)) {
+            let function = frame.function.as_deref().unwrap_or("");
+            assert!(
+                function.starts_with("events::") || function.starts_with("<events::"),
+                "{function} marked in-app in {names:#?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn messages_are_templates_grouped_as_one() {
+    let ids = [12, 13];
+    let captured = capture(|| {
+        for order_id in ids {
+            vigil::capture_message!(
+                "order {order_id} failed",
+                order_id = order_id,
+                level = warning
+            );
+        }
+    });
+    let entries: Vec<_> = captured
+        .events
+        .iter()
+        .map(|e| {
+            let entry = e.logentry.as_ref().expect("a logentry");
+            (
+                entry.message.clone(),
+                entry.params.clone(),
+                e.message.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        vec![
+            (
+                "order %s failed".to_owned(),
+                vec!["12".into()],
+                Some("order 12 failed".to_owned())
+            ),
+            (
+                "order %s failed".to_owned(),
+                vec!["13".into()],
+                Some("order 13 failed".to_owned())
+            ),
+        ]
+    );
+    assert_eq!(captured.events[0].tags["order_id"], "12");
+    assert_eq!(captured.events[0].level, vigil::Level::Warning);
+}
+
+fn next_id(counter: &std::cell::Cell<u32>) -> u32 {
+    counter.set(counter.get() + 1);
+    counter.get()
+}
+
+#[test]
+fn template_values_come_from_pairs_or_scope_and_secrets_never_show() {
+    let counter = std::cell::Cell::new(0);
+    let user = "ann";
+    let password = "hunter2";
+    let captured = capture(|| {
+        vigil::capture_message!(
+            "login {n} by {user:?} with {password}",
+            n = next_id(&counter)
+        );
+        vigil::add_breadcrumb!("step {n} for {user}", n = 7, category = "auth");
+        vigil::capture_message!("after the breadcrumb");
+    });
+    // A pair feeding a placeholder is evaluated once, for both.
+    assert_eq!(counter.get(), 1);
+    let event = &captured.events[0];
+    assert_eq!(
+        event.message.as_deref(),
+        Some("login 1 by \"ann\" with [Filtered]")
+    );
+    let entry = event.logentry.as_ref().unwrap();
+    assert_eq!(entry.message, "login %s by %s with %s");
+    assert_eq!(
+        entry.params,
+        ["1", "\"ann\"", "[Filtered]"].map(serde_json::Value::from)
+    );
+    let crumb = &captured.events[1].breadcrumbs[0];
+    assert_eq!(crumb.message.as_deref(), Some("step 7 for ann"));
+    assert!(!common::wire(&captured.envelopes).contains(password));
+}
+
+#[vigil::monitored(fingerprint = ["{{ default }}", "payments"])]
+fn charge_grouped(amount: u32) -> Result<(), PayError> {
+    Err(PayError::Declined { amount })
+}
+
+#[test]
+fn fingerprints_from_attributes_and_macros() {
+    let captured = capture(|| {
+        assert!(charge_grouped(1).is_err());
+        vigil::capture_exception!(std::fmt::Error, fingerprint = ["formatting"]);
+        vigil::capture_message!("quota hit", fingerprint = ["quota", "{{ default }}"]);
+        assert!(charge(2).is_err());
+    });
+    let fingerprints: Vec<Vec<String>> = captured
+        .events
+        .iter()
+        .map(|e| e.fingerprint.iter().map(|p| p.to_string()).collect())
+        .collect();
+    assert_eq!(
+        fingerprints,
+        vec![
+            vec!["{{ default }}".to_owned(), "payments".to_owned()],
+            vec!["formatting".to_owned()],
+            vec!["quota".to_owned(), "{{ default }}".to_owned()],
+            // No fingerprint asked for: Sentry's default.
+            vec!["{{ default }}".to_owned()],
+        ]
+    );
+}
+
+#[derive(Debug)]
+struct NotFound;
+
+impl std::fmt::Display for NotFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("no such order")
+    }
+}
+
+impl std::error::Error for NotFound {}
+
+#[vigil::monitored]
+fn lookup() -> Result<(), NotFound> {
+    Err(NotFound)
+}
+
+#[test]
+fn ignored_error_types_are_not_sent() {
+    let config = vigil::Config::new()
+        .traces_sample_rate(1.0)
+        .ignore_errors(["NotFound", "std::io::Error"]);
+    let captured = capture_with(config, || {
+        assert!(lookup().is_err());
+        let id = vigil::capture_exception!(std::io::Error::other("gone"));
+        assert!(id.is_nil(), "an ignored event has no id");
+        assert!(charge(3).is_err());
+    })
+    .unwrap();
+    let types: Vec<_> = captured.events.iter().map(|e| top(e).ty.clone()).collect();
+    assert_eq!(types, ["PayError"]);
+}
