@@ -155,6 +155,9 @@ fn one_transaction_per_request_named_by_the_route() {
     assert_eq!(t.op.as_deref(), Some("http.server"));
     assert_eq!(t.status, Some(SpanStatus::Ok));
     assert_eq!(tx.tags["http.status_code"], "200");
+    // What Sentry's product reads: the integration that made it, the response's status.
+    assert_eq!(t.origin.as_deref(), Some("auto.http.axum"));
+    assert_eq!(t.data["http.response.status_code"], 200);
     assert_eq!(tx.spans.len(), 1);
     assert_eq!(tx.spans[0].op.as_deref(), Some("db.query"));
     assert_eq!(tx.spans[0].parent_span_id, Some(t.span_id));

@@ -282,3 +282,25 @@ fn ignored_error_types_are_not_sent() {
     let types: Vec<_> = captured.events.iter().map(|e| top(e).ty.clone()).collect();
     assert_eq!(types, ["PayError"]);
 }
+
+#[test]
+fn transactions_carry_the_sdk_and_their_origin() {
+    let captured = capture(|| {
+        let _tx = vigil::start_transaction("job", "task");
+        vigil::capture_message!("inside");
+    });
+    let tx = captured.single_transaction();
+    let sdk = tx.sdk.as_ref().expect("an sdk block, as events have");
+    assert_eq!(sdk.name, "sentry.rust");
+    assert!(
+        sdk.packages.iter().any(|p| p.name == "cargo:vigil"),
+        "{sdk:?}"
+    );
+    let origin = match tx.contexts.get("trace") {
+        Some(vigil::protocol::Context::Trace(t)) => t.origin.clone(),
+        _ => None,
+    };
+    assert_eq!(origin.as_deref(), Some("manual"));
+    let event_sdk = captured.single_event().sdk.as_ref().unwrap();
+    assert!(event_sdk.packages.iter().any(|p| p.name == "cargo:vigil"));
+}

@@ -39,6 +39,9 @@ impl Integration for EventIntegration {
             return None;
         }
         crate::capture::frames::process_event(&mut event);
+        if let Some(sdk) = &mut event.sdk {
+            span::with_vigil_package(sdk.to_mut());
+        }
         span::with_current(|current| {
             if let Some(current) = current {
                 event

@@ -174,6 +174,10 @@ impl Extension for PerRequest {
             Here::ChildOrTransaction { sample_rate: None },
         );
         if let Some(span) = &mut span {
+            // When the operation is a transaction of its own, the integration made it.
+            if span.is_root() {
+                let _ = span.tx.origin.set("auto.graphql.async_graphql");
+            }
             span.set_data("graphql.document", Value::from(parsed.document.clone()));
             span.set_data("graphql.operation.type", Value::from(ty));
         }

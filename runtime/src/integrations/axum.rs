@@ -274,6 +274,7 @@ where
             );
             if let Some(span) = &span {
                 span.tx.set_request(context);
+                let _ = span.tx.origin.set("auto.http.axum");
             }
             // The inner service's `call` runs in the request's span too.
             let entered = span.as_ref().map(|s| span::enter(s.as_current()));
@@ -348,6 +349,10 @@ where
         }
         if let Some(span) = span {
             span.set_tag("http.status_code", code.as_u16().to_string());
+            span.set_data(
+                "http.response.status_code",
+                sentry::protocol::Value::from(code.as_u16()),
+            );
         }
         status_of(code)
     }

@@ -127,6 +127,12 @@ impl OpenSpan {
         self.tx.sampled
     }
 
+    /// Is this span its transaction's root?
+    #[allow(dead_code)] // for integrations
+    pub(crate) fn is_root(&self) -> bool {
+        self.name.is_none()
+    }
+
     /// This span, as the current span to enter.
     pub(crate) fn as_current(&self) -> Current {
         Current::new(Arc::clone(&self.tx), self.id)

@@ -33,6 +33,9 @@ pub(crate) struct TxShared {
     /// Pieces of this transaction's work running on other threads right now (such as a
     /// database driver's worker thread), for whoever must wait for their spans.
     pub(crate) elsewhere: AtomicU32,
+    /// What made the transaction (Sentry's trace origin): `manual` unless an integration
+    /// says otherwise (`auto.http.axum`).
+    pub(crate) origin: std::sync::OnceLock<&'static str>,
 }
 
 #[derive(Default)]
@@ -68,6 +71,7 @@ impl TxShared {
             hub,
             inner: Mutex::new(TxInner::default()),
             elsewhere: AtomicU32::new(0),
+            origin: std::sync::OnceLock::new(),
         }
     }
 
@@ -140,6 +144,7 @@ impl TxShared {
             parent_span_id: self.parent_span_id.map(super::span_id),
             op: Some(self.op.to_string()),
             status: Some(status),
+            origin: Some(self.origin.get().copied().unwrap_or("manual").to_owned()),
             data: trace_data,
             ..Default::default()
         };
@@ -150,6 +155,7 @@ impl TxShared {
             spans,
             request,
             platform: "native".into(),
+            sdk: sdk_info(&client),
             ..Default::default()
         };
         self.hub
@@ -180,6 +186,30 @@ impl TxShared {
         let mut envelope = Envelope::new().with_headers(EnvelopeHeaders::new().with_trace(dsc));
         envelope.add_item(transaction);
         client.send_envelope(envelope);
+    }
+}
+
+/// The SDK block of the client's events (the `sentry` crate's name, version and
+/// integrations), with vigil's package: what events carry, for transactions too. Read once.
+fn sdk_info(client: &sentry::Client) -> Option<Cow<'static, protocol::ClientSdkInfo>> {
+    static SDK: std::sync::OnceLock<Option<protocol::ClientSdkInfo>> = std::sync::OnceLock::new();
+    SDK.get_or_init(|| {
+        let event = client.prepare_event(protocol::Event::default(), None)?;
+        let mut sdk = event.sdk?.into_owned();
+        with_vigil_package(&mut sdk);
+        Some(sdk)
+    })
+    .clone()
+    .map(Cow::Owned)
+}
+
+/// Adds vigil to an SDK block's packages (once).
+pub(crate) fn with_vigil_package(sdk: &mut protocol::ClientSdkInfo) {
+    if !sdk.packages.iter().any(|p| p.name == "cargo:vigil") {
+        sdk.packages.push(protocol::ClientSdkPackage {
+            name: "cargo:vigil".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        });
     }
 }
 
