@@ -227,6 +227,8 @@ pub fn init_with(config: Config) -> Result<Guard, ConfigError> {
     };
     span::warm_up_clock();
     crate::state::set_auto_subscriber(config.tracing_subscriber);
+    let (event, breadcrumb) = config.log_levels();
+    crate::state::set_log_levels(event, breadcrumb);
     let shutdown_timeout = options.shutdown_timeout;
     let client = sentry::init(options);
     let bound = sentry::Hub::current().client();

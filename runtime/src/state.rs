@@ -27,6 +27,46 @@ pub(crate) fn auto_subscriber() -> bool {
     AUTO_SUBSCRIBER.load(Ordering::Relaxed)
 }
 
+/// The lowest level of a log record (a `tracing` event, a `log` record) that becomes an error
+/// event, and the lowest that becomes a breadcrumb (see `Config::log_event_level`).
+static LOG_LEVELS: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(
+    (level_rank(sentry::Level::Error) << 8) | level_rank(sentry::Level::Info),
+);
+
+const fn level_rank(level: sentry::Level) -> u16 {
+    match level {
+        sentry::Level::Debug => 1,
+        sentry::Level::Info => 2,
+        sentry::Level::Warning => 3,
+        sentry::Level::Error => 4,
+        sentry::Level::Fatal => 5,
+    }
+}
+
+fn level_of_rank(rank: u16) -> sentry::Level {
+    match rank {
+        0 | 1 => sentry::Level::Debug,
+        2 => sentry::Level::Info,
+        3 => sentry::Level::Warning,
+        4 => sentry::Level::Error,
+        _ => sentry::Level::Fatal,
+    }
+}
+
+pub(crate) fn set_log_levels(event: sentry::Level, breadcrumb: sentry::Level) {
+    LOG_LEVELS.store(
+        (level_rank(event) << 8) | level_rank(breadcrumb),
+        Ordering::Relaxed,
+    );
+}
+
+/// `(event, breadcrumb)`: see [`set_log_levels`].
+#[allow(dead_code)] // for the logging integrations
+pub(crate) fn log_levels() -> (sentry::Level, sentry::Level) {
+    let both = LOG_LEVELS.load(Ordering::Relaxed);
+    (level_of_rank(both >> 8), level_of_rank(both & 0xff))
+}
+
 /// Counts a listener while it lives.
 #[derive(Debug)]
 pub(crate) struct Listener(());

@@ -112,6 +112,8 @@ pub fn capture(f: impl FnOnce()) -> Captured {
 /// ```
 pub fn capture_with(config: Config, f: impl FnOnce()) -> Result<Captured, ConfigError> {
     let store = Arc::new(Mutex::new(Vec::new()));
+    let (event, breadcrumb) = config.log_levels();
+    crate::state::set_log_levels(event, breadcrumb);
     let options = client_options(&config, Some(Sink::Capture(Arc::clone(&store))))?
         .unwrap_or_else(|| unreachable!("a capture sink always yields options"));
     let client = Arc::new(Client::from(sentry::apply_defaults(options)));

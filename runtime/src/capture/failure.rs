@@ -33,6 +33,13 @@ pub(crate) fn failure_seq() -> u64 {
     FAILURES.load(Ordering::Relaxed)
 }
 
+/// Counts a report that is not a monitored function's failure (an error logged at
+/// `ERROR`), so functions can tell it happened during their call; its sequence number.
+#[allow(dead_code)] // for integrations
+pub(crate) fn bump_seq() -> u64 {
+    FAILURES.fetch_add(1, Ordering::Relaxed) + 1
+}
+
 /// What identifies an error for deduplication: its chain of types and messages.
 fn fingerprint(event: &Event<'static>) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -50,6 +57,10 @@ fn capture_failure_once(cs: &'static Callsite, entered: u64, event: Event<'stati
     let fp = fingerprint(&event);
     let (last_fp, last_seq) = LAST_FAILURE.try_with(Cell::get).unwrap_or((0, 0));
     if last_fp == fp && last_seq > entered {
+        return;
+    }
+    // Reported during the call already, another way (an error logged on the way out).
+    if crate::hooks::reported_since(&event, entered) {
         return;
     }
     let seq = FAILURES.fetch_add(1, Ordering::Relaxed) + 1;

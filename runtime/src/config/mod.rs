@@ -57,6 +57,8 @@ pub struct Config {
     pub(crate) allow_keys: Vec<String>,
     pub(crate) scrub_patterns: Vec<String>,
     pub(crate) ignore_errors: Vec<String>,
+    pub(crate) log_event_level: Option<sentry::Level>,
+    pub(crate) log_breadcrumb_level: Option<sentry::Level>,
     pub(crate) before_send: Option<Hook<Event<'static>>>,
     pub(crate) before_send_transaction: Option<Hook<Transaction<'static>>>,
     pub(crate) transport: Option<Arc<dyn sentry::TransportFactory>>,
@@ -77,6 +79,8 @@ impl fmt::Debug for Config {
             .field("allow_keys", &self.allow_keys)
             .field("scrub_patterns", &self.scrub_patterns)
             .field("ignore_errors", &self.ignore_errors)
+            .field("log_event_level", &self.log_event_level)
+            .field("log_breadcrumb_level", &self.log_breadcrumb_level)
             .field("before_send", &self.before_send.is_some())
             .field(
                 "before_send_transaction",
@@ -399,6 +403,40 @@ impl Config {
                 .filter(|t| !t.is_empty()),
         );
         self
+    }
+
+    /// The lowest level at which a log record (a `tracing` event through
+    /// [`tracing_layer`](crate::tracing_layer)) becomes an error event. Default: `Error`.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().log_event_level(vigil::Level::Warning);
+    /// ```
+    #[must_use]
+    pub fn log_event_level(mut self, level: sentry::Level) -> Self {
+        self.log_event_level = Some(level);
+        self
+    }
+
+    /// The lowest level at which a log record becomes a breadcrumb (below the event level).
+    /// Default: `Info`; `Debug` takes `DEBUG` and `TRACE` records too.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().log_breadcrumb_level(vigil::Level::Warning);
+    /// ```
+    #[must_use]
+    pub fn log_breadcrumb_level(mut self, level: sentry::Level) -> Self {
+        self.log_breadcrumb_level = Some(level);
+        self
+    }
+
+    /// The log levels in force: `(event, breadcrumb)`.
+    pub(crate) fn log_levels(&self) -> (sentry::Level, sentry::Level) {
+        (
+            self.log_event_level.unwrap_or(sentry::Level::Error),
+            self.log_breadcrumb_level.unwrap_or(sentry::Level::Info),
+        )
     }
 
     /// A hook run on every error or message event after vigil's scrubbing; return `None` to

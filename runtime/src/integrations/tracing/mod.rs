@@ -3,6 +3,7 @@
 //! wraps an application's subscriber to do the same whatever its filters say (see
 //! `subscriber`).
 
+mod logs;
 mod subscriber;
 
 pub use subscriber::{tracing_subscriber, VigilSubscriber};
@@ -17,16 +18,27 @@ impl Integration for Tracing {
     fn transaction_starts(&self) {
         subscriber::install_once();
     }
+
+    fn reported_since(&self, event: &sentry::protocol::Event<'static>, since: u64) -> bool {
+        logs::logged_since(event, since)
+    }
 }
 
-/// A `tracing` layer that turns `tracing` events into breadcrumbs, so the log lines that led
-/// to an error arrive with it. `tracing` spans are left alone: vigil's attributes make spans.
+/// A `tracing` layer that turns `tracing` events into what Sentry shows of logs:
 ///
-/// Events at `INFO`, `WARN` and `ERROR` become breadcrumbs; `DEBUG` and `TRACE` are ignored.
-/// With the `sqlx` feature it also turns sqlx's query events into `db.sql.query` spans and
-/// `query` breadcrumbs, for the queries that run on the caller's task (PostgreSQL, MySQL)
-/// and that a global level filter of yours lets through. Wrapping your subscriber with
-/// `vigil::tracing_subscriber(..)` covers SQLite too, whatever your filters say.
+/// - at `ERROR` (see [`Config::log_event_level`](crate::Config::log_event_level)), an error
+///   event: the message, the logger (the event's target), the fields as `extra` (scrubbed by
+///   name and value like everything else), inside the current span and transaction;
+/// - at `INFO` and `WARN` (see [`Config::log_breadcrumb_level`](crate::Config::log_breadcrumb_level)),
+///   a breadcrumb, so the log lines that led to an error arrive with it;
+/// - below, nothing. `tracing` spans are left alone: vigil's attributes make spans.
+///
+/// An error logged at `ERROR` and then returned by a `#[vigil::monitored]` function is one
+/// event (the log's), not two. With the `sqlx` feature it also turns sqlx's query events into
+/// `db.sql.query` spans and `query` breadcrumbs, for the queries that run on the caller's
+/// task (PostgreSQL, MySQL) and that a global level filter of yours lets through. Wrapping
+/// your subscriber with `vigil::tracing_subscriber(..)` covers SQLite too, whatever your
+/// filters say.
 ///
 /// ```
 /// # use vigil_runtime as vigil;
@@ -35,34 +47,39 @@ impl Integration for Tracing {
 /// let captured = vigil::testing::capture(|| {
 ///     tracing::subscriber::with_default(subscriber, || {
 ///         tracing::info!(order = 7, "loading order");
-///         vigil::__private::EventBuilder::message("failed", vigil::Level::Error).capture();
+///         tracing::error!(order = 7, "payment gateway unreachable");
 ///     });
 /// });
-/// let crumbs = &captured.single_event().breadcrumbs;
-/// assert_eq!(crumbs[0].message.as_deref(), Some("loading order"));
+/// let event = captured.single_event();
+/// assert_eq!(event.message.as_deref(), Some("payment gateway unreachable"));
+/// assert_eq!(event.extra["order"], 7);
+/// assert_eq!(event.breadcrumbs[0].message.as_deref(), Some("loading order"));
 /// ```
 pub fn tracing_layer<S>() -> impl tracing_subscriber::Layer<S> + Send + Sync + 'static
 where
     S: tracing_core::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
     use tracing_subscriber::Layer as _;
-    let breadcrumbs = sentry_tracing::BreadcrumbLayer::new().with_filter(
-        tracing_subscriber::filter::filter_fn(|meta| {
-            meta.is_event()
-                && hooks::claimant(meta).is_none()
-                && matches!(
-                    *meta.level(),
-                    tracing_core::Level::ERROR
-                        | tracing_core::Level::WARN
-                        | tracing_core::Level::INFO
-                )
-        }),
-    );
-    breadcrumbs.and_then(
+    LogLayer.and_then(
         ClaimedLayer.with_filter(tracing_subscriber::filter::filter_fn(|meta| {
             hooks::claimant(meta).is_some()
         })),
     )
+}
+
+/// The part of [`tracing_layer`] that makes events and breadcrumbs of log lines.
+struct LogLayer;
+
+impl<S: tracing_core::Subscriber> tracing_subscriber::Layer<S> for LogLayer {
+    fn on_event(
+        &self,
+        event: &tracing_core::Event<'_>,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        if crate::state::enabled() && hooks::claimant(event.metadata()).is_none() {
+            logs::on_event(event);
+        }
+    }
 }
 
 /// The part of [`tracing_layer`] that hands claimed events to their integration.

@@ -1,0 +1,141 @@
+//! Logs become issues: `tracing` events at `ERROR` are error events inside their trace, `INFO`
+//! and `WARN` are breadcrumbs, and an error logged then returned is reported once.
+
+mod common;
+
+use tracing_subscriber::layer::SubscriberExt;
+use vigil::protocol::Context;
+use vigil::testing::{capture, capture_with};
+
+/// The log levels are process-wide: this file's tests run one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn with_layer(f: impl FnOnce()) {
+    let subscriber = tracing_subscriber::registry().with(vigil::tracing_layer());
+    tracing::subscriber::with_default(subscriber, f);
+}
+
+#[test]
+fn an_error_log_is_an_event_in_its_trace_and_info_logs_are_its_breadcrumbs() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let captured = capture(|| {
+        with_layer(|| {
+            let tx = vigil::start_transaction("checkout", "task");
+            tracing::debug!("not even a breadcrumb");
+            tracing::info!(step = 1, "loading cart");
+            tracing::warn!(retries = 2, "gateway slow");
+            tracing::error!(
+                order = 7,
+                password = "hunter2",
+                "payment gateway unreachable"
+            );
+            drop(tx);
+        })
+    });
+    let event = captured.single_event();
+    assert_eq!(event.level, vigil::Level::Error);
+    assert_eq!(event.logger.as_deref(), Some("logs"));
+    assert_eq!(
+        event.message.as_deref(),
+        Some("payment gateway unreachable")
+    );
+    assert_eq!(
+        event.logentry.as_ref().map(|l| l.message.as_str()),
+        Some("payment gateway unreachable")
+    );
+    assert_eq!(event.extra["order"], 7);
+    assert_eq!(event.extra["password"], "[Filtered]");
+    // Linked to the transaction it ran in.
+    let tx = captured.single_transaction();
+    let (Some(Context::Trace(at)), Some(Context::Trace(of))) =
+        (event.contexts.get("trace"), tx.contexts.get("trace"))
+    else {
+        panic!("trace contexts")
+    };
+    assert_eq!(at.trace_id, of.trace_id);
+    let crumbs: Vec<_> = event
+        .breadcrumbs
+        .iter()
+        .map(|b| (b.message.clone().unwrap_or_default(), b.level))
+        .collect();
+    assert_eq!(
+        crumbs,
+        vec![
+            ("loading cart".to_owned(), vigil::Level::Info),
+            ("gateway slow".to_owned(), vigil::Level::Warning),
+        ]
+    );
+    assert_eq!(event.breadcrumbs[0].data["step"], 1);
+    assert!(!common::wire(&captured.envelopes).contains("hunter2"));
+}
+
+#[derive(Debug)]
+struct Declined(u32);
+
+impl std::fmt::Display for Declined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "card declined ({})", self.0)
+    }
+}
+
+impl std::error::Error for Declined {}
+
+#[vigil::monitored]
+fn pay(code: u32) -> Result<(), Declined> {
+    let err = Declined(code);
+    tracing::error!(error = %err, "payment failed");
+    Err(err)
+}
+
+#[vigil::monitored]
+fn pay_quietly(code: u32) -> Result<(), Declined> {
+    Err(Declined(code))
+}
+
+#[test]
+fn an_error_logged_then_returned_is_one_event() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let captured = capture(|| {
+        with_layer(|| {
+            assert!(pay(51).is_err());
+            // Not logged: the function's own event.
+            assert!(pay_quietly(52).is_err());
+        })
+    });
+    let events: Vec<_> = captured
+        .events
+        .iter()
+        .map(|e| {
+            e.message
+                .clone()
+                .or_else(|| e.exception.values[0].value.clone())
+        })
+        .collect();
+    assert_eq!(
+        events,
+        vec![
+            Some("payment failed".to_owned()),
+            Some("card declined (52)".to_owned())
+        ]
+    );
+}
+
+#[test]
+fn the_levels_are_configurable() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let config = vigil::Config::new()
+        .log_event_level(vigil::Level::Warning)
+        .log_breadcrumb_level(vigil::Level::Debug);
+    let captured = capture_with(config, || {
+        with_layer(|| {
+            tracing::debug!("detail");
+            tracing::warn!("now an event");
+        })
+    })
+    .unwrap();
+    let event = captured.single_event();
+    assert_eq!(event.level, vigil::Level::Warning);
+    assert_eq!(event.breadcrumbs[0].message.as_deref(), Some("detail"));
+    // Back to the defaults for the other tests of this binary.
+    let _ = capture(|| {});
+}
