@@ -16,6 +16,7 @@
 mod callsite;
 mod capture;
 mod config;
+mod flags;
 mod hooks;
 mod init;
 mod instrument;
@@ -42,6 +43,7 @@ pub mod propagation;
 pub mod testing;
 
 pub use config::{Config, ConfigError, Environment, Spool};
+pub use flags::set_feature_flag;
 pub use init::{init, init_with, Guard};
 pub use scrub::is_sensitive_key;
 pub use span::{start_transaction, Span, Transaction};

@@ -41,6 +41,8 @@ pub(crate) struct TxShared {
 #[derive(Default)]
 struct TxInner {
     request: Option<protocol::Request>,
+    /// `flag.evaluation.<name>` data, set while the transaction runs.
+    flag_data: Vec<(String, Value)>,
     spans: Vec<SpanRecord>,
     dropped_spans: usize,
     finished: bool,
@@ -85,6 +87,15 @@ impl TxShared {
         self.inner().request = Some(request);
     }
 
+    /// Sets a data entry of the transaction from anywhere in it (feature flag evaluations).
+    pub(crate) fn set_flag_data(&self, key: String, value: Value) {
+        let mut inner = self.inner();
+        inner.flag_data.retain(|(k, _)| *k != key);
+        if inner.flag_data.len() < 100 {
+            inner.flag_data.push((key, value));
+        }
+    }
+
     /// Adds a finished child span (at most [`MAX_SPANS`]; the rest are counted).
     pub(super) fn push(&self, record: SpanRecord) {
         let mut inner = self.inner();
@@ -107,7 +118,7 @@ impl TxShared {
         tags: Vec<(Text, String)>,
         data: Vec<(Text, Value)>,
     ) {
-        let (records, dropped, request) = {
+        let (records, dropped, request, flag_data) = {
             let mut inner = self.inner();
             if inner.finished {
                 return;
@@ -117,6 +128,7 @@ impl TxShared {
                 std::mem::take(&mut inner.spans),
                 inner.dropped_spans,
                 inner.request.take(),
+                std::mem::take(&mut inner.flag_data),
             )
         };
         if !self.sampled {
@@ -135,6 +147,7 @@ impl TxShared {
             .into_iter()
             .map(|(k, v)| (k.into_string(), v))
             .collect();
+        trace_data.extend(flag_data);
         if dropped > 0 {
             trace_data.insert("vigil.dropped_spans".into(), Value::from(dropped));
         }
