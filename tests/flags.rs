@@ -17,7 +17,10 @@ async fn checkout(Path(variant): Path<String>) -> &'static str {
     "ok"
 }
 
-fn flags(event: &Event<'static>) -> Vec<(String, bool)> {
+/// A flag's name and result.
+type Flag = (String, bool);
+
+fn flags(event: &Event<'static>) -> Vec<Flag> {
     let Some(Context::Other(flags)) = event.contexts.get("flags") else {
         return Vec::new();
     };
@@ -60,7 +63,7 @@ fn concurrent_requests_carry_their_own_flags() {
         // After the requests: the main scope has its own flag only.
         vigil::capture_message!("after");
     });
-    let mut seen: Vec<(Option<String>, Vec<(String, bool)>)> = captured
+    let mut seen: Vec<(Option<String>, Vec<Flag>)> = captured
         .events
         .iter()
         .map(|e| (e.transaction.clone(), flags(e)))
