@@ -139,3 +139,66 @@ fn the_levels_are_configurable() {
     // Back to the defaults for the other tests of this binary.
     let _ = capture(|| {});
 }
+
+/// The application's own logger behind vigil's: counts what reaches it.
+#[cfg(feature = "log")]
+struct Counting(std::sync::atomic::AtomicUsize);
+
+#[cfg(feature = "log")]
+impl log::Log for Counting {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, _: &log::Record<'_>) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn flush(&self) {}
+}
+
+#[cfg(feature = "log")]
+static PASSED_ON: Counting = Counting(std::sync::atomic::AtomicUsize::new(0));
+
+#[cfg(feature = "log")]
+#[test]
+fn log_records_become_events_and_breadcrumbs_and_reach_the_apps_logger() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        log::set_logger(Box::leak(Box::new(vigil::log::logger().with(&PASSED_ON))))
+            .expect("the only logger of this binary");
+        log::set_max_level(log::LevelFilter::Debug);
+    });
+    let before = PASSED_ON.0.load(std::sync::atomic::Ordering::Relaxed);
+    let captured = capture(|| {
+        let tx = vigil::start_transaction("refunds", "task");
+        log::debug!("too fine");
+        log::info!(target: "payments", "refund {} started", 7);
+        log::error!(target: "payments", "refund {} failed: token=abc123def456", 7);
+        drop(tx);
+    });
+    let event = captured.single_event();
+    assert_eq!(event.logger.as_deref(), Some("payments"));
+    assert_eq!(
+        event.message.as_deref(),
+        Some("refund 7 failed: token=[Filtered]")
+    );
+    assert_eq!(event.extra["code.file.path"], "tests/logs.rs");
+    assert!(matches!(
+        event.contexts.get("trace"),
+        Some(Context::Trace(_))
+    ));
+    assert_eq!(
+        event.breadcrumbs[0].message.as_deref(),
+        Some("refund 7 started")
+    );
+    assert_eq!(
+        event.breadcrumbs.len(),
+        1,
+        "debug records are not breadcrumbs"
+    );
+    // The application's logger saw all three, whatever vigil made of them.
+    assert_eq!(
+        PASSED_ON.0.load(std::sync::atomic::Ordering::Relaxed) - before,
+        3
+    );
+}

@@ -32,13 +32,6 @@ pub(crate) trait Integration: Sync {
     /// A monitored function's failure was just captured, on this thread.
     fn failure_captured(&self, _event: &Event<'static>) {}
 
-    /// Did this integration report the error of `event` on this thread since failure
-    /// sequence number `since` (an error logged on the way out)? Then the monitored function
-    /// that returns it does not report it again.
-    fn reported_since(&self, _event: &Event<'static>, _since: u64) -> bool {
-        false
-    }
-
     /// Does this integration take `tracing` events at all? When one does, vigil installs a
     /// `tracing` subscriber of its own if the application has none (see
     /// `Config::tracing_subscriber`).
@@ -89,11 +82,6 @@ pub(crate) fn failure_captured(event: &Event<'static>) {
 /// The integration that claims this `tracing` event, if any.
 pub(crate) fn claimant(meta: &tracing_core::Metadata<'_>) -> Option<&'static dyn Integration> {
     all().iter().copied().find(|i| i.claims_tracing_event(meta))
-}
-
-/// See [`Integration::reported_since`].
-pub(crate) fn reported_since(event: &Event<'static>, since: u64) -> bool {
-    all().iter().any(|i| i.reported_since(event, since))
 }
 
 /// Does any integration take `tracing` events?

@@ -38,6 +38,8 @@ pub mod __private;
 pub use integrations::async_graphql;
 #[cfg(feature = "axum")]
 pub use integrations::axum;
+#[cfg(feature = "log")]
+pub use integrations::log;
 pub use integrations::tracing::{tracing_layer, tracing_subscriber, VigilSubscriber};
 pub mod propagation;
 pub mod testing;

@@ -61,7 +61,6 @@ pub(crate) fn set_log_levels(event: sentry::Level, breadcrumb: sentry::Level) {
 }
 
 /// `(event, breadcrumb)`: see [`set_log_levels`].
-#[allow(dead_code)] // for the logging integrations
 pub(crate) fn log_levels() -> (sentry::Level, sentry::Level) {
     let both = LOG_LEVELS.load(Ordering::Relaxed);
     (level_of_rank(both >> 8), level_of_rank(both & 0xff))

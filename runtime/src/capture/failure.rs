@@ -35,7 +35,6 @@ pub(crate) fn failure_seq() -> u64 {
 
 /// Counts a report that is not a monitored function's failure (an error logged at
 /// `ERROR`), so functions can tell it happened during their call; its sequence number.
-#[allow(dead_code)] // for integrations
 pub(crate) fn bump_seq() -> u64 {
     FAILURES.fetch_add(1, Ordering::Relaxed) + 1
 }
@@ -59,8 +58,8 @@ fn capture_failure_once(cs: &'static Callsite, entered: u64, event: Event<'stati
     if last_fp == fp && last_seq > entered {
         return;
     }
-    // Reported during the call already, another way (an error logged on the way out).
-    if crate::hooks::reported_since(&event, entered) {
+    // Reported during the call already, as an error logged on the way out.
+    if super::logs::logged_since(&event, entered) {
         return;
     }
     let seq = FAILURES.fetch_add(1, Ordering::Relaxed) + 1;

@@ -6,6 +6,7 @@ pub mod dispatch;
 pub mod event;
 pub(crate) mod failure;
 pub(crate) mod frames;
+pub(crate) mod logs;
 
 pub use failure::Verdict;
 pub(crate) use failure::{failure_seq, settle};

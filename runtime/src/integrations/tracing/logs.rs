@@ -1,15 +1,11 @@
-//! `tracing` events as Sentry sees logs: at `ERROR` (configurable) an error event, at
-//! `INFO` and `WARN` a breadcrumb, below that nothing — sentry-python's logging integration,
-//! for `tracing`. An error logged at `ERROR` and then returned by a monitored function is one
-//! event, not two.
+//! `tracing` events as log records (see `capture::logs`): the level, the target as logger,
+//! the `message` field and the others.
 
-use std::cell::RefCell;
-
-use sentry::protocol::{Breadcrumb, Event, LogEntry, Map, Value};
-use sentry::{Hub, Level};
+use sentry::protocol::{Map, Value};
+use sentry::Level;
 use tracing_core::field::{Field, Visit};
 
-use crate::capture::failure;
+use crate::capture::logs::{self, Becomes, Record};
 
 fn level_of(level: &tracing_core::Level) -> Level {
     match *level {
@@ -17,25 +13,6 @@ fn level_of(level: &tracing_core::Level) -> Level {
         tracing_core::Level::WARN => Level::Warning,
         tracing_core::Level::INFO => Level::Info,
         _ => Level::Debug,
-    }
-}
-
-/// What becomes of an event at `level`.
-pub(super) enum Becomes {
-    Event,
-    Breadcrumb,
-    Nothing,
-}
-
-pub(super) fn becomes(level: &tracing_core::Level) -> Becomes {
-    let (event, breadcrumb) = crate::state::log_levels();
-    let level = level_of(level);
-    if level >= event {
-        Becomes::Event
-    } else if level >= breadcrumb {
-        Becomes::Breadcrumb
-    } else {
-        Becomes::Nothing
     }
 }
 
@@ -66,11 +43,7 @@ impl Visit for Fields {
         self.put(field, Value::from(value.to_string()));
     }
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            self.message = Some(format!("{value:?}"));
-        } else {
-            self.put(field, Value::from(format!("{value:?}")));
-        }
+        self.put(field, Value::from(format!("{value:?}")));
     }
 }
 
@@ -82,102 +55,21 @@ impl Fields {
             self.fields.insert(field.name().to_owned(), value);
         }
     }
-
-    /// Every text the event shows: its message and its fields' values.
-    fn texts(&self) -> impl Iterator<Item = String> + '_ {
-        self.message
-            .iter()
-            .cloned()
-            .chain(self.fields.values().map(|v| match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            }))
-    }
 }
 
-/// Turns one `tracing` event into an error event or a breadcrumb.
+/// Hands one `tracing` event over as a log record (nothing is read below the levels).
 pub(super) fn on_event(event: &tracing_core::Event<'_>) {
     let meta = event.metadata();
-    let becomes = becomes(meta.level());
-    if matches!(becomes, Becomes::Nothing) {
+    let level = level_of(meta.level());
+    if matches!(logs::becomes(level), Becomes::Nothing) {
         return;
     }
     let mut fields = Fields::default();
     event.record(&mut fields);
-    let level = level_of(meta.level());
-    match becomes {
-        Becomes::Event => {
-            note_logged(&fields);
-            let message = fields.message.clone().unwrap_or_default();
-            let event = Event {
-                level,
-                logger: Some(meta.target().to_owned()),
-                // The text as written: `tracing` hands over the formatted message, so it is
-                // the template too (Sentry groups by it).
-                logentry: Some(LogEntry {
-                    message: message.clone(),
-                    params: Vec::new(),
-                }),
-                message: Some(message),
-                extra: fields.fields,
-                ..Default::default()
-            };
-            Hub::current().capture_event(event);
-        }
-        Becomes::Breadcrumb => {
-            let breadcrumb = Breadcrumb {
-                ty: "log".into(),
-                level,
-                category: Some(meta.target().to_owned()),
-                message: fields.message,
-                data: fields.fields,
-                ..Default::default()
-            };
-            Hub::current().add_breadcrumb(breadcrumb);
-        }
-        Becomes::Nothing => {}
-    }
-}
-
-thread_local! {
-    /// The texts of the error events logged on this thread lately, with the failure
-    /// sequence number they were logged at (the last 16).
-    static LOGGED: RefCell<Vec<(u64, Vec<String>)>> = const { RefCell::new(Vec::new()) };
-}
-
-fn note_logged(fields: &Fields) {
-    let seq = failure::bump_seq();
-    let texts: Vec<String> = fields.texts().filter(|t| !t.is_empty()).collect();
-    let _ = LOGGED.try_with(|logged| {
-        if let Ok(mut logged) = logged.try_borrow_mut() {
-            if logged.len() >= 16 {
-                logged.remove(0);
-            }
-            logged.push((seq, texts));
-        }
+    logs::record(Record {
+        level,
+        logger: meta.target().to_owned(),
+        message: fields.message,
+        fields: fields.fields,
     });
-}
-
-/// Was the error of `event` logged at `ERROR` on this thread since failure sequence `since`
-/// (its message or a field shows the error's text)? Then that log event stands for it.
-pub(super) fn logged_since(event: &Event<'static>, since: u64) -> bool {
-    let Some(value) = event
-        .exception
-        .values
-        .last()
-        .and_then(|e| e.value.as_deref())
-        .filter(|v| !v.is_empty())
-    else {
-        return false;
-    };
-    LOGGED
-        .try_with(|logged| {
-            logged.try_borrow().is_ok_and(|logged| {
-                logged
-                    .iter()
-                    .filter(|(seq, _)| *seq > since)
-                    .any(|(_, texts)| texts.iter().any(|t| t.contains(value)))
-            })
-        })
-        .unwrap_or(false)
 }

@@ -18,10 +18,6 @@ impl Integration for Tracing {
     fn transaction_starts(&self) {
         subscriber::install_once();
     }
-
-    fn reported_since(&self, event: &sentry::protocol::Event<'static>, since: u64) -> bool {
-        logs::logged_since(event, since)
-    }
 }
 
 /// A `tracing` layer that turns `tracing` events into what Sentry shows of logs:
