@@ -154,6 +154,15 @@ fn one_bug_is_one_issue_titled_by_its_rust_type() {
         );
         messages.push(last_id());
     }
+    // An ERROR log line: an event of its own, with its fields.
+    {
+        use tracing_subscriber::layer::SubscriberExt;
+        let logs = tracing_subscriber::registry().with(vigil::tracing_layer());
+        tracing::subscriber::with_default(logs, || {
+            tracing::error!(order = 3, run = run.as_str(), "payment gateway unreachable");
+        });
+    }
+    let logged = last_id();
     // An ignored type: nothing is sent (the capture has no id).
     assert!(lookup().is_err());
     assert!(
@@ -176,6 +185,18 @@ fn one_bug_is_one_issue_titled_by_its_rust_type() {
     let (card, wallet) = (server.issue_of(&card), server.issue_of(&wallet));
     assert_ne!(card, wallet, "different fingerprints, different issues");
     assert_ne!(&card, charge_issue);
+
+    let stored = server.get(&format!(
+        "events/lookup/?project={}&event_id={logged}",
+        server.0.env["PROJECT"]
+    ));
+    let data = &stored["data"];
+    assert_eq!(
+        data["logentry"]["message"], "payment gateway unreachable",
+        "{data}"
+    );
+    assert_eq!(data["logger"], "e2e_grouping");
+    assert_eq!(data["extra"]["order"], 3);
 
     let message_issues: std::collections::BTreeSet<String> =
         messages.iter().map(|id| server.issue_of(id)).collect();
