@@ -40,6 +40,7 @@ pub use integrations::axum;
 pub use integrations::tracing::{tracing_layer, tracing_subscriber, VigilSubscriber};
 pub mod propagation;
 pub mod testing;
+pub mod view;
 
 pub use config::{Config, ConfigError, Environment, Spool};
 pub use init::{init, init_with, Guard};
