@@ -1,8 +1,9 @@
 //! The transport vigil hands to the `sentry` client: it scrubs every outgoing item, then
-//! passes the envelope to the real sender (HTTP), the development spool, or a test capture.
+//! passes the envelope to the real sender (HTTP), the development spool, a test capture or
+//! the user's own transport.
 
 use std::fs::OpenOptions;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -12,13 +13,14 @@ use serde_json::{json, Value};
 
 use crate::config::Spool;
 use crate::scrub::Scrubber;
+use crate::view::Pretty;
 
 /// Where envelopes go once scrubbed.
 #[derive(Clone)]
 pub(crate) enum Sink {
     /// The `sentry` crate's own HTTP transport (queue, retries, rate limits).
     Http,
-    /// JSON lines for development.
+    /// The development spool: the readable view or JSON lines.
     Spool(Spool),
     /// Kept in memory for `vigil::testing`.
     Capture(Arc<Mutex<Vec<Envelope>>>),
@@ -37,10 +39,7 @@ impl TransportFactory for Factory {
             Sink::Http => {
                 sentry::transports::DefaultTransportFactory.create_transport_with_options(options)
             }
-            Sink::Spool(spool) => Arc::new(SpoolTransport {
-                spool: spool.clone(),
-                lock: Mutex::new(()),
-            }),
+            Sink::Spool(spool) => Arc::new(SpoolTransport::new(spool)),
             Sink::Capture(store) => Arc::new(CaptureTransport(Arc::clone(store))),
             Sink::Custom(factory) => factory.create_transport_with_options(options),
         };
@@ -118,24 +117,52 @@ pub(crate) fn envelope_to_json(envelope: &Envelope) -> Value {
     json!({"headers": envelope.headers(), "items": items})
 }
 
+/// Writes each envelope where the spool says, readable or as one JSON line.
 struct SpoolTransport {
     spool: Spool,
+    /// Whether standard error gets the readable view (`pretty`, or `stderr` on a terminal).
+    pretty: bool,
     lock: Mutex<()>,
+}
+
+impl SpoolTransport {
+    fn new(spool: &Spool) -> Self {
+        let pretty = match spool {
+            Spool::Pretty => true,
+            Spool::Stderr => std::io::stderr().is_terminal(),
+            Spool::Json | Spool::File(_) => false,
+        };
+        SpoolTransport {
+            spool: spool.clone(),
+            pretty,
+            lock: Mutex::new(()),
+        }
+    }
 }
 
 impl Transport for SpoolTransport {
     fn send_envelope(&self, envelope: Envelope) {
-        let mut line = envelope_to_json(&envelope).to_string();
-        line.push('\n');
+        let text = if self.pretty {
+            // Asked each time: the terminal may have been resized.
+            let mut text = Pretty::for_stderr().render(&envelope);
+            text.push('\n');
+            text
+        } else {
+            let mut line = envelope_to_json(&envelope).to_string();
+            line.push('\n');
+            line
+        };
         let _lock = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
         // The spool is best effort: a full disk must not take the program down.
         let _ = match &self.spool {
-            Spool::Stderr => std::io::stderr().lock().write_all(line.as_bytes()),
             Spool::File(path) => OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(path)
-                .and_then(|mut f| f.write_all(line.as_bytes())),
+                .and_then(|mut f| f.write_all(text.as_bytes())),
+            Spool::Stderr | Spool::Pretty | Spool::Json => {
+                std::io::stderr().lock().write_all(text.as_bytes())
+            }
         };
     }
 }

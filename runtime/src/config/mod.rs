@@ -30,7 +30,7 @@ pub use values::{ConfigError, Environment, Spool};
 /// | `SENTRY_ENABLE_TRACING` | send transactions and spans | `true` |
 /// | `SENTRY_TRACES_SAMPLE_RATE` | share of transactions kept, in `[0, 1]` | 1.0 / 0.5 / 0.1 by environment |
 /// | `SENTRY_RELEASE` | release on every event | `<package>@<version>` |
-/// | `VIGIL_SPOOL` | with no DSN: `stderr` or a path to write envelopes to | unset |
+/// | `VIGIL_SPOOL` | with no DSN: show envelopes instead of sending them: `pretty` (readable), `json` (one line each), `stderr` (readable on a terminal, else JSON) or a file path (JSON) | unset |
 ///
 /// ```
 /// # use vigil_runtime as vigil;
@@ -232,12 +232,13 @@ impl Config {
         self
     }
 
-    /// With no DSN, writes every outgoing envelope (scrubbed, one JSON line each) to the spool
-    /// instead of sending it: for development and demos.
+    /// With no DSN, shows every outgoing envelope (scrubbed) instead of sending it: readable
+    /// ([`Spool::Pretty`]), as JSON lines ([`Spool::Json`], [`Spool::File`]), or readable on
+    /// a terminal and JSON elsewhere ([`Spool::Stderr`]). For development and demos.
     ///
     /// ```
     /// # use vigil_runtime as vigil;
-    /// let config = vigil::Config::new().spool(vigil::Spool::Stderr);
+    /// let config = vigil::Config::new().spool(vigil::Spool::Pretty);
     /// assert!(config.is_enabled());
     /// ```
     #[must_use]
@@ -669,6 +670,18 @@ mod tests {
             from(&[("VIGIL_SPOOL", " ")]).unwrap_err().key(),
             "VIGIL_SPOOL"
         );
+    }
+
+    #[test]
+    fn spool_views() {
+        for (value, spool) in [
+            ("pretty", Spool::Pretty),
+            (" json ", Spool::Json),
+            ("stderr", Spool::Stderr),
+            ("./pretty", Spool::File("./pretty".into())),
+        ] {
+            assert_eq!(from(&[("VIGIL_SPOOL", value)]).unwrap().spool, Some(spool));
+        }
     }
 
     #[test]

@@ -167,12 +167,29 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Where the development spool writes envelopes (see [`Config::spool`]).
+/// Where the development spool writes envelopes, and how (see [`Config::spool`]).
+///
+/// `VIGIL_SPOOL` takes `stderr`, `pretty`, `json` or a file path.
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// let config = vigil::Config::from_lookup(|k| (k == "VIGIL_SPOOL").then(|| "pretty".into()))?;
+/// assert!(config.is_enabled());
+/// let config = vigil::Config::new().spool(vigil::Spool::Json);
+/// # Ok::<(), vigil::ConfigError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Spool {
-    /// One JSON line per envelope on standard error.
+    /// Standard error, read by whoever is there: the readable view when it is a terminal,
+    /// one JSON line per envelope when it is not (a pipe, a file). `VIGIL_SPOOL=stderr`.
     Stderr,
-    /// One JSON line per envelope, appended to this file.
+    /// The readable view on standard error, in colour on a terminal (`NO_COLOR` honoured),
+    /// as wide as the terminal. `VIGIL_SPOOL=pretty`.
+    Pretty,
+    /// One JSON line per envelope on standard error, for `jq` and scripts. `VIGIL_SPOOL=json`.
+    Json,
+    /// One JSON line per envelope, appended to this file. Any other `VIGIL_SPOOL` value (write
+    /// `./pretty` for a file of that name).
     File(PathBuf),
 }
 
@@ -182,9 +199,11 @@ impl Spool {
             "" => Err(ConfigError::new(
                 "VIGIL_SPOOL",
                 value,
-                "expected `stderr` or a file path",
+                "expected `stderr`, `pretty`, `json` or a file path",
             )),
             "stderr" => Ok(Spool::Stderr),
+            "pretty" => Ok(Spool::Pretty),
+            "json" => Ok(Spool::Json),
             path => Ok(Spool::File(PathBuf::from(path))),
         }
     }
