@@ -22,6 +22,7 @@ mod instrument;
 mod redact;
 mod scrub;
 mod span;
+mod spotlight;
 mod state;
 mod transport;
 mod user;
@@ -42,7 +43,7 @@ pub mod propagation;
 pub mod testing;
 pub mod view;
 
-pub use config::{Config, ConfigError, Environment, Spool};
+pub use config::{Config, ConfigError, Environment, Spool, Spotlight};
 pub use init::{init, init_with, Guard};
 pub use scrub::is_sensitive_key;
 pub use span::{start_transaction, Span, Transaction};

@@ -1,6 +1,6 @@
 //! The transport vigil hands to the `sentry` client: it scrubs every outgoing item, then
 //! passes the envelope to the real sender (HTTP), the development spool, a test capture or
-//! the user's own transport.
+//! the user's own transport, and to Spotlight when it is on.
 
 use std::fs::OpenOptions;
 use std::io::{IsTerminal, Write};
@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use crate::config::Spool;
 use crate::scrub::Scrubber;
+use crate::spotlight::SpotlightTransport;
 use crate::view::Pretty;
 
 /// Where envelopes go once scrubbed.
@@ -26,49 +27,79 @@ pub(crate) enum Sink {
     Capture(Arc<Mutex<Vec<Envelope>>>),
     /// The user's own transport.
     Custom(Arc<dyn TransportFactory>),
+    /// Nowhere but Spotlight (no DSN, no spool).
+    Nowhere,
 }
 
 pub(crate) struct Factory {
     pub(crate) sink: Sink,
     pub(crate) scrubber: Arc<Scrubber>,
+    /// The Spotlight sidecar's URL, when envelopes go there too.
+    pub(crate) spotlight: Option<String>,
 }
 
 impl TransportFactory for Factory {
     fn create_transport_with_options(&self, options: TransportOptions) -> Arc<dyn Transport> {
-        let inner: Arc<dyn Transport> = match &self.sink {
-            Sink::Http => {
-                sentry::transports::DefaultTransportFactory.create_transport_with_options(options)
-            }
-            Sink::Spool(spool) => Arc::new(SpoolTransport::new(spool)),
-            Sink::Capture(store) => Arc::new(CaptureTransport(Arc::clone(store))),
-            Sink::Custom(factory) => factory.create_transport_with_options(options),
+        let inner: Option<Arc<dyn Transport>> = match &self.sink {
+            Sink::Http => Some(
+                sentry::transports::DefaultTransportFactory.create_transport_with_options(options),
+            ),
+            Sink::Spool(spool) => Some(Arc::new(SpoolTransport::new(spool))),
+            Sink::Capture(store) => Some(Arc::new(CaptureTransport(Arc::clone(store)))),
+            Sink::Custom(factory) => Some(factory.create_transport_with_options(options)),
+            Sink::Nowhere => None,
         };
         Arc::new(ScrubbingTransport {
             inner,
+            spotlight: self.spotlight.as_deref().map(SpotlightTransport::new),
             scrubber: Arc::clone(&self.scrubber),
         })
     }
 }
 
-/// Scrubs each item, then forwards the envelope.
+/// Scrubs each item, then forwards the envelope (and a copy to Spotlight).
 struct ScrubbingTransport {
-    inner: Arc<dyn Transport>,
+    inner: Option<Arc<dyn Transport>>,
+    spotlight: Option<SpotlightTransport>,
     scrubber: Arc<Scrubber>,
+}
+
+impl ScrubbingTransport {
+    /// Runs `f` on Spotlight, then on the main sink, sharing `timeout` between them.
+    fn each(&self, timeout: Duration, f: impl Fn(&dyn Transport, Duration) -> bool) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        let left = || deadline.saturating_duration_since(std::time::Instant::now());
+        let spotlight = self
+            .spotlight
+            .as_ref()
+            .is_none_or(|s| f(s as &dyn Transport, left()));
+        let inner = self.inner.as_ref().is_none_or(|t| f(&**t, left()));
+        spotlight && inner
+    }
 }
 
 impl Transport for ScrubbingTransport {
     fn send_envelope(&self, envelope: Envelope) {
-        if let Some(envelope) = scrub_envelope(&self.scrubber, envelope) {
-            self.inner.send_envelope(envelope);
+        let Some(envelope) = scrub_envelope(&self.scrubber, envelope) else {
+            return;
+        };
+        match (&self.spotlight, &self.inner) {
+            (Some(spotlight), Some(inner)) => {
+                spotlight.send_envelope(envelope.clone());
+                inner.send_envelope(envelope);
+            }
+            (Some(spotlight), None) => spotlight.send_envelope(envelope),
+            (None, Some(inner)) => inner.send_envelope(envelope),
+            (None, None) => {}
         }
     }
 
     fn flush(&self, timeout: Duration) -> bool {
-        self.inner.flush(timeout)
+        self.each(timeout, |t, left| t.flush(left))
     }
 
     fn shutdown(&self, timeout: Duration) -> bool {
-        self.inner.shutdown(timeout)
+        self.each(timeout, |t, left| t.shutdown(left))
     }
 }
 

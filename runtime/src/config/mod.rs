@@ -13,8 +13,8 @@ use sentry::types::Dsn;
 use crate::scrub::{Hook, Scrubber};
 
 pub(crate) use values::parse_rate;
-use values::{check_rate, check_release, parse_bool, parse_dsn};
-pub use values::{ConfigError, Environment, Spool};
+use values::{check_rate, check_release, check_spotlight_url, parse_bool, parse_dsn};
+pub use values::{ConfigError, Environment, Spool, Spotlight};
 
 /// vigil's configuration.
 ///
@@ -31,6 +31,7 @@ pub use values::{ConfigError, Environment, Spool};
 /// | `SENTRY_TRACES_SAMPLE_RATE` | share of transactions kept, in `[0, 1]` | 1.0 / 0.5 / 0.1 by environment |
 /// | `SENTRY_RELEASE` | release on every event | `<package>@<version>` |
 /// | `VIGIL_SPOOL` | with no DSN: show envelopes instead of sending them: `pretty` (readable), `json` (one line each), `stderr` (readable on a terminal, else JSON) or a file path (JSON) | unset |
+/// | `SENTRY_SPOTLIGHT` | also send every envelope to a Spotlight sidecar: `1`/`true` (at `http://localhost:8969/stream`), a URL, or `0`/`false` | unset (off) |
 ///
 /// ```
 /// # use vigil_runtime as vigil;
@@ -50,6 +51,10 @@ pub struct Config {
     pub(crate) traces_sample_rate: Option<f32>,
     pub(crate) release: Option<String>,
     pub(crate) spool: Option<Spool>,
+    /// `Config::spotlight(..)`: wins over `SENTRY_SPOTLIGHT`.
+    pub(crate) spotlight: Option<Spotlight>,
+    /// `SENTRY_SPOTLIGHT`, as read by `from_lookup`.
+    pub(crate) spotlight_env: Option<Spotlight>,
     pub(crate) send_default_pii: bool,
     pub(crate) shutdown_timeout: Option<Duration>,
     pub(crate) debug: bool,
@@ -71,6 +76,7 @@ impl fmt::Debug for Config {
             .field("traces_sample_rate", &self.traces_sample_rate)
             .field("release", &self.release)
             .field("spool", &self.spool)
+            .field("spotlight", &self.effective_spotlight_url())
             .field("send_default_pii", &self.send_default_pii)
             .field("scrub_keys", &self.scrub_keys)
             .field("allow_keys", &self.allow_keys)
@@ -149,6 +155,9 @@ impl Config {
         }
         if let Some(value) = lookup("VIGIL_SPOOL") {
             config.spool = Some(Spool::parse(&value)?);
+        }
+        if let Some(value) = lookup("SENTRY_SPOTLIGHT") {
+            config.spotlight_env = Spotlight::parse_env(&value)?;
         }
         Ok(config)
     }
@@ -244,6 +253,31 @@ impl Config {
     #[must_use]
     pub fn spool(mut self, spool: Spool) -> Self {
         self.spool = Some(spool);
+        self
+    }
+
+    /// Also sends every envelope, scrubbed, to a [Spotlight](https://spotlightjs.com) sidecar,
+    /// Sentry's UI for local development: `true` (to the URL in `SENTRY_SPOTLIGHT` if it holds
+    /// one, else to `http://localhost:8969/stream`), a URL, or `false` (off, whatever
+    /// `SENTRY_SPOTLIGHT` says). Without a DSN, Spotlight is the only place envelopes go.
+    /// Sending never blocks the caller: a queue that is full drops the envelope, as the HTTP
+    /// transport does; an unreachable sidecar is retried after a pause that doubles up to a
+    /// minute. Off by default. A URL that is not `http(s)://host...` is a [`ConfigError`] at
+    /// `init`.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().spotlight(true);
+    /// assert!(config.is_enabled());
+    /// assert_eq!(config.effective_spotlight_url(), Some("http://localhost:8969/stream"));
+    ///
+    /// let config = vigil::Config::new().spotlight("http://127.0.0.1:9000/stream");
+    /// assert_eq!(config.effective_spotlight_url(), Some("http://127.0.0.1:9000/stream"));
+    /// assert_eq!(vigil::Config::new().spotlight(false).effective_spotlight_url(), None);
+    /// ```
+    #[must_use]
+    pub fn spotlight(mut self, spotlight: impl Into<Spotlight>) -> Self {
+        self.spotlight = Some(spotlight.into());
         self
     }
 
@@ -438,14 +472,47 @@ impl Config {
         })
     }
 
-    /// Whether this config sends anything anywhere: a DSN, or a spool.
+    /// Whether this config sends anything anywhere: a DSN, a spool, a transport or Spotlight.
     ///
     /// ```
     /// # use vigil_runtime as vigil;
     /// assert!(!vigil::Config::new().is_enabled());
     /// ```
     pub fn is_enabled(&self) -> bool {
-        self.dsn.is_some() || self.spool.is_some() || self.transport.is_some()
+        self.dsn.is_some()
+            || self.spool.is_some()
+            || self.transport.is_some()
+            || self.effective_spotlight_url().is_some()
+    }
+
+    /// Where envelopes go to Spotlight, if anywhere, by the rules of Sentry's SDKs:
+    /// [`Config::spotlight`] wins over `SENTRY_SPOTLIGHT`, except that `spotlight(true)` takes
+    /// the variable's URL when it holds one.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let env = |value: &'static str| {
+    ///     move |k: &str| (k == "SENTRY_SPOTLIGHT").then(|| value.to_string())
+    /// };
+    /// let config = vigil::Config::from_lookup(env("1"))?;
+    /// assert_eq!(config.effective_spotlight_url(), Some("http://localhost:8969/stream"));
+    /// let config = vigil::Config::from_lookup(env("http://localhost:9000/stream"))?;
+    /// assert_eq!(config.clone().spotlight(true).effective_spotlight_url(), Some("http://localhost:9000/stream"));
+    /// assert_eq!(config.spotlight(false).effective_spotlight_url(), None);
+    /// # Ok::<(), vigil::ConfigError>(())
+    /// ```
+    pub fn effective_spotlight_url(&self) -> Option<&str> {
+        let env_url = match &self.spotlight_env {
+            Some(Spotlight::Url(url)) => Some(url.as_str()),
+            _ => None,
+        };
+        match (&self.spotlight, &self.spotlight_env) {
+            (Some(Spotlight::Off), _) => None,
+            (Some(Spotlight::On), _) => Some(env_url.unwrap_or(Spotlight::DEFAULT_URL)),
+            (Some(Spotlight::Url(url)), _) => Some(url.as_str()),
+            (None, Some(Spotlight::On)) => Some(Spotlight::DEFAULT_URL),
+            (None, _) => env_url,
+        }
     }
 
     /// The traces sample rate in force: 0 when tracing is off, else the rate set, else the
@@ -487,6 +554,9 @@ impl Config {
         }
         if let Some(release) = &self.release {
             check_release("release", release)?;
+        }
+        if let Some(Spotlight::Url(url)) = &self.spotlight {
+            check_spotlight_url("spotlight", url)?;
         }
         self.dsn
             .as_deref()
@@ -682,6 +752,69 @@ mod tests {
         ] {
             assert_eq!(from(&[("VIGIL_SPOOL", value)]).unwrap().spool, Some(spool));
         }
+    }
+
+    #[test]
+    fn spotlight_from_the_environment_as_sentry_sdks_read_it() {
+        let url = |vars: &[(&str, &str)]| {
+            from(vars)
+                .unwrap()
+                .effective_spotlight_url()
+                .map(str::to_owned)
+        };
+        let default = Some(Spotlight::DEFAULT_URL.to_owned());
+        assert_eq!(url(&[]), None);
+        for on in ["1", "true", "TRUE", "t", "y", "yes", "on"] {
+            assert_eq!(url(&[("SENTRY_SPOTLIGHT", on)]), default, "{on}");
+        }
+        for off in ["0", "false", "f", "n", "no", "Off", "", "  "] {
+            assert_eq!(url(&[("SENTRY_SPOTLIGHT", off)]), None, "{off:?}");
+        }
+        let custom = "http://127.0.0.1:9000/stream";
+        assert_eq!(
+            url(&[("SENTRY_SPOTLIGHT", custom)]).as_deref(),
+            Some(custom)
+        );
+        let c = from(&[("SENTRY_SPOTLIGHT", "1")]).unwrap();
+        assert!(c.is_enabled(), "Spotlight alone enables vigil");
+        for bad in ["localhost:8969", "ftp://host/stream", "maybe", "http://"] {
+            let err = from(&[("SENTRY_SPOTLIGHT", bad)]).unwrap_err();
+            assert_eq!(err.key(), "SENTRY_SPOTLIGHT", "{bad}");
+        }
+    }
+
+    #[test]
+    fn spotlight_config_wins_over_the_environment() {
+        let custom = "http://127.0.0.1:9000/stream";
+        let env_url = from(&[("SENTRY_SPOTLIGHT", custom)]).unwrap();
+        let env_on = from(&[("SENTRY_SPOTLIGHT", "1")]).unwrap();
+        let env_off = from(&[("SENTRY_SPOTLIGHT", "0")]).unwrap();
+        // false: off whatever the variable says.
+        assert_eq!(
+            env_url.clone().spotlight(false).effective_spotlight_url(),
+            None
+        );
+        assert_eq!(
+            env_on.clone().spotlight(false).effective_spotlight_url(),
+            None
+        );
+        // true: the variable's URL if it has one, else the default.
+        assert_eq!(
+            env_url.clone().spotlight(true).effective_spotlight_url(),
+            Some(custom)
+        );
+        assert_eq!(
+            env_off.clone().spotlight(true).effective_spotlight_url(),
+            Some(Spotlight::DEFAULT_URL)
+        );
+        // a URL: that URL.
+        let other = "http://localhost:7000/stream";
+        assert_eq!(
+            env_url.spotlight(other).effective_spotlight_url(),
+            Some(other)
+        );
+        let err = Config::new().spotlight("nope").validate().unwrap_err();
+        assert_eq!(err.key(), "spotlight");
     }
 
     #[test]

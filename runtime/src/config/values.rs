@@ -209,6 +209,93 @@ impl Spool {
     }
 }
 
+/// Whether, and where, to send every envelope to a [Spotlight](https://spotlightjs.com)
+/// sidecar too (see [`Config::spotlight`]): Sentry's UI for local development.
+///
+/// Built from a `bool` or a URL:
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// use vigil::Spotlight;
+/// assert_eq!(Spotlight::from(true), Spotlight::On);
+/// assert_eq!(Spotlight::from(false), Spotlight::Off);
+/// assert_eq!(
+///     Spotlight::from("http://localhost:9000/stream"),
+///     Spotlight::Url("http://localhost:9000/stream".into())
+/// );
+/// assert_eq!(Spotlight::DEFAULT_URL, "http://localhost:8969/stream");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Spotlight {
+    /// Not to Spotlight, whatever `SENTRY_SPOTLIGHT` says.
+    Off,
+    /// To the URL `SENTRY_SPOTLIGHT` holds, if it holds one, else to
+    /// [`DEFAULT_URL`](Spotlight::DEFAULT_URL).
+    On,
+    /// To this URL (`http://` or `https://`), whatever `SENTRY_SPOTLIGHT` says.
+    Url(String),
+}
+
+impl Spotlight {
+    /// Where Spotlight's sidecar listens unless told otherwise.
+    pub const DEFAULT_URL: &'static str = "http://localhost:8969/stream";
+
+    /// `SENTRY_SPOTLIGHT`, as Sentry's SDKs read it: empty is unset, `true`/`1`/`yes`/`on`
+    /// (also `t`, `y`) is on, `false`/`0`/`no`/`off` (also `f`, `n`) is off, anything else a
+    /// URL.
+    pub(super) fn parse_env(value: &str) -> Result<Option<Spotlight>, ConfigError> {
+        let trimmed = value.trim();
+        Ok(match trimmed.to_ascii_lowercase().as_str() {
+            "" => None,
+            "true" | "t" | "y" | "yes" | "on" | "1" => Some(Spotlight::On),
+            "false" | "f" | "n" | "no" | "off" | "0" => Some(Spotlight::Off),
+            _ => {
+                check_spotlight_url("SENTRY_SPOTLIGHT", trimmed)?;
+                Some(Spotlight::Url(trimmed.to_owned()))
+            }
+        })
+    }
+}
+
+impl From<bool> for Spotlight {
+    fn from(on: bool) -> Self {
+        if on {
+            Spotlight::On
+        } else {
+            Spotlight::Off
+        }
+    }
+}
+
+impl From<&str> for Spotlight {
+    fn from(url: &str) -> Self {
+        Spotlight::Url(url.to_owned())
+    }
+}
+
+impl From<String> for Spotlight {
+    fn from(url: String) -> Self {
+        Spotlight::Url(url)
+    }
+}
+
+/// A Spotlight URL must be an absolute `http` or `https` URL with a host.
+pub(super) fn check_spotlight_url(key: &'static str, value: &str) -> Result<(), ConfigError> {
+    let fail = || {
+        ConfigError::new(
+            key,
+            value,
+            "expected true/false or the sidecar's URL, such as `http://localhost:8969/stream`",
+        )
+    };
+    let uri: ureq::http::Uri = value.trim().parse().map_err(|_| fail())?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    if !scheme_ok || uri.host().is_none_or(str::is_empty) {
+        return Err(fail());
+    }
+    Ok(())
+}
+
 pub(super) fn parse_dsn(value: &str) -> Result<Dsn, ConfigError> {
     let fail = |reason: &'static str| ConfigError::new("dsn", value, reason);
     let trimmed = value.trim();
