@@ -193,7 +193,8 @@ impl Block<'_> {
             }
         }
         if !request.headers.is_empty() {
-            line.push_str(&format!(" ({} headers)", request.headers.len()));
+            let n = request.headers.len();
+            line.push_str(&format!(" ({n} header{})", if n == 1 { "" } else { "s" }));
         }
         if !line.is_empty() {
             self.field("request", Tone::Plain, &line);

@@ -9,16 +9,19 @@ use sentry::protocol::{Attachment, ItemContainer};
 use super::block::Block;
 use super::text::{self, Tone};
 
-/// One line: `KIND` in its tone, then the parts, cut at the width.
+/// One line: `KIND` in its tone, then the parts ` · ` apart, cut at the width.
 fn line(block: &mut Block<'_>, kind: &str, tone: Tone, parts: &[(Tone, String)]) {
     let mut line = block.line();
     block.push(&mut line, tone, kind);
-    for (tone, part) in parts.iter().filter(|(_, p)| !p.is_empty()) {
-        let room = block.width.saturating_sub(line.width() + 1);
+    for (i, (tone, part)) in parts.iter().filter(|(_, p)| !p.is_empty()).enumerate() {
+        let gap = if i == 0 { " " } else { " · " };
+        let room = block
+            .width
+            .saturating_sub(line.width() + gap.chars().count());
         if room == 0 {
             break;
         }
-        line.push(block.color, Tone::Plain, " ");
+        block.push(&mut line, Tone::Dim, gap);
         let part = text::truncate(&text::one_line(part), room);
         line.push_scrubbed(block.color, *tone, &part);
     }
@@ -101,7 +104,6 @@ pub(super) fn session(block: &mut Block<'_>, session: &impl serde::Serialize) {
     }
     let status = str_at(&v, &["status"]).unwrap_or("?").to_owned();
     let errors = v.get("errors").and_then(Value::as_u64).unwrap_or(0);
-    let init = v.get("init").and_then(Value::as_bool) == Some(true);
     let duration = v
         .get("duration")
         .and_then(Value::as_f64)
@@ -109,14 +111,6 @@ pub(super) fn session(block: &mut Block<'_>, session: &impl serde::Serialize) {
         .unwrap_or_default();
     let parts = [
         (status_tone(&status), status),
-        (
-            Tone::Plain,
-            if init {
-                "started".into()
-            } else {
-                String::new()
-            },
-        ),
         (Tone::Plain, format!("errors={errors}")),
         (Tone::Plain, duration),
         (Tone::Dim, attrs("release")),
@@ -145,7 +139,7 @@ pub(super) fn client_report(block: &mut Block<'_>, report: &impl serde::Serializ
                 .join(", ")
         })
         .unwrap_or_default();
-    let parts = [(Tone::Dim, "dropped".to_owned()), (Tone::Warn, lost)];
+    let parts = [(Tone::Warn, format!("dropped {lost}"))];
     line(block, "CLIENT REPORT", Tone::Strong, &parts);
 }
 

@@ -156,7 +156,8 @@ fn rows<'a>(root: Row<'a>, spans: &'a [Span]) -> Vec<Row<'a>> {
 }
 
 /// The columns of the waterfall for `width`: (label, op, bar); 0 leaves a column out. The
-/// label column is as wide as the longest label if it fits; what is left widens the bar.
+/// label column is as wide as the longest label if it fits (narrowing the bar down to 10
+/// cells to make room); what is left widens the bar.
 fn columns(width: usize, longest_label: usize, longest_op: usize) -> (usize, usize, usize) {
     const DURATION: usize = 8;
     const WIDEST_BAR: usize = 40;
@@ -170,6 +171,11 @@ fn columns(width: usize, longest_label: usize, longest_op: usize) -> (usize, usi
     }
     if width < fixed(op, bar) + 16 {
         op = 0;
+    }
+    // A label that does not fit takes from the bar first, down to 10 cells.
+    let short = longest_label.saturating_sub(width.saturating_sub(fixed(op, bar)));
+    if bar > 10 {
+        bar -= short.min(bar - 10);
     }
     let room = width.saturating_sub(fixed(op, bar));
     let label = longest_label.clamp(1, room.max(1));
