@@ -90,12 +90,13 @@ fn step(number: u32, title: &str) {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // From the environment; with no DSN, show what would be sent, readably, on stderr.
+    // From the environment. With no DSN, what would be sent is shown readably on stderr
+    // (VIGIL_SPOOL=json: as JSON); a spool applies only without a DSN.
     let mut config = vigil::Config::from_env()?;
     if std::env::var_os("SENTRY_RELEASE").is_none() {
         config = config.release(vigil::release_name!());
     }
-    if config.effective_spotlight_url().is_none() && !config.is_enabled() {
+    if std::env::var_os("VIGIL_SPOOL").is_none() {
         config = config.spool(vigil::Spool::Pretty);
     }
     let _guard = vigil::init_with(config)?;
