@@ -497,7 +497,8 @@ impl Config {
     /// let config = vigil::Config::from_lookup(env("1"))?;
     /// assert_eq!(config.effective_spotlight_url(), Some("http://localhost:8969/stream"));
     /// let config = vigil::Config::from_lookup(env("http://localhost:9000/stream"))?;
-    /// assert_eq!(config.clone().spotlight(true).effective_spotlight_url(), Some("http://localhost:9000/stream"));
+    /// let on = config.clone().spotlight(true);
+    /// assert_eq!(on.effective_spotlight_url(), Some("http://localhost:9000/stream"));
     /// assert_eq!(config.spotlight(false).effective_spotlight_url(), None);
     /// # Ok::<(), vigil::ConfigError>(())
     /// ```

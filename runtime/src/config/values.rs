@@ -87,8 +87,8 @@ impl FromStr for Environment {
 
 /// A configuration value that vigil refuses, with the setting's name and the value given.
 ///
-/// Returned by [`Config::from_env`], [`init`](crate::init) and [`init_with`](crate::init_with)
-/// instead of panicking.
+/// Returned by [`Config::from_env`](crate::Config::from_env), [`init`](crate::init) and
+/// [`init_with`](crate::init_with) instead of panicking.
 ///
 /// ```
 /// # use vigil_runtime as vigil;
@@ -167,7 +167,8 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Where the development spool writes envelopes, and how (see [`Config::spool`]).
+/// Where the development spool writes envelopes, and how (see
+/// [`Config::spool`](crate::Config::spool)).
 ///
 /// `VIGIL_SPOOL` takes `stderr`, `pretty`, `json` or a file path.
 ///
@@ -210,7 +211,8 @@ impl Spool {
 }
 
 /// Whether, and where, to send every envelope to a [Spotlight](https://spotlightjs.com)
-/// sidecar too (see [`Config::spotlight`]): Sentry's UI for local development.
+/// sidecar too (see [`Config::spotlight`](crate::Config::spotlight)): Sentry's UI for local
+/// development.
 ///
 /// Built from a `bool` or a URL:
 ///
