@@ -213,6 +213,10 @@ fn message() -> Envelope {
             "tags": {"user_id": "123"},
             "extra": {"api_key": "[Filtered]", "limit": 100},
             "user": {"id": "123", "ip_address": "{{auto}}"},
+            "contexts": {"a_context_of_the_application_with_a_long_name": {
+                "quota": 100,
+                "window": "1 minute",
+            }},
         }),
     )])
 }

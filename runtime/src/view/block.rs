@@ -96,6 +96,8 @@ impl Block<'_> {
         max_value: usize,
     ) {
         let room = self.width.saturating_sub(INDENT + LABEL).max(8);
+        // A label of the data's own (a context's name) may be long: it keeps half the room.
+        let label = text::truncate(&text::one_line(label), LABEL + room / 2);
         let mut line: Option<Line> = None;
         let mut first = true;
         for (key, value) in pairs {
@@ -111,7 +113,7 @@ impl Block<'_> {
                 let mut l = Line::new();
                 l.pad(INDENT);
                 if std::mem::take(&mut first) {
-                    l.push(self.color, Tone::Dim, label);
+                    l.push(self.color, Tone::Dim, &label);
                 }
                 l.pad(INDENT + LABEL);
                 l
