@@ -135,8 +135,8 @@ pub fn capture(f: impl FnOnce()) -> Captured {
         .unwrap_or_else(|e| unreachable!("the default test config is valid: {e}"))
 }
 
-/// Like [`capture`], with your own configuration (its DSN and spool are ignored: nothing
-/// leaves the process).
+/// Like [`capture`], with your own configuration (its DSN, spool and Spotlight are ignored:
+/// nothing leaves the process).
 ///
 /// ```
 /// # use vigil_runtime as vigil;
