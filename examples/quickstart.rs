@@ -1,8 +1,9 @@
 //! vigil in one small program: `cargo run --example quickstart`.
 //!
-//! With no `SENTRY_DSN`, every envelope that would be sent is printed to stderr as one JSON
-//! line (the development spool), already scrubbed. With `SENTRY_DSN` set, the same program
-//! sends to your Sentry project.
+//! A tour in steps, each under a heading. With no `SENTRY_DSN`, what each step would send is
+//! shown under its heading, already scrubbed, as the Sentry UI would show it (the development
+//! spool on stderr; `VIGIL_SPOOL=json` shows the JSON instead). With `SENTRY_DSN` set, the
+//! same program sends to your Sentry project; with `SENTRY_SPOTLIGHT=1`, to Spotlight too.
 
 use std::fmt;
 
@@ -83,14 +84,20 @@ fn parse_quantity(raw: &str) -> u32 {
     raw.parse().expect("quantity must be a number")
 }
 
+/// The heading of a step of the tour; what the step sends is shown under it.
+fn step(number: u32, title: &str) {
+    println!("\n━━ {number}. {title}\n");
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // From the environment; with no DSN, spool to stderr so you can see what would be sent.
+    // From the environment. With no DSN, what would be sent is shown readably on stderr
+    // (VIGIL_SPOOL=json: as JSON); a spool applies only without a DSN.
     let mut config = vigil::Config::from_env()?;
     if std::env::var_os("SENTRY_RELEASE").is_none() {
         config = config.release(vigil::release_name!());
     }
-    if !config.is_enabled() {
-        config = config.spool(vigil::Spool::Stderr);
+    if std::env::var_os("VIGIL_SPOOL").is_none() {
+        config = config.spool(vigil::Spool::Pretty);
     }
     let _guard = vigil::init_with(config)?;
 
@@ -110,37 +117,58 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         user_id = 123
     );
 
-    // A successful order, a declined card (captured), a gateway timeout (captured, with chain).
-    println!(
-        "order 1: {:?}",
-        process_order(1, 123, 40, "4111111111111111")
+    step(
+        1,
+        "An order that succeeds: a transaction, a span per monitored call",
     );
-    println!(
-        "order 2: {:?}",
-        process_order(2, 123, 40, "4000000000000002").map_err(|e| e.to_string())
-    );
-    println!(
-        "order 3: {:?}",
-        process_order(3, 123, 5_000, "4111111111111111").map_err(|e| e.to_string())
-    );
+    let receipt = process_order(1, 123, 40, "4111111111111111");
+    println!("→ process_order returned {receipt:?}");
 
-    // Async work, driven here by a minimal executor.
+    step(
+        2,
+        "A declined card: the error is captured once, its span and transaction fail",
+    );
+    let declined = process_order(2, 123, 40, "4000000000000002").map_err(|e| e.to_string());
+    println!("→ process_order returned {declined:?}");
+
+    step(
+        3,
+        "A gateway timeout: the error arrives with the error that caused it",
+    );
+    let timeout = process_order(3, 123, 5_000, "4111111111111111").map_err(|e| e.to_string());
+    println!("→ process_order returned {timeout:?}");
+
+    step(
+        4,
+        "Async work: the spans follow the future across `.await`s",
+    );
     let sent = futures_executor::block_on(send_receipts(vec!["r1".into(), "r2".into()]));
-    println!("receipts sent: {sent}");
+    println!("→ receipts sent: {sent}");
 
-    // Direct capture with tags (scalars) and extra (anything Serialize).
+    step(
+        5,
+        "capture_exception!: short scalars become tags, anything else extra",
+    );
     let err = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "quota file locked");
     let id = vigil::capture_exception!(err, user_id = 123, operation = "payment", amount = 100);
-    println!("captured exception: {id}");
+    println!("→ event id {id}");
+
+    step(
+        6,
+        "capture_message!: a key that says secret is sent as [Filtered]",
+    );
     let id = vigil::capture_message!(
         "User exceeded rate limit",
         level = warning,
         user_id = 123,
         api_key = "sk_live_123"
     );
-    println!("captured message: {id}");
+    println!("→ event id {id}");
 
-    // A manual transaction with a child span.
+    step(
+        7,
+        "A transaction by hand, with a tag, data and a child span",
+    );
     {
         let tx = vigil::start_transaction("nightly_report", "task");
         tx.set_tag("user_id", 7);
@@ -148,13 +176,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let span = tx.start_child("db.query", "SELECT count(*) FROM orders");
         span.set_data("rows", 1);
     }
+    println!("→ sent when `tx` was dropped");
 
-    // A panic in a monitored function is captured once, and still unwinds (the standard
-    // panic message below is expected).
+    // The panic still unwinds: Rust's own panic message follows vigil's event.
+    step(
+        8,
+        "A panic in a monitored function: captured once, and it still unwinds",
+    );
     let caught = std::panic::catch_unwind(|| parse_quantity("three"));
-    println!("panic caught: {}", caught.is_err());
+    println!("→ panic caught: {}", caught.is_err());
 
     vigil::clear_user_context();
-    println!("done: see the JSON lines above for exactly what would be sent");
+    println!("\nThat was the tour: under each step, what vigil would have sent.");
     Ok(())
 }

@@ -5,8 +5,9 @@
 //! cargo run --example service --features axum,sqlx -- --demo  # calls each endpoint once, exits
 //! ```
 //!
-//! With no `SENTRY_DSN`, what would be sent is written as JSON lines to stderr (the
-//! development spool), already scrubbed; `VIGIL_SPOOL=path` writes them to a file instead.
+//! With no `SENTRY_DSN`, what would be sent is written to stderr (the development spool),
+//! already scrubbed: as the readable view on a terminal, as JSON lines otherwise or with
+//! `VIGIL_SPOOL=json`; `VIGIL_SPOOL=path` writes JSON lines to a file instead.
 //! Nothing in this file calls Sentry: the layer, the attributes and the `sqlx` feature do it.
 //!
 //! | endpoint | what vigil reports |

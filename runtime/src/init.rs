@@ -12,7 +12,8 @@ use crate::span;
 use crate::state::Listener;
 use crate::transport::{Factory, Sink};
 
-/// A DSN for the spool and test sinks: the client needs one to be enabled, nothing is sent to it.
+/// A DSN for the spool, test and Spotlight-only sinks: the client needs one to be enabled,
+/// nothing is sent to it.
 const LOCAL_DSN: &str = "https://vigil@localhost.invalid/0";
 
 const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
@@ -62,6 +63,11 @@ pub(crate) fn client_options(
     sink: Option<Sink>,
 ) -> Result<Option<ClientOptions>, ConfigError> {
     let dsn = config.validate()?;
+    // Spotlight takes what `init` sends; a test capture keeps everything in the process.
+    let spotlight = match sink {
+        None => config.effective_spotlight_url().map(str::to_owned),
+        Some(_) => None,
+    };
     let sink = sink.or_else(|| config.transport.clone().map(Sink::Custom));
     let (dsn, sink) = match (dsn, sink, &config.spool) {
         (dsn, Some(Sink::Custom(f)), _) => {
@@ -70,6 +76,7 @@ pub(crate) fn client_options(
         (_, Some(sink), _) => (LOCAL_DSN.parse().ok(), sink),
         (Some(dsn), None, _) => (Some(dsn), Sink::Http),
         (None, None, Some(spool)) => (LOCAL_DSN.parse().ok(), Sink::Spool(spool.clone())),
+        (None, None, None) if spotlight.is_some() => (LOCAL_DSN.parse().ok(), Sink::Nowhere),
         (None, None, None) => return Ok(None),
     };
     let mut options = ClientOptions::default();
@@ -89,6 +96,7 @@ pub(crate) fn client_options(
     options.transport = Some(Arc::new(Factory {
         sink,
         scrubber: Arc::new(config.scrubber()?),
+        spotlight,
     }));
     options.integrations.push(Arc::new(EventIntegration {
         ignore_errors: config.ignore_errors.clone(),
@@ -149,7 +157,8 @@ impl Drop for Guard {
 }
 
 impl Guard {
-    /// Whether events are sent anywhere (a DSN or a spool was configured).
+    /// Whether events are sent anywhere (a DSN, a spool, a transport or Spotlight was
+    /// configured).
     ///
     /// ```
     /// # use vigil_runtime as vigil;
@@ -190,7 +199,7 @@ impl std::fmt::Debug for Guard {
 
 /// Starts vigil from the environment (see [`Config`] for the variables).
 ///
-/// With no `SENTRY_DSN` (and no `VIGIL_SPOOL`) vigil stays disabled and every annotated
+/// With no `SENTRY_DSN` (and no `VIGIL_SPOOL` or `SENTRY_SPOTLIGHT`) vigil stays disabled and every annotated
 /// function costs next to nothing. A malformed variable is an error naming it, never a panic.
 ///
 /// ```no_run

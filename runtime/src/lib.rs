@@ -23,6 +23,7 @@ mod instrument;
 mod redact;
 mod scrub;
 mod span;
+mod spotlight;
 mod state;
 mod transport;
 mod user;
@@ -43,8 +44,9 @@ pub use integrations::log;
 pub use integrations::tracing::{tracing_layer, tracing_subscriber, VigilSubscriber};
 pub mod propagation;
 pub mod testing;
+pub mod view;
 
-pub use config::{Config, ConfigError, Environment, Spool};
+pub use config::{Config, ConfigError, Environment, Spool, Spotlight};
 pub use flags::set_feature_flag;
 pub use init::{init, init_with, Guard};
 pub use scrub::is_sensitive_key;

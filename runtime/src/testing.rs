@@ -18,6 +18,7 @@
 //! assert_eq!(tx.environment.as_deref(), Some("development"));
 //! ```
 
+use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use sentry::protocol::{Envelope, EnvelopeItem, Event, Transaction};
@@ -27,8 +28,26 @@ use crate::config::{Config, ConfigError};
 use crate::init::client_options;
 use crate::state::Listener;
 use crate::transport::Sink;
+use crate::view::Pretty;
 
 /// What a [`capture`] run produced, in the order it was sent.
+///
+/// Its `Display` is the readable view of every envelope (as `VIGIL_SPOOL=pretty` prints
+/// them, without colours, 100 columns wide or as wide as the format asks: `{captured:120}`),
+/// so a failing assertion can show what was sent:
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// # use vigil::__private::{EventBuilder, Level};
+/// let captured = vigil::testing::capture(|| {
+///     EventBuilder::message("disk almost full", Level::Warning).capture();
+///     let _tx = vigil::start_transaction("job", "task");
+/// });
+/// assert_eq!(captured.events.len(), 1, "{captured}");
+/// let text = captured.to_string();
+/// assert!(text.starts_with("WARNING disk almost full\n"));
+/// assert!(text.contains("\nTRANSACTION job · task · ok"));
+/// ```
 #[derive(Debug, Default)]
 #[non_exhaustive]
 pub struct Captured {
@@ -81,6 +100,27 @@ impl Captured {
     }
 }
 
+impl fmt::Display for Captured {
+    /// Every envelope in the order it was sent, a blank line between two; `nothing was
+    /// captured` when there is none. The width (at least 40) is the format's: `{:120}`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.envelopes.is_empty() {
+            return f.write_str("nothing was captured\n");
+        }
+        let mut view = Pretty::new();
+        if let Some(width) = f.width() {
+            view = view.width(width);
+        }
+        for (i, envelope) in self.envelopes.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            f.write_str(&view.render(envelope))?;
+        }
+        Ok(())
+    }
+}
+
 /// Runs `f` with vigil enabled (traces sample rate 1.0) and returns what it sent.
 ///
 /// ```
@@ -95,8 +135,8 @@ pub fn capture(f: impl FnOnce()) -> Captured {
         .unwrap_or_else(|e| unreachable!("the default test config is valid: {e}"))
 }
 
-/// Like [`capture`], with your own configuration (its DSN and spool are ignored: nothing
-/// leaves the process).
+/// Like [`capture`], with your own configuration (its DSN, spool and Spotlight are ignored:
+/// nothing leaves the process).
 ///
 /// ```
 /// # use vigil_runtime as vigil;

@@ -1,8 +1,9 @@
 //! The transport vigil hands to the `sentry` client: it scrubs every outgoing item, then
-//! passes the envelope to the real sender (HTTP), the development spool, or a test capture.
+//! passes the envelope to the real sender (HTTP), the development spool, a test capture or
+//! the user's own transport, and to Spotlight when it is on.
 
 use std::fs::OpenOptions;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -12,64 +13,93 @@ use serde_json::{json, Value};
 
 use crate::config::Spool;
 use crate::scrub::Scrubber;
+use crate::spotlight::SpotlightTransport;
+use crate::view::Pretty;
 
 /// Where envelopes go once scrubbed.
 #[derive(Clone)]
 pub(crate) enum Sink {
     /// The `sentry` crate's own HTTP transport (queue, retries, rate limits).
     Http,
-    /// JSON lines for development.
+    /// The development spool: the readable view or JSON lines.
     Spool(Spool),
     /// Kept in memory for `vigil::testing`.
     Capture(Arc<Mutex<Vec<Envelope>>>),
     /// The user's own transport.
     Custom(Arc<dyn TransportFactory>),
+    /// Nowhere but Spotlight (no DSN, no spool).
+    Nowhere,
 }
 
 pub(crate) struct Factory {
     pub(crate) sink: Sink,
     pub(crate) scrubber: Arc<Scrubber>,
+    /// The Spotlight sidecar's URL, when envelopes go there too.
+    pub(crate) spotlight: Option<String>,
 }
 
 impl TransportFactory for Factory {
     fn create_transport_with_options(&self, options: TransportOptions) -> Arc<dyn Transport> {
-        let inner: Arc<dyn Transport> = match &self.sink {
-            Sink::Http => {
-                sentry::transports::DefaultTransportFactory.create_transport_with_options(options)
-            }
-            Sink::Spool(spool) => Arc::new(SpoolTransport {
-                spool: spool.clone(),
-                lock: Mutex::new(()),
-            }),
-            Sink::Capture(store) => Arc::new(CaptureTransport(Arc::clone(store))),
-            Sink::Custom(factory) => factory.create_transport_with_options(options),
+        let inner: Option<Arc<dyn Transport>> = match &self.sink {
+            Sink::Http => Some(
+                sentry::transports::DefaultTransportFactory.create_transport_with_options(options),
+            ),
+            Sink::Spool(spool) => Some(Arc::new(SpoolTransport::new(spool))),
+            Sink::Capture(store) => Some(Arc::new(CaptureTransport(Arc::clone(store)))),
+            Sink::Custom(factory) => Some(factory.create_transport_with_options(options)),
+            Sink::Nowhere => None,
         };
         Arc::new(ScrubbingTransport {
             inner,
+            spotlight: self.spotlight.as_deref().map(SpotlightTransport::new),
             scrubber: Arc::clone(&self.scrubber),
         })
     }
 }
 
-/// Scrubs each item, then forwards the envelope.
+/// Scrubs each item, then forwards the envelope (and a copy to Spotlight).
 struct ScrubbingTransport {
-    inner: Arc<dyn Transport>,
+    inner: Option<Arc<dyn Transport>>,
+    spotlight: Option<SpotlightTransport>,
     scrubber: Arc<Scrubber>,
+}
+
+impl ScrubbingTransport {
+    /// Runs `f` on Spotlight, then on the main sink, sharing `timeout` between them.
+    fn each(&self, timeout: Duration, f: impl Fn(&dyn Transport, Duration) -> bool) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        let left = || deadline.saturating_duration_since(std::time::Instant::now());
+        let spotlight = self
+            .spotlight
+            .as_ref()
+            .is_none_or(|s| f(s as &dyn Transport, left()));
+        let inner = self.inner.as_ref().is_none_or(|t| f(&**t, left()));
+        spotlight && inner
+    }
 }
 
 impl Transport for ScrubbingTransport {
     fn send_envelope(&self, envelope: Envelope) {
-        if let Some(envelope) = scrub_envelope(&self.scrubber, envelope) {
-            self.inner.send_envelope(envelope);
+        let Some(envelope) = scrub_envelope(&self.scrubber, envelope) else {
+            return;
+        };
+        match (&self.spotlight, &self.inner) {
+            (Some(spotlight), Some(inner)) => {
+                spotlight.send_envelope(envelope.clone());
+                inner.send_envelope(envelope);
+            }
+            (Some(spotlight), None) => spotlight.send_envelope(envelope),
+            (None, Some(inner)) => inner.send_envelope(envelope),
+            (None, None) => {}
         }
     }
 
     fn flush(&self, timeout: Duration) -> bool {
-        self.inner.flush(timeout)
+        self.each(timeout, |t, left| t.flush(left))
     }
 
     fn shutdown(&self, timeout: Duration) -> bool {
-        self.inner.shutdown(timeout)
+        self.each(timeout, |t, left| t.shutdown(left))
     }
 }
 
@@ -118,24 +148,52 @@ pub(crate) fn envelope_to_json(envelope: &Envelope) -> Value {
     json!({"headers": envelope.headers(), "items": items})
 }
 
+/// Writes each envelope where the spool says, readable or as one JSON line.
 struct SpoolTransport {
     spool: Spool,
+    /// Whether standard error gets the readable view (`pretty`, or `stderr` on a terminal).
+    pretty: bool,
     lock: Mutex<()>,
+}
+
+impl SpoolTransport {
+    fn new(spool: &Spool) -> Self {
+        let pretty = match spool {
+            Spool::Pretty => true,
+            Spool::Stderr => std::io::stderr().is_terminal(),
+            Spool::Json | Spool::File(_) => false,
+        };
+        SpoolTransport {
+            spool: spool.clone(),
+            pretty,
+            lock: Mutex::new(()),
+        }
+    }
 }
 
 impl Transport for SpoolTransport {
     fn send_envelope(&self, envelope: Envelope) {
-        let mut line = envelope_to_json(&envelope).to_string();
-        line.push('\n');
+        let text = if self.pretty {
+            // Asked each time: the terminal may have been resized.
+            let mut text = Pretty::for_stderr().render(&envelope);
+            text.push('\n');
+            text
+        } else {
+            let mut line = envelope_to_json(&envelope).to_string();
+            line.push('\n');
+            line
+        };
         let _lock = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
         // The spool is best effort: a full disk must not take the program down.
         let _ = match &self.spool {
-            Spool::Stderr => std::io::stderr().lock().write_all(line.as_bytes()),
             Spool::File(path) => OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(path)
-                .and_then(|mut f| f.write_all(line.as_bytes())),
+                .and_then(|mut f| f.write_all(text.as_bytes())),
+            Spool::Stderr | Spool::Pretty | Spool::Json => {
+                std::io::stderr().lock().write_all(text.as_bytes())
+            }
         };
     }
 }

@@ -1,6 +1,7 @@
 //! Configuration: read from the environment, overridable by builder methods, validated
 //! before anything is handed to the `sentry` crate (which panics on some bad values).
 
+mod events;
 mod values;
 
 use std::fmt;
@@ -10,11 +11,11 @@ use std::time::Duration;
 use sentry::protocol::{Event, Transaction};
 use sentry::types::Dsn;
 
-use crate::scrub::{Hook, Scrubber};
+use crate::scrub::Hook;
 
 pub(crate) use values::parse_rate;
-use values::{check_rate, check_release, parse_bool, parse_dsn};
-pub use values::{ConfigError, Environment, Spool};
+use values::{check_rate, check_release, check_spotlight_url, parse_bool, parse_dsn};
+pub use values::{ConfigError, Environment, Spool, Spotlight};
 
 /// vigil's configuration.
 ///
@@ -30,7 +31,8 @@ pub use values::{ConfigError, Environment, Spool};
 /// | `SENTRY_ENABLE_TRACING` | send transactions and spans | `true` |
 /// | `SENTRY_TRACES_SAMPLE_RATE` | share of transactions kept, in `[0, 1]` | 1.0 / 0.5 / 0.1 by environment |
 /// | `SENTRY_RELEASE` | release on every event | `<package>@<version>` |
-/// | `VIGIL_SPOOL` | with no DSN: `stderr` or a path to write envelopes to | unset |
+/// | `VIGIL_SPOOL` | with no DSN: show envelopes instead of sending them: `pretty` (readable), `json` (one line each), `stderr` (readable on a terminal, else JSON) or a file path (JSON) | unset |
+/// | `SENTRY_SPOTLIGHT` | also send every envelope to a Spotlight sidecar: `1`/`true` (at `http://localhost:8969/stream`), a URL, or `0`/`false` | unset (off) |
 ///
 /// ```
 /// # use vigil_runtime as vigil;
@@ -50,6 +52,10 @@ pub struct Config {
     pub(crate) traces_sample_rate: Option<f32>,
     pub(crate) release: Option<String>,
     pub(crate) spool: Option<Spool>,
+    /// `Config::spotlight(..)`: wins over `SENTRY_SPOTLIGHT`.
+    pub(crate) spotlight: Option<Spotlight>,
+    /// `SENTRY_SPOTLIGHT`, as read by `from_lookup`.
+    pub(crate) spotlight_env: Option<Spotlight>,
     pub(crate) send_default_pii: bool,
     pub(crate) shutdown_timeout: Option<Duration>,
     pub(crate) debug: bool,
@@ -74,6 +80,7 @@ impl fmt::Debug for Config {
             .field("traces_sample_rate", &self.traces_sample_rate)
             .field("release", &self.release)
             .field("spool", &self.spool)
+            .field("spotlight", &self.effective_spotlight_url())
             .field("send_default_pii", &self.send_default_pii)
             .field("scrub_keys", &self.scrub_keys)
             .field("allow_keys", &self.allow_keys)
@@ -161,6 +168,9 @@ impl Config {
         if let Some(value) = lookup("VIGIL_SPOOL") {
             config.spool = Some(Spool::parse(&value)?);
         }
+        if let Some(value) = lookup("SENTRY_SPOTLIGHT") {
+            config.spotlight_env = Spotlight::parse_env(&value)?;
+        }
         Ok(config)
     }
 
@@ -243,17 +253,43 @@ impl Config {
         self
     }
 
-    /// With no DSN, writes every outgoing envelope (scrubbed, one JSON line each) to the spool
-    /// instead of sending it: for development and demos.
+    /// With no DSN, shows every outgoing envelope (scrubbed) instead of sending it: readable
+    /// ([`Spool::Pretty`]), as JSON lines ([`Spool::Json`], [`Spool::File`]), or readable on
+    /// a terminal and JSON elsewhere ([`Spool::Stderr`]). For development and demos.
     ///
     /// ```
     /// # use vigil_runtime as vigil;
-    /// let config = vigil::Config::new().spool(vigil::Spool::Stderr);
+    /// let config = vigil::Config::new().spool(vigil::Spool::Pretty);
     /// assert!(config.is_enabled());
     /// ```
     #[must_use]
     pub fn spool(mut self, spool: Spool) -> Self {
         self.spool = Some(spool);
+        self
+    }
+
+    /// Also sends every envelope, scrubbed, to a [Spotlight](https://spotlightjs.com) sidecar,
+    /// Sentry's UI for local development: `true` (to the URL in `SENTRY_SPOTLIGHT` if it holds
+    /// one, else to `http://localhost:8969/stream`), a URL, or `false` (off, whatever
+    /// `SENTRY_SPOTLIGHT` says). Without a DSN, Spotlight is the only place envelopes go.
+    /// Sending never blocks the caller: a queue that is full drops the envelope, as the HTTP
+    /// transport does; an unreachable sidecar is retried after a pause that doubles up to a
+    /// minute. Off by default. A URL that is not `http(s)://host...` is a [`ConfigError`] at
+    /// `init`.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().spotlight(true);
+    /// assert!(config.is_enabled());
+    /// assert_eq!(config.effective_spotlight_url(), Some("http://localhost:8969/stream"));
+    ///
+    /// let config = vigil::Config::new().spotlight("http://127.0.0.1:9000/stream");
+    /// assert_eq!(config.effective_spotlight_url(), Some("http://127.0.0.1:9000/stream"));
+    /// assert_eq!(vigil::Config::new().spotlight(false).effective_spotlight_url(), None);
+    /// ```
+    #[must_use]
+    pub fn spotlight(mut self, spotlight: impl Into<Spotlight>) -> Self {
+        self.spotlight = Some(spotlight.into());
         self
     }
 
@@ -310,219 +346,7 @@ impl Config {
         self
     }
 
-    /// Adds keys to scrub, on top of the built-in list (matched like it: case-insensitive
-    /// substrings, `-`, `_`, `.` and spaces ignored).
-    ///
-    /// ```
-    /// # use vigil_runtime as vigil;
-    /// let config = vigil::Config::new().scrub_keys(["iban", "tax_id"]);
-    /// ```
-    #[must_use]
-    pub fn scrub_keys<I, S>(mut self, keys: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        self.scrub_keys.extend(
-            keys.into_iter()
-                .map(|k| crate::scrub::normalize(k.as_ref())),
-        );
-        self
-    }
-
-    /// Keys kept even though they match the list (exact names, compared the same way), such
-    /// as `token_count` or `cache_key`.
-    ///
-    /// ```
-    /// # use vigil_runtime as vigil;
-    /// let config = vigil::Config::new().allow_keys(["token_count"]);
-    /// ```
-    #[must_use]
-    pub fn allow_keys<I, S>(mut self, keys: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        self.allow_keys.extend(
-            keys.into_iter()
-                .map(|k| crate::scrub::normalize(k.as_ref())),
-        );
-        self
-    }
-
-    /// Adds a regular expression (the `regex` crate's syntax); every match in any text value
-    /// becomes `[Filtered]`. An invalid expression is a [`ConfigError`] at `init`.
-    ///
-    /// ```
-    /// # use vigil_runtime as vigil;
-    /// let config = vigil::Config::new().scrub_pattern(r"ACC-\d{6}");
-    /// let err = vigil::init_with(vigil::Config::new().spool(vigil::Spool::Stderr).scrub_pattern("(")).unwrap_err();
-    /// assert_eq!(err.key(), "scrub_pattern");
-    /// ```
-    #[must_use]
-    pub fn scrub_pattern(mut self, pattern: impl Into<String>) -> Self {
-        self.scrub_patterns.push(pattern.into());
-        self
-    }
-
-    /// Error types whose events are not sent: Rust type names, short (`NotFound`) or with
-    /// their path (`myapp::errors::NotFound`, `std::io::Error`), as vigil reports them in the
-    /// exception's type and module. The error the event is about (the outermost of its
-    /// chain) is what is matched. Dropped events are counted in the client reports Sentry
-    /// receives. For one function's errors only, `#[monitored(err = ignore)]`.
-    ///
-    /// ```
-    /// # use vigil_runtime as vigil;
-    /// #[derive(Debug)]
-    /// struct NotFound;
-    /// impl std::fmt::Display for NotFound {
-    ///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-    ///         f.write_str("not found")
-    ///     }
-    /// }
-    /// impl std::error::Error for NotFound {}
-    ///
-    /// let config = vigil::Config::new().ignore_errors(["NotFound"]);
-    /// let captured = vigil::testing::capture_with(config, || {
-    ///     vigil::__private::EventBuilder::from_error(&NotFound).capture();
-    ///     vigil::__private::EventBuilder::from_error(&std::fmt::Error).capture();
-    /// })?;
-    /// assert_eq!(captured.events.len(), 1); // the fmt::Error only
-    /// # Ok::<(), vigil::ConfigError>(())
-    /// ```
-    #[must_use]
-    pub fn ignore_errors<I, S>(mut self, types: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        self.ignore_errors.extend(
-            types
-                .into_iter()
-                .map(|t| t.as_ref().trim().to_owned())
-                .filter(|t| !t.is_empty()),
-        );
-        self
-    }
-
-    /// The lowest level at which a log record (a `tracing` event through
-    /// [`tracing_layer`](crate::tracing_layer)) becomes an error event. Default: `Error`.
-    ///
-    /// ```
-    /// # use vigil_runtime as vigil;
-    /// let config = vigil::Config::new().log_event_level(vigil::Level::Warning);
-    /// ```
-    #[must_use]
-    pub fn log_event_level(mut self, level: sentry::Level) -> Self {
-        self.log_event_level = Some(level);
-        self
-    }
-
-    /// The lowest level at which a log record becomes a breadcrumb (below the event level).
-    /// Default: `Info`; `Debug` takes `DEBUG` and `TRACE` records too.
-    ///
-    /// ```
-    /// # use vigil_runtime as vigil;
-    /// let config = vigil::Config::new().log_breadcrumb_level(vigil::Level::Warning);
-    /// ```
-    #[must_use]
-    pub fn log_breadcrumb_level(mut self, level: sentry::Level) -> Self {
-        self.log_breadcrumb_level = Some(level);
-        self
-    }
-
-    /// The log levels in force: `(event, breadcrumb)`.
-    pub(crate) fn log_levels(&self) -> (sentry::Level, sentry::Level) {
-        (
-            self.log_event_level.unwrap_or(sentry::Level::Error),
-            self.log_breadcrumb_level.unwrap_or(sentry::Level::Info),
-        )
-    }
-
-    /// A hook run on every error or message event after vigil's scrubbing; return `None` to
-    /// drop the event. A hook that panics drops the event.
-    ///
-    /// ```
-    /// # use vigil_runtime as vigil;
-    /// let config = vigil::Config::new().before_send(|mut event| {
-    ///     event.tags.insert("team".into(), "payments".into());
-    ///     Some(event)
-    /// });
-    /// ```
-    #[must_use]
-    pub fn before_send<F>(mut self, hook: F) -> Self
-    where
-        F: Fn(Event<'static>) -> Option<Event<'static>> + Send + Sync + 'static,
-    {
-        self.before_send = Some(Arc::new(hook));
-        self
-    }
-
-    /// A hook run on every transaction after vigil's scrubbing; return `None` to drop it.
-    ///
-    /// ```
-    /// # use vigil_runtime as vigil;
-    /// let config = vigil::Config::new().before_send_transaction(|tx| {
-    ///     (tx.name.as_deref() != Some("GET /health")).then_some(tx)
-    /// });
-    /// ```
-    #[must_use]
-    pub fn before_send_transaction<F>(mut self, hook: F) -> Self
-    where
-        F: Fn(Transaction<'static>) -> Option<Transaction<'static>> + Send + Sync + 'static,
-    {
-        self.before_send_transaction = Some(Arc::new(hook));
-        self
-    }
-
-    /// Sends through this transport instead of HTTP (scrubbing still happens first): for
-    /// tests, benchmarks, or a transport of your own. Enables vigil without a DSN.
-    ///
-    /// ```
-    /// # use vigil_runtime as vigil;
-    /// use std::sync::{Arc, Mutex};
-    /// struct Keep(Mutex<Vec<vigil::protocol::Envelope>>);
-    /// impl sentry::Transport for Keep {
-    ///     fn send_envelope(&self, envelope: vigil::protocol::Envelope) {
-    ///         self.0.lock().unwrap().push(envelope);
-    ///     }
-    /// }
-    /// let kept = Arc::new(Keep(Mutex::new(Vec::new())));
-    /// let config = vigil::Config::new().transport(kept.clone());
-    /// assert!(config.is_enabled());
-    /// ```
-    #[must_use]
-    pub fn transport<F: sentry::TransportFactory + 'static>(mut self, factory: F) -> Self {
-        self.transport = Some(Arc::new(factory));
-        self
-    }
-
-    /// The scrubber this config asks for.
-    pub(crate) fn scrubber(&self) -> Result<Scrubber, ConfigError> {
-        let patterns = self
-            .scrub_patterns
-            .iter()
-            .map(|p| {
-                regex::Regex::new(p).map_err(|e| {
-                    ConfigError::new(
-                        "scrub_pattern",
-                        p,
-                        format!("not a valid regular expression: {e}"),
-                    )
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Scrubber {
-            extra_keys: self.scrub_keys.clone(),
-            allow_keys: self.allow_keys.clone(),
-            patterns,
-            send_default_pii: self.send_default_pii,
-            before_send: self.before_send.clone(),
-            before_send_transaction: self.before_send_transaction.clone(),
-        })
-    }
-
-    /// Whether this config sends anything anywhere: a DSN, or a spool.
+    /// Whether this config sends anything anywhere: a DSN, a spool, a transport or Spotlight.
     ///
     /// ```
     /// # use vigil_runtime as vigil;
@@ -532,6 +356,38 @@ impl Config {
         self.dsn.as_deref().is_some_and(|d| !d.trim().is_empty())
             || self.spool.is_some()
             || self.transport.is_some()
+            || self.effective_spotlight_url().is_some()
+    }
+
+    /// Where envelopes go to Spotlight, if anywhere, by the rules of Sentry's SDKs:
+    /// [`Config::spotlight`] wins over `SENTRY_SPOTLIGHT`, except that `spotlight(true)` takes
+    /// the variable's URL when it holds one.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let env = |value: &'static str| {
+    ///     move |k: &str| (k == "SENTRY_SPOTLIGHT").then(|| value.to_string())
+    /// };
+    /// let config = vigil::Config::from_lookup(env("1"))?;
+    /// assert_eq!(config.effective_spotlight_url(), Some("http://localhost:8969/stream"));
+    /// let config = vigil::Config::from_lookup(env("http://localhost:9000/stream"))?;
+    /// let on = config.clone().spotlight(true);
+    /// assert_eq!(on.effective_spotlight_url(), Some("http://localhost:9000/stream"));
+    /// assert_eq!(config.spotlight(false).effective_spotlight_url(), None);
+    /// # Ok::<(), vigil::ConfigError>(())
+    /// ```
+    pub fn effective_spotlight_url(&self) -> Option<&str> {
+        let env_url = match &self.spotlight_env {
+            Some(Spotlight::Url(url)) => Some(url.as_str()),
+            _ => None,
+        };
+        match (&self.spotlight, &self.spotlight_env) {
+            (Some(Spotlight::Off), _) => None,
+            (Some(Spotlight::On), _) => Some(env_url.unwrap_or(Spotlight::DEFAULT_URL)),
+            (Some(Spotlight::Url(url)), _) => Some(url.as_str()),
+            (None, Some(Spotlight::On)) => Some(Spotlight::DEFAULT_URL),
+            (None, _) => env_url,
+        }
     }
 
     /// The traces sample rate in force: 0 when tracing is off, else the rate set, else the
@@ -573,6 +429,9 @@ impl Config {
         }
         if let Some(release) = &self.release {
             check_release("release", release)?;
+        }
+        if let Some(Spotlight::Url(url)) = &self.spotlight {
+            check_spotlight_url("spotlight", url)?;
         }
         match self.dsn.as_deref() {
             Some(dsn) => parse_dsn(dsn).map_err(|e| e.with_key("dsn")),
@@ -788,6 +647,81 @@ mod tests {
             from(&[("VIGIL_SPOOL", " ")]).unwrap_err().key(),
             "VIGIL_SPOOL"
         );
+    }
+
+    #[test]
+    fn spool_views() {
+        for (value, spool) in [
+            ("pretty", Spool::Pretty),
+            (" json ", Spool::Json),
+            ("stderr", Spool::Stderr),
+            ("./pretty", Spool::File("./pretty".into())),
+        ] {
+            assert_eq!(from(&[("VIGIL_SPOOL", value)]).unwrap().spool, Some(spool));
+        }
+    }
+
+    #[test]
+    fn spotlight_from_the_environment_as_sentry_sdks_read_it() {
+        let url = |vars: &[(&str, &str)]| {
+            from(vars)
+                .unwrap()
+                .effective_spotlight_url()
+                .map(str::to_owned)
+        };
+        let default = Some(Spotlight::DEFAULT_URL.to_owned());
+        assert_eq!(url(&[]), None);
+        for on in ["1", "true", "TRUE", "t", "y", "yes", "on"] {
+            assert_eq!(url(&[("SENTRY_SPOTLIGHT", on)]), default, "{on}");
+        }
+        for off in ["0", "false", "f", "n", "no", "Off", "", "  "] {
+            assert_eq!(url(&[("SENTRY_SPOTLIGHT", off)]), None, "{off:?}");
+        }
+        let custom = "http://127.0.0.1:9000/stream";
+        assert_eq!(
+            url(&[("SENTRY_SPOTLIGHT", custom)]).as_deref(),
+            Some(custom)
+        );
+        let c = from(&[("SENTRY_SPOTLIGHT", "1")]).unwrap();
+        assert!(c.is_enabled(), "Spotlight alone enables vigil");
+        for bad in ["localhost:8969", "ftp://host/stream", "maybe", "http://"] {
+            let err = from(&[("SENTRY_SPOTLIGHT", bad)]).unwrap_err();
+            assert_eq!(err.key(), "SENTRY_SPOTLIGHT", "{bad}");
+        }
+    }
+
+    #[test]
+    fn spotlight_config_wins_over_the_environment() {
+        let custom = "http://127.0.0.1:9000/stream";
+        let env_url = from(&[("SENTRY_SPOTLIGHT", custom)]).unwrap();
+        let env_on = from(&[("SENTRY_SPOTLIGHT", "1")]).unwrap();
+        let env_off = from(&[("SENTRY_SPOTLIGHT", "0")]).unwrap();
+        // false: off whatever the variable says.
+        assert_eq!(
+            env_url.clone().spotlight(false).effective_spotlight_url(),
+            None
+        );
+        assert_eq!(
+            env_on.clone().spotlight(false).effective_spotlight_url(),
+            None
+        );
+        // true: the variable's URL if it has one, else the default.
+        assert_eq!(
+            env_url.clone().spotlight(true).effective_spotlight_url(),
+            Some(custom)
+        );
+        assert_eq!(
+            env_off.clone().spotlight(true).effective_spotlight_url(),
+            Some(Spotlight::DEFAULT_URL)
+        );
+        // a URL: that URL.
+        let other = "http://localhost:7000/stream";
+        assert_eq!(
+            env_url.spotlight(other).effective_spotlight_url(),
+            Some(other)
+        );
+        let err = Config::new().spotlight("nope").validate().unwrap_err();
+        assert_eq!(err.key(), "spotlight");
     }
 
     #[test]

@@ -87,8 +87,8 @@ impl FromStr for Environment {
 
 /// A configuration value that vigil refuses, with the setting's name and the value given.
 ///
-/// Returned by [`Config::from_env`], [`init`](crate::init) and [`init_with`](crate::init_with)
-/// instead of panicking.
+/// Returned by [`Config::from_env`](crate::Config::from_env), [`init`](crate::init) and
+/// [`init_with`](crate::init_with) instead of panicking.
 ///
 /// ```
 /// # use vigil_runtime as vigil;
@@ -167,12 +167,30 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Where the development spool writes envelopes (see [`Config::spool`]).
+/// Where the development spool writes envelopes, and how (see
+/// [`Config::spool`](crate::Config::spool)).
+///
+/// `VIGIL_SPOOL` takes `stderr`, `pretty`, `json` or a file path.
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// let config = vigil::Config::from_lookup(|k| (k == "VIGIL_SPOOL").then(|| "pretty".into()))?;
+/// assert!(config.is_enabled());
+/// let config = vigil::Config::new().spool(vigil::Spool::Json);
+/// # Ok::<(), vigil::ConfigError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Spool {
-    /// One JSON line per envelope on standard error.
+    /// Standard error, read by whoever is there: the readable view when it is a terminal,
+    /// one JSON line per envelope when it is not (a pipe, a file). `VIGIL_SPOOL=stderr`.
     Stderr,
-    /// One JSON line per envelope, appended to this file.
+    /// The readable view on standard error, in colour on a terminal (`NO_COLOR` honoured),
+    /// as wide as the terminal. `VIGIL_SPOOL=pretty`.
+    Pretty,
+    /// One JSON line per envelope on standard error, for `jq` and scripts. `VIGIL_SPOOL=json`.
+    Json,
+    /// One JSON line per envelope, appended to this file. Any other `VIGIL_SPOOL` value (write
+    /// `./pretty` for a file of that name).
     File(PathBuf),
 }
 
@@ -182,12 +200,102 @@ impl Spool {
             "" => Err(ConfigError::new(
                 "VIGIL_SPOOL",
                 value,
-                "expected `stderr` or a file path",
+                "expected `stderr`, `pretty`, `json` or a file path",
             )),
             "stderr" => Ok(Spool::Stderr),
+            "pretty" => Ok(Spool::Pretty),
+            "json" => Ok(Spool::Json),
             path => Ok(Spool::File(PathBuf::from(path))),
         }
     }
+}
+
+/// Whether, and where, to send every envelope to a [Spotlight](https://spotlightjs.com)
+/// sidecar too (see [`Config::spotlight`](crate::Config::spotlight)): Sentry's UI for local
+/// development.
+///
+/// Built from a `bool` or a URL:
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// use vigil::Spotlight;
+/// assert_eq!(Spotlight::from(true), Spotlight::On);
+/// assert_eq!(Spotlight::from(false), Spotlight::Off);
+/// assert_eq!(
+///     Spotlight::from("http://localhost:9000/stream"),
+///     Spotlight::Url("http://localhost:9000/stream".into())
+/// );
+/// assert_eq!(Spotlight::DEFAULT_URL, "http://localhost:8969/stream");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Spotlight {
+    /// Not to Spotlight, whatever `SENTRY_SPOTLIGHT` says.
+    Off,
+    /// To the URL `SENTRY_SPOTLIGHT` holds, if it holds one, else to
+    /// [`DEFAULT_URL`](Spotlight::DEFAULT_URL).
+    On,
+    /// To this URL (`http://` or `https://`), whatever `SENTRY_SPOTLIGHT` says.
+    Url(String),
+}
+
+impl Spotlight {
+    /// Where Spotlight's sidecar listens unless told otherwise.
+    pub const DEFAULT_URL: &'static str = "http://localhost:8969/stream";
+
+    /// `SENTRY_SPOTLIGHT`, as Sentry's SDKs read it: empty is unset, `true`/`1`/`yes`/`on`
+    /// (also `t`, `y`) is on, `false`/`0`/`no`/`off` (also `f`, `n`) is off, anything else a
+    /// URL.
+    pub(super) fn parse_env(value: &str) -> Result<Option<Spotlight>, ConfigError> {
+        let trimmed = value.trim();
+        Ok(match trimmed.to_ascii_lowercase().as_str() {
+            "" => None,
+            "true" | "t" | "y" | "yes" | "on" | "1" => Some(Spotlight::On),
+            "false" | "f" | "n" | "no" | "off" | "0" => Some(Spotlight::Off),
+            _ => {
+                check_spotlight_url("SENTRY_SPOTLIGHT", trimmed)?;
+                Some(Spotlight::Url(trimmed.to_owned()))
+            }
+        })
+    }
+}
+
+impl From<bool> for Spotlight {
+    fn from(on: bool) -> Self {
+        if on {
+            Spotlight::On
+        } else {
+            Spotlight::Off
+        }
+    }
+}
+
+impl From<&str> for Spotlight {
+    fn from(url: &str) -> Self {
+        Spotlight::Url(url.to_owned())
+    }
+}
+
+impl From<String> for Spotlight {
+    fn from(url: String) -> Self {
+        Spotlight::Url(url)
+    }
+}
+
+/// A Spotlight URL must be an absolute `http` or `https` URL with a host.
+pub(super) fn check_spotlight_url(key: &'static str, value: &str) -> Result<(), ConfigError> {
+    let fail = || {
+        ConfigError::new(
+            key,
+            value,
+            "expected true/false or the sidecar's URL, such as `http://localhost:8969/stream`",
+        )
+    };
+    let uri: ureq::http::Uri = value.trim().parse().map_err(|_| fail())?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    if !scheme_ok || uri.host().is_none_or(str::is_empty) {
+        return Err(fail());
+    }
+    Ok(())
 }
 
 /// Parses a DSN; `Ok(None)` for an empty one (unset, or set to nothing, as many `.env` files
