@@ -10,7 +10,6 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -40,23 +39,7 @@ impl Bugsink {
             self.env("URL"),
             self.env("PROJECT")
         );
-        let out = Command::new("python3")
-            .args([
-                "-c",
-                "import sys, urllib.request; \
-                 r = urllib.request.Request(sys.argv[1], headers={'Authorization': 'Bearer ' + sys.argv[2]}); \
-                 print(urllib.request.urlopen(r, timeout=10).read().decode())",
-                &url,
-                self.env("TOKEN"),
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "lookup failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        common::bugsink_get(&url, self.env("TOKEN"))
     }
 }
 

@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -25,23 +24,7 @@ struct Server(common::CiServer);
 impl Server {
     fn get(&self, path: &str) -> Value {
         let url = format!("{}/api/canonical/0/{path}", self.0.env["URL"]);
-        let out = Command::new("python3")
-            .args([
-                "-c",
-                "import sys, urllib.request; \
-                 r = urllib.request.Request(sys.argv[1], headers={'Authorization': 'Bearer ' + sys.argv[2]}); \
-                 print(urllib.request.urlopen(r, timeout=10).read().decode())",
-                &url,
-                &self.0.env["TOKEN"],
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "GET {url} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        common::bugsink_get(&url, &self.0.env["TOKEN"])
     }
 
     /// The issue an event was grouped into.

@@ -1,10 +1,13 @@
 //! `#[vigil::monitored]` and `#[vigil::transaction]` on every shape of function, asserted on
 //! what vigil actually sends.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 
+use common::yield_now;
 use vigil::protocol::{Event, SpanStatus, Transaction};
 use vigil::testing::capture;
 
@@ -598,20 +601,6 @@ async fn crawl(urls: Vec<&'static str>) -> Result<usize, PayError> {
         total += fetch(url, url.is_empty()).await?;
     }
     Ok(total)
-}
-
-/// Yields once, so the futures really suspend.
-fn yield_now() -> impl Future<Output = ()> {
-    let mut yielded = false;
-    std::future::poll_fn(move |cx| {
-        if yielded {
-            std::task::Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            std::task::Poll::Pending
-        }
-    })
 }
 
 fn assert_send<T: Send>(t: T) -> T {

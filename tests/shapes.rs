@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::yield_now;
+
 use std::future::Future;
 use std::pin::Pin;
 
@@ -21,20 +23,6 @@ impl std::fmt::Display for Failed {
 }
 
 impl std::error::Error for Failed {}
-
-/// A future that is pending once, so the span must live across an `.await`.
-fn yield_now() -> impl Future<Output = ()> {
-    let mut yielded = false;
-    std::future::poll_fn(move |cx| {
-        if yielded {
-            std::task::Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            std::task::Poll::Pending
-        }
-    })
-}
 
 #[vigil::monitored(op = "step")]
 async fn step(n: u32) -> Result<u32, Failed> {

@@ -119,3 +119,39 @@ impl Drop for CiServer {
         }
     }
 }
+
+/// A future that is pending once (waking itself), so a span must live across an `.await`.
+pub fn yield_now() -> impl std::future::Future<Output = ()> {
+    let mut yielded = false;
+    std::future::poll_fn(move |cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+}
+
+/// `GET url` on Bugsink's REST API with `token`, as JSON (through python3's standard
+/// library, which `.ci/bugsink.sh` needs anyway).
+pub fn bugsink_get(url: &str, token: &str) -> serde_json::Value {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, urllib.request; \
+             r = urllib.request.Request(sys.argv[1], headers={'Authorization': 'Bearer ' + sys.argv[2]}); \
+             print(urllib.request.urlopen(r, timeout=10).read().decode())",
+            url,
+            token,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "GET {url} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
