@@ -56,6 +56,7 @@ pub struct Config {
     pub(crate) scrub_keys: Vec<String>,
     pub(crate) allow_keys: Vec<String>,
     pub(crate) scrub_patterns: Vec<String>,
+    pub(crate) scrub_all_cookies: bool,
     pub(crate) before_send: Option<Hook<Event<'static>>>,
     pub(crate) before_send_transaction: Option<Hook<Transaction<'static>>>,
     pub(crate) transport: Option<Arc<dyn sentry::TransportFactory>>,
@@ -75,6 +76,7 @@ impl fmt::Debug for Config {
             .field("scrub_keys", &self.scrub_keys)
             .field("allow_keys", &self.allow_keys)
             .field("scrub_patterns", &self.scrub_patterns)
+            .field("scrub_all_cookies", &self.scrub_all_cookies)
             .field("before_send", &self.before_send.is_some())
             .field(
                 "before_send_transaction",
@@ -299,8 +301,8 @@ impl Config {
         self
     }
 
-    /// Adds keys to scrub, on top of the built-in list (matched like it: case-insensitive
-    /// substrings, `-`, `_`, `.` and spaces ignored).
+    /// Adds keys to scrub, on top of the built-in list (case-insensitive substrings, `-`,
+    /// `_`, `.` and spaces ignored: `tax_id` also covers `TaxId` and `user-tax-id`).
     ///
     /// ```
     /// # use vigil_runtime as vigil;
@@ -336,6 +338,19 @@ impl Config {
             keys.into_iter()
                 .map(|k| crate::scrub::normalize(k.as_ref())),
         );
+        self
+    }
+
+    /// Filters every cookie, not only the session, CSRF and otherwise sensitive ones (by
+    /// default a cookie string keeps its other cookies: `language=en; sessionid=[Filtered]`).
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().scrub_all_cookies(true);
+    /// ```
+    #[must_use]
+    pub fn scrub_all_cookies(mut self, all: bool) -> Self {
+        self.scrub_all_cookies = all;
         self
     }
 
@@ -432,6 +447,7 @@ impl Config {
             allow_keys: self.allow_keys.clone(),
             patterns,
             send_default_pii: self.send_default_pii,
+            all_cookies: self.scrub_all_cookies,
             before_send: self.before_send.clone(),
             before_send_transaction: self.before_send_transaction.clone(),
         })
