@@ -151,7 +151,10 @@ type Path = Vec<String>;
 fn is_pair_list(items: &[Value]) -> bool {
     !items.is_empty()
         && items.iter().all(|item| {
-            matches!(item.as_array().map(Vec::as_slice), Some([Value::String(_), _]))
+            matches!(
+                item.as_array().map(Vec::as_slice),
+                Some([Value::String(_), _])
+            )
         })
 }
 
@@ -319,11 +322,7 @@ fn removal(original: &str, sent: Option<&str>) -> Removal {
 
 /// The ranges of `reference` (what Sentry's scrubber removed) that `vigil` lets a letter or
 /// digit of through.
-fn missed<'a>(
-    original: &'a str,
-    reference: &Removal,
-    vigil: &Removal,
-) -> (usize, Vec<&'a str>) {
+fn missed<'a>(original: &'a str, reference: &Removal, vigil: &Removal) -> (usize, Vec<&'a str>) {
     let Removal::Ranges(removed) = reference else {
         return (0, Vec::new());
     };
@@ -332,12 +331,10 @@ fn missed<'a>(
         let segment = &original[start..end];
         let kept = match vigil {
             Removal::Nothing => true,
-            Removal::Ranges(gone) => original[start..end]
-                .char_indices()
-                .any(|(i, c)| {
-                    let at = start + i;
-                    c.is_alphanumeric() && !gone.iter().any(|&(s, e)| s <= at && at < e)
-                }),
+            Removal::Ranges(gone) => original[start..end].char_indices().any(|(i, c)| {
+                let at = start + i;
+                c.is_alphanumeric() && !gone.iter().any(|&(s, e)| s <= at && at < e)
+            }),
             Removal::Other(text) => {
                 let trimmed = segment.trim_matches(|c: char| !c.is_alphanumeric());
                 !trimmed.is_empty() && text.contains(trimmed)
@@ -358,9 +355,9 @@ struct Report {
     relay_missed: Vec<String>,
     python_removed: usize,
     python_missed: Vec<String>,
-    /// Values Relay and sentry-python both send unchanged that vigil changes: (path, before,
-    /// after).
-    over: Vec<(String, String, String)>,
+    /// Values Relay and sentry-python both send unchanged that vigil changes: (where, before,
+    /// after, the deliberate reason if there is one).
+    over: Vec<(String, String, String, Option<&'static str>)>,
     /// Values Relay's output cannot be lined up with (a harness problem).
     unaligned: Vec<String>,
     /// Values of the corpus the Rust SDK's protocol types cannot carry (so no scrubber sees
@@ -381,7 +378,10 @@ fn compare(corpus: &[Entry]) -> Report {
     };
     for (entry, (sent, _)) in corpus.iter().zip(&pairs) {
         let sent = sent.to_string();
-        for (path, value) in leaf_map(&entry.event).into_iter().filter(|(p, _)| is_content(p)) {
+        for (path, value) in leaf_map(&entry.event)
+            .into_iter()
+            .filter(|(p, _)| is_content(p))
+        {
             let escaped = serde_json::to_string(&value).unwrap();
             if !sent.contains(&escaped[1..escaped.len() - 1]) {
                 report
@@ -428,10 +428,12 @@ fn compare(corpus: &[Entry]) -> Report {
                 && matches!(by_python, Removal::Nothing)
                 && !matches!(by_vigil, Removal::Nothing)
             {
+                let after = vigil.get(path).map(String::as_str);
                 report.over.push((
                     at(),
                     original.clone(),
-                    vigil.get(path).cloned().unwrap_or_else(|| "<removed>".into()),
+                    after.unwrap_or("<removed>").to_owned(),
+                    deliberate(path, original, after),
                 ));
             }
         }
@@ -460,9 +462,24 @@ fn print(report: &Report) {
     for (field, n) in by_field {
         println!("  {field}: {n}");
     }
-    println!("values Relay and sentry-python both keep that vigil changes: {}", report.over.len());
-    for (at, before, after) in &report.over {
-        println!("  {at}: `{before}` -> `{after}`");
+    println!(
+        "values Relay and sentry-python both keep that vigil changes: {}",
+        report.over.len()
+    );
+    let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, _, _, reason) in &report.over {
+        *by_reason
+            .entry(reason.unwrap_or("NOT DELIBERATE"))
+            .or_default() += 1;
+    }
+    for (reason, n) in &by_reason {
+        println!("  {reason}: {n}");
+    }
+    for (at, before, after, reason) in &report.over {
+        println!(
+            "  [{}] {at}: `{before}` -> `{after}`",
+            reason.unwrap_or("NOT DELIBERATE")
+        );
     }
 }
 
@@ -472,6 +489,138 @@ fn first(list: &[String], n: usize) -> String {
         let _ = writeln!(out, "{line}");
     }
     out
+}
+
+// ------------------------------------------------------------------------------------------
+// Where vigil removes more, on purpose
+// ------------------------------------------------------------------------------------------
+
+/// Why vigil may change a value that both Relay and sentry-python send unchanged. Every such
+/// value must be explained by one of these, and the README's privacy section names each (in
+/// bold), so what the test accepts is what the README says.
+const DELIBERATE: &[(&str, &str)] = &[
+    (
+        "free text",
+        "messages, exception values, span descriptions, transaction names and URLs are scrubbed \
+         like data (Relay leaves exception values, descriptions and URLs alone, and looks only \
+         for e-mails, cards, IBANs, SSNs and bearer tokens in messages)",
+    ),
+    (
+        "sensitive keys",
+        "a value under a sensitive key goes in every place, tags and typed contexts included, \
+         and the keys include session, card, CSRF and sentry-python's names Relay does not know",
+    ),
+    (
+        "key=value",
+        "a `key=value` or `key: value` pair with a sensitive key in a text value loses its value",
+    ),
+    (
+        "personal data",
+        "e-mail and IP addresses and user names in home directories, unless send_default_pii",
+    ),
+    ("JWTs", "JSON Web Tokens wherever they stand"),
+    (
+        "Luhn numbers",
+        "13 to 19 digits passing the Luhn check (cards of every network; IMEIs too)",
+    ),
+];
+
+/// Text fields where vigil runs its detectors and Relay does not (or only a few of its rules).
+fn is_free_text(path: &Path) -> bool {
+    let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    matches!(
+        p.as_slice(),
+        ["logentry", "formatted"]
+            | ["exception", "values", _, "value"]
+            | ["spans", _, "description"]
+            | ["contexts", "trace", "description"]
+            | ["request", "url"]
+            | ["transaction"]
+            | ["culprit"]
+    )
+}
+
+fn luhn(digits: &str) -> bool {
+    let digits: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                if d * 2 > 9 {
+                    d * 2 - 9
+                } else {
+                    d * 2
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    (13..=19).contains(&digits.len()) && sum % 10 == 0
+}
+
+/// What a removed segment of `before` (at `start`) is, among the deliberate kinds.
+fn segment_reason(before: &str, start: usize, segment: &str) -> Option<&'static str> {
+    let seg = segment.trim();
+    let prefix = &before[..start];
+    let is_email = seg.split_once('@').is_some_and(|(user, host)| {
+        !user.is_empty() && host.contains('.') && !host.contains(char::is_whitespace)
+    });
+    let is_ip = seg.parse::<std::net::IpAddr>().is_ok()
+        || seg
+            .split('%')
+            .next()
+            .unwrap_or("")
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok();
+    let home = ["/Users/", "\\Users\\", "/home/", "Documents and Settings\\"];
+    if is_email || is_ip || home.iter().any(|h| prefix.ends_with(h)) {
+        return Some("personal data");
+    }
+    if seg.starts_with("eyJ") && seg.matches('.').count() == 2 {
+        return Some("JWTs");
+    }
+    if seg
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == ' ' || c == '-')
+        && luhn(seg)
+    {
+        return Some("Luhn numbers");
+    }
+    let key_end = prefix.trim_end_matches(['"', '\'', ' ']);
+    if let Some(sep) = key_end.strip_suffix(['=', ':']) {
+        let key = sep.trim_end_matches(['"', '\'', ' ']);
+        let key = key
+            .rsplit(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+            .next()
+            .unwrap_or("");
+        if vigil::is_sensitive_key(key) {
+            return Some("key=value");
+        }
+    }
+    None
+}
+
+/// The deliberate reason vigil changed `before` into `after` at `path`, if there is one.
+fn deliberate(path: &Path, before: &str, after: Option<&str>) -> Option<&'static str> {
+    if is_free_text(path) {
+        return Some("free text");
+    }
+    let whole = matches!(after, None | Some("[Filtered]"));
+    let key = path.last().map(String::as_str).unwrap_or("");
+    if whole && vigil::is_sensitive_key(key) {
+        return Some("sensitive keys");
+    }
+    let Removal::Ranges(ranges) = removal(before, after) else {
+        return None;
+    };
+    let mut reason = None;
+    for (start, end) in ranges {
+        reason = Some(segment_reason(before, start, &before[start..end])?);
+    }
+    reason
 }
 
 // ------------------------------------------------------------------------------------------
@@ -670,6 +819,29 @@ fn generated_corpus() -> Vec<Entry> {
 // The tests
 // ------------------------------------------------------------------------------------------
 
+/// The over-scrubbed values that no deliberate reason explains; panics if the README does not
+/// name every reason.
+fn not_deliberate(report: &Report) -> Vec<String> {
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("read README.md");
+    let privacy = &readme[readme
+        .find("## Privacy")
+        .expect("the README has a privacy section")..];
+    for (name, what) in DELIBERATE {
+        assert!(
+            privacy.contains(&format!("**{name}**")),
+            "the README's privacy section does not list `{name}` ({what}) as deliberate"
+        );
+    }
+    report
+        .over
+        .iter()
+        .filter(|(_, _, _, reason)| reason.is_none())
+        .map(|(at, before, after, _)| format!("{at}: `{before}` -> `{after}`"))
+        .collect()
+}
+
 #[test]
 fn vigil_removes_what_sentry_removes_on_sentrys_own_test_inputs() {
     let report = compare(&sentry_corpus());
@@ -695,6 +867,13 @@ fn vigil_removes_what_sentry_removes_on_sentrys_own_test_inputs() {
         "{} values sentry-python removes reached vigil's output:\n{}",
         report.python_missed.len(),
         first(&report.python_missed, 60)
+    );
+    let unexplained = not_deliberate(&report);
+    assert!(
+        unexplained.is_empty(),
+        "{} values both Relay and sentry-python keep were changed by vigil for no reason the README gives:\n{}",
+        unexplained.len(),
+        first(&unexplained, 60)
     );
 }
 
@@ -723,5 +902,12 @@ fn vigil_removes_what_sentry_removes_on_generated_events() {
         "{} values sentry-python removes reached vigil's output:\n{}",
         report.python_missed.len(),
         first(&report.python_missed, 60)
+    );
+    let unexplained = not_deliberate(&report);
+    assert!(
+        unexplained.is_empty(),
+        "{} values both Relay and sentry-python keep were changed by vigil for no reason the README gives:\n{}",
+        unexplained.len(),
+        first(&unexplained, 60)
     );
 }
