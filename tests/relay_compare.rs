@@ -568,13 +568,20 @@ fn segment_reason(before: &str, start: usize, segment: &str) -> Option<&'static 
     let is_email = seg.split_once('@').is_some_and(|(user, host)| {
         !user.is_empty() && host.contains('.') && !host.contains(char::is_whitespace)
     });
-    let is_ip = seg.parse::<std::net::IpAddr>().is_ok()
-        || seg
-            .split('%')
-            .next()
-            .unwrap_or("")
-            .parse::<std::net::Ipv6Addr>()
-            .is_ok();
+    // `Chrome/103.0.0.0`: a version after a product name is not an address.
+    let product = prefix
+        .rsplit([' ', '(', ';', ','])
+        .next()
+        .and_then(|word| word.strip_suffix('/'))
+        .is_some_and(|name| name.starts_with(|c: char| c.is_ascii_uppercase()));
+    let is_ip = !product
+        && (seg.parse::<std::net::IpAddr>().is_ok()
+            || seg
+                .split('%')
+                .next()
+                .unwrap_or("")
+                .parse::<std::net::Ipv6Addr>()
+                .is_ok());
     let home = ["/Users/", "\\Users\\", "/home/", "Documents and Settings\\"];
     if is_email || is_ip || home.iter().any(|h| prefix.ends_with(h)) {
         return Some("personal data");
@@ -603,22 +610,67 @@ fn segment_reason(before: &str, start: usize, segment: &str) -> Option<&'static 
     None
 }
 
+/// Is the removed `segment` of a text (at `prefix`) what one of vigil's value rules takes: a
+/// card number, an IBAN, an SSN, a PEM key body, URL credentials, an auth scheme's credential?
+fn is_value_rule_match(prefix: &str, segment: &str) -> bool {
+    let seg = segment.trim();
+    let digits = seg.chars().filter(char::is_ascii_digit).count();
+    let card = (13..=19).contains(&digits)
+        && seg
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ' ' || c == '-');
+    let iban = seg.len() >= 15
+        && seg.len() <= 34
+        && seg[..2].chars().all(|c| c.is_ascii_uppercase())
+        && seg[2..4].chars().all(|c| c.is_ascii_digit())
+        && seg.chars().all(|c| c.is_ascii_alphanumeric());
+    let ssn = seg.len() == 11
+        && seg.char_indices().all(|(i, c)| {
+            if i == 3 || i == 6 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    let pem_body = prefix.trim_end().ends_with("KEY-----");
+    let url_credentials = prefix.ends_with("//");
+    let scheme = ["Bearer", "Basic ", "Token ", "Digest "]
+        .iter()
+        .any(|s| seg.starts_with(s) || prefix.ends_with(s));
+    card || iban || ssn || pem_body || url_credentials || scheme
+}
+
 /// The deliberate reason vigil changed `before` into `after` at `path`, if there is one.
 fn deliberate(path: &Path, before: &str, after: Option<&str>) -> Option<&'static str> {
-    if is_free_text(path) {
-        return Some("free text");
-    }
     let whole = matches!(after, None | Some("[Filtered]"));
     let key = path.last().map(String::as_str).unwrap_or("");
     if whole && vigil::is_sensitive_key(key) {
         return Some("sensitive keys");
     }
-    let Removal::Ranges(ranges) = removal(before, after) else {
-        return None;
+    // What a `User-Agent` header says is not where the user is.
+    let user_agent = key.eq_ignore_ascii_case("user-agent");
+    let free_text = is_free_text(path);
+    let ranges = match removal(before, after) {
+        Removal::Ranges(ranges) => ranges,
+        // A request URL loses its credentials (nothing marks the place): `user:pass@` out.
+        Removal::Other(sent) if path.join(".") == "request.url" => {
+            let at = before.find('@')?;
+            let start = before.find("://")? + 3;
+            return (before[..start].to_owned() + &before[at + 1..] == sent).then_some("free text");
+        }
+        _ => return None,
     };
     let mut reason = None;
     for (start, end) in ranges {
-        reason = Some(segment_reason(before, start, &before[start..end])?);
+        let segment = &before[start..end];
+        let found = match segment_reason(before, start, segment) {
+            Some("personal data") if user_agent => return None,
+            Some(found) => found,
+            None if free_text && is_value_rule_match(&before[..start], segment) => "free text",
+            None => return None,
+        };
+        // In a place Relay leaves alone, any of the value rules is the free-text reason.
+        reason = Some(if free_text { "free text" } else { found });
     }
     reason
 }

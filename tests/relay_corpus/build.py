@@ -22,8 +22,9 @@ Writes `relay.json` and `sentry_python.json` next to this file: lists of
   exception value, extra, a context, breadcrumb message and data, frame variables, a
   request header), since vigil and Relay treat these places differently.
 - Relay `tests/integration/fixtures/pii.py` and `test_pii.py`: the rule samples and the
-  `logentry.formatted` messages; `tests/fixtures/*-input.json` and
-  `relay-server/tests/fixtures/payloads/*.json`: whole events as SDKs send them.
+  `logentry.formatted` messages; `relay-server/src/services/processor.rs` tests: their event
+  payloads; `tests/fixtures/*-input.json` and `relay-server/tests/fixtures/payloads/*.json`:
+  whole events as SDKs send them.
 - sentry-python `tests/test_scrubber.py`, `tests/test_utils.py` (`sanitize_url` cases),
   `tests/integrations/django/test_data_scrubbing.py` and `tests/integrations/wsgi/test_wsgi.py`:
   the requests, cookies, frame variables, breadcrumbs, span data and URLs they scrub.
@@ -416,6 +417,22 @@ def relay_rule_samples(root):
     return out
 
 
+def relay_server_tests(root):
+    """Event payloads (`set_payload(ContentType::Json, r#"..."#)`) of relay-server's processor
+    tests."""
+    out = []
+    name = "relay-server/src/services/processor.rs"
+    src = (root / name).read_text()
+    for test, body in test_fns(src[src.index("mod tests") :]):
+        for m in re.finditer(r"set_payload\(\s*ContentType::Json,\s*", body):
+            if is_string_start(body, m.end()):
+                text, _ = read_rust_string(body, m.end())
+                event = json.loads(text)
+                if event:
+                    out.append({"source": f"{name}::{test}", "notes": [], "event": event})
+    return out
+
+
 def relay_payloads(root):
     out = []
     files = sorted((root / "tests" / "fixtures").glob("*-input.json"))
@@ -758,7 +775,12 @@ def adapt(entry):
 def main():
     relay_root = Path(sys.argv[1])
     python_root = Path(sys.argv[2])
-    relay = relay_pii_tests(relay_root) + relay_rule_samples(relay_root) + relay_payloads(relay_root)
+    relay = (
+        relay_pii_tests(relay_root)
+        + relay_rule_samples(relay_root)
+        + relay_server_tests(relay_root)
+        + relay_payloads(relay_root)
+    )
     python = sentry_python_tests(python_root)
     for name, entries in (("relay.json", relay), ("sentry_python.json", python)):
         entries = [adapt(e) for e in entries]
