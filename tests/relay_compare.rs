@@ -605,25 +605,11 @@ fn documented_sensitive_key(key: &str) -> bool {
     let qualifiers = [
         "id", "key", "token", "secret", "cookie", "number", "num", "no", "nr", "code", "pin",
     ];
-    let owners = [
-        "api",
-        "private",
-        "access",
-        "secret",
-        "signing",
-        "encryption",
-        "master",
-        "session",
-        "ssh",
-        "license",
-    ];
     words.iter().enumerate().any(|(i, w)| {
         let next = words.get(i + 1).map(String::as_str);
-        let previous = i.checked_sub(1).map(|j| words[j].as_str());
-        ["sid", "sso", "saml", "ssn", "otp", "pwd", "cvc"].contains(&w.as_str())
+        ["sid", "sso", "saml", "ssn", "otp", "pwd", "cvc", "key"].contains(&w.as_str())
             || (["session", "card", "identity"].contains(&w.as_str())
                 && next.is_none_or(|n| qualifiers.contains(&n)))
-            || (w == "key" && previous.is_some_and(|p| owners.contains(&p)))
     })
 }
 

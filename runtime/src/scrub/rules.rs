@@ -54,9 +54,10 @@ pub(crate) const KEY_FRAGMENTS: &[&str] = &[
 ];
 
 /// vigil's additions that are too short to be looked for inside words (`sid` is in
-/// `inside`, `sso` in `processor`, `ssn` in `classname`): sensitive when they are a word of
-/// the key (`connect.sid`, `sso_ticket`, `SAMLResponse`, `user_ssn`, `otp_code`, `db_pwd`).
-pub(crate) const KEY_WORDS: &[&str] = &["sid", "sso", "saml", "ssn", "otp", "pwd", "cvc"];
+/// `inside`, `sso` in `processor`, `ssn` in `classname`, `key` in `keyboard`): sensitive when
+/// they are a word of the key (`connect.sid`, `sso_ticket`, `SAMLResponse`, `user_ssn`,
+/// `otp_code`, `db_pwd`, `signing.key`, `cache_key`).
+pub(crate) const KEY_WORDS: &[&str] = &["sid", "sso", "saml", "ssn", "otp", "pwd", "cvc", "key"];
 
 /// Nouns that name a secret when they are what the key is about, its last word or followed
 /// by one of [`QUALIFIERS`]: `session`, `user_session`, `session_id` but not
@@ -66,21 +67,6 @@ pub(crate) const KEY_HEADS: &[&str] = &["session", "card", "identity"];
 /// Words that, after a [`KEY_HEADS`] noun, still name the secret itself.
 pub(crate) const QUALIFIERS: &[&str] = &[
     "id", "key", "token", "secret", "cookie", "number", "num", "no", "nr", "code", "pin",
-];
-
-/// Words that make a following `key` a secret one (`access_key`, `signing.key`); a `key`
-/// alone (`cache_key`, `primary_key`, a map's key) is not.
-pub(crate) const KEY_OWNERS: &[&str] = &[
-    "api",
-    "private",
-    "access",
-    "secret",
-    "signing",
-    "encryption",
-    "master",
-    "session",
-    "ssh",
-    "license",
 ];
 
 /// The session and CSRF cookie names of web frameworks that Relay filters by name
@@ -180,20 +166,14 @@ fn is_one_of(word: &str, list: &[&str]) -> bool {
     list.iter().any(|w| word.eq_ignore_ascii_case(w))
 }
 
-/// Do vigil's additions (fragments, words, heads, owned keys) call `key` sensitive?
+/// Do vigil's additions (fragments, words, heads) call `key` sensitive?
 fn is_vigil_sensitive_name(key: &str) -> bool {
-    let mut previous: Option<&str> = None;
     let mut pending_head = false;
     for word in words(key) {
-        if is_one_of(word, KEY_WORDS)
-            || (pending_head && is_one_of(word, QUALIFIERS))
-            || (word.eq_ignore_ascii_case("key")
-                && previous.is_some_and(|p| is_one_of(p, KEY_OWNERS)))
-        {
+        if is_one_of(word, KEY_WORDS) || (pending_head && is_one_of(word, QUALIFIERS)) {
             return true;
         }
         pending_head = is_one_of(word, KEY_HEADS);
-        previous = Some(word);
     }
     if pending_head {
         return true;
@@ -225,9 +205,8 @@ pub(crate) fn is_sensitive_cookie(name: &str) -> bool {
 
 /// Does `key` name a secret? Relay's default key rule (substrings such as `password`,
 /// `secret`, `auth`, `token`, `api_key`), then vigil's additions: [`KEY_FRAGMENTS`] anywhere,
-/// [`KEY_WORDS`] as words, [`KEY_HEADS`] as what the key is about, `key` after one of
-/// [`KEY_OWNERS`]. A key naming one cookie (`http.request.header.cookie.<name>`) is
-/// sensitive when that cookie is.
+/// [`KEY_WORDS`] as words, [`KEY_HEADS`] as what the key is about. A key naming one cookie
+/// (`http.request.header.cookie.<name>`) is sensitive when that cookie is.
 pub(crate) fn is_sensitive_name(key: &str) -> bool {
     let key = key.trim_start_matches("r#");
     if let Some(at) = find_ignore_case(key, "cookie.") {
