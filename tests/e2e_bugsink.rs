@@ -216,7 +216,7 @@ fn what_the_server_stores_is_intact_and_scrubbed() {
     assert_eq!(data["user"]["id"], "42");
     assert_eq!(data["user"]["username"], "ada");
     let crumb = &data["breadcrumbs"]["values"][0];
-    assert_eq!(crumb["message"], "opened settings with Bearer [Filtered]");
+    assert_eq!(crumb["message"], "opened settings with [Filtered]");
     assert_eq!(crumb["category"], "ui");
     assert_eq!(crumb["data"]["step"], 3);
     assert_eq!(data["release"], "e2e@1.0.0");

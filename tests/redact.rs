@@ -217,9 +217,9 @@ fn recorded_arguments_and_capture_values_are_redacted() {
     });
     let span = &captured.single_transaction().spans[0];
     assert_eq!(span.data["login"]["password"], "[Filtered]");
-    // The derive shows `************1111`, but `card` is also a sensitive key for the runtime
-    // scrubber, the stricter of the two wins (`Config::allow_keys(["card"])` keeps the mask).
-    assert_eq!(span.data["login"]["card"], "[Filtered]");
+    // `card` is a sensitive key for the runtime scrubber too, but the mask the application
+    // asked for is already safe: it arrives as the derive made it.
+    assert_eq!(span.data["login"]["card"], "************1111");
     assert_eq!(span.data["login"]["user"], "bob");
     assert_eq!(span.data["key"], "[Filtered]");
     assert!(
@@ -255,4 +255,63 @@ fn allowed_keys_keep_the_partial_mask() {
         captured.single_event().extra["login"]["card"],
         "************1111"
     );
+}
+
+#[derive(vigil::Redact)]
+struct Credentials {
+    #[sensitive(partial = 4)]
+    token: String,
+    #[sensitive(with = stars_but_last_two)]
+    password: String,
+    #[sensitive(partial = 4)]
+    card: String,
+}
+
+fn stars_but_last_two(secret: &str) -> String {
+    let keep: String = secret
+        .chars()
+        .rev()
+        .take(2)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!(
+        "{}{keep}",
+        "*".repeat(secret.chars().count().saturating_sub(2))
+    )
+}
+
+#[test]
+fn the_users_masks_win_over_the_key_rule_and_the_secret_never_arrives() {
+    let captured = vigil::testing::capture(|| {
+        let credentials = Credentials {
+            token: "tok_live_0123456789".into(),
+            password: "correct-horse".into(),
+            card: "4111 1111 1111 1111".into(),
+        };
+        vigil::capture_message!("login", form = credentials);
+    });
+    let extra = &captured.single_event().extra["form"];
+    assert_eq!(extra["token"], "***************6789");
+    assert_eq!(extra["password"], "***********se");
+    assert_eq!(extra["card"], "***************1111");
+    let wire = common::wire(&captured.envelopes);
+    for secret in [
+        "tok_live_0123456789",
+        "correct-horse",
+        "4111 1111 1111 1111",
+    ] {
+        assert!(!wire.contains(secret), "{secret} leaked");
+    }
+    // A value that is not a mask under a sensitive key is still filtered whole.
+    let captured = vigil::testing::capture(|| {
+        vigil::capture_message!(
+            "login",
+            data = serde_json::json!({"token": "abc*", "password": "*hunter2"})
+        );
+    });
+    let extra = &captured.single_event().extra["data"];
+    assert_eq!(extra["token"], "[Filtered]");
+    assert_eq!(extra["password"], "[Filtered]");
 }

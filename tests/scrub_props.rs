@@ -1,6 +1,8 @@
 //! Generated inputs against the scrubber, through the real client and transport: random
-//! events and transactions with secrets planted at random depths and places. Nothing secret
-//! may reach the wire, and every non-secret value must arrive unchanged.
+//! events and transactions with secrets planted at random depths and places, some of them
+//! percent- or plus-encoded in query strings, form bodies, URLs and cookies. Nothing secret
+//! may reach the wire (as it is, or once decoded), and every non-secret value must arrive
+//! unchanged.
 
 use std::collections::BTreeMap;
 
@@ -94,6 +96,42 @@ fn planted_text() -> impl Strategy<Value = Planted> {
     })
 }
 
+/// `text` percent-encoded as a form does (`+` for spaces when `plus`, `%XX` for everything but
+/// letters, digits and `-_.~`).
+fn encode(text: &str, plus: bool) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b));
+            }
+            b' ' if plus => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// `text` with `%XX` escapes and `+` decoded: what a reader of the wire would see.
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// A JSON value nested `depth` levels deep, with a secret under a sensitive key at the bottom
 /// and plain values on the way.
 fn nested(depth: usize, secret_key: &str, secret: &str, plain: &[(String, String)]) -> Value {
@@ -137,7 +175,10 @@ const SENSITIVE_KEYS: &[&str] = &[
 
 fn case() -> impl Strategy<Value = Case> {
     (
-        prop::collection::vec(planted_text(), 8),
+        (
+            prop::collection::vec(planted_text(), 8),
+            prop::collection::vec(planted_text(), 6),
+        ),
         prop::collection::vec(core(), 8),
         prop::collection::vec((plain_key(), plain_text()), 1..5),
         prop::collection::vec((plain_key(), plain_text()), 1..5),
@@ -146,9 +187,14 @@ fn case() -> impl Strategy<Value = Case> {
         plain_text(),
     )
         .prop_map(
-            |(texts, cores, plain_tags, plain_extra, depth, key, filler)| {
+            |((texts, encoded), cores, plain_tags, plain_extra, depth, key, filler)| {
                 let mut secrets: Vec<String> = texts.iter().map(|p| p.secret.clone()).collect();
                 secrets.extend(cores.iter().cloned());
+                secrets.extend(encoded.iter().map(|p| p.secret.clone()));
+                // Encoded secrets: plus-encoded in query strings and form bodies,
+                // percent-encoded (spaces too) in URLs and cookies.
+                let plus = |i: usize| encode(&encoded[i].text, true);
+                let percent = |i: usize| encode(&encoded[i].text, false);
                 let mut tags: Map<String, String> = plain_tags.iter().cloned().collect();
                 tags.insert(key.to_owned(), cores[0].clone());
                 let mut extra: Map<String, Value> = plain_extra
@@ -159,14 +205,20 @@ fn case() -> impl Strategy<Value = Case> {
                 extra.insert("note".into(), Value::from(texts[6].text.clone()));
                 let request = Request {
                     url: format!(
-                        "https://u:{}@api.example.com/v1/pay?token={}&page=1",
-                        cores[2], cores[3]
+                        "https://u:{}@api.example.com/v1/pay?token={}&page=1&ref={}",
+                        cores[2],
+                        cores[3],
+                        percent(0)
                     )
                     .parse()
                     .ok(),
                     method: Some("POST".into()),
-                    query_string: Some(format!("page=1&api_key={}", cores[4])),
-                    cookies: Some(format!("theme=dark; sessionid={}", cores[5])),
+                    query_string: Some(format!("page=1&api_key={}&q={}", cores[4], plus(1))),
+                    cookies: Some(format!(
+                        "theme=dark; sessionid={}; pref={}",
+                        cores[5],
+                        percent(2)
+                    )),
                     headers: Map::from([
                         ("Authorization".to_owned(), format!("Bearer {}", cores[6])),
                         ("Accept".to_owned(), "application/json".to_owned()),
@@ -199,6 +251,10 @@ fn case() -> impl Strategy<Value = Case> {
                         data: Map::from([
                             (key.to_owned(), Value::from(cores[1].clone())),
                             ("step".to_owned(), Value::from(filler.clone())),
+                            (
+                                "url".to_owned(),
+                                Value::from(format!("https://example.com/search?q={}", percent(3))),
+                            ),
                         ]),
                         ..Default::default()
                     }]
@@ -214,6 +270,11 @@ fn case() -> impl Strategy<Value = Case> {
                 };
                 let transaction = Transaction {
                     name: Some("checkout".into()),
+                    request: Some(Request {
+                        method: Some("POST".into()),
+                        data: Some(format!("name={filler}&comment={}", plus(4))),
+                        ..Default::default()
+                    }),
                     spans: vec![Span {
                         description: Some(texts[4].text.clone()),
                         op: Some("db.query".into()),
@@ -224,6 +285,10 @@ fn case() -> impl Strategy<Value = Case> {
                                 Value::from(texts[5].text.clone()),
                             ),
                             ("rows".to_owned(), Value::from(3)),
+                            (
+                                "http.query".to_owned(),
+                                Value::from(format!("q={}", plus(5))),
+                            ),
                         ]),
                         ..Default::default()
                     }],
@@ -259,8 +324,15 @@ proptest! {
         // The caller's data is not modified (the scrubber works on the sent copy).
         prop_assert_eq!(format!("{:?}", case.event), before);
         let text = common::wire(&captured.envelopes);
+        let decoded = decode(&text);
         for secret in &case.secrets {
             prop_assert!(!text.contains(secret.as_str()), "secret {} leaked:\n{}", secret, text);
+            prop_assert!(
+                !decoded.contains(secret.as_str()),
+                "secret {} leaked encoded:\n{}",
+                secret,
+                text
+            );
         }
         let event = captured.single_event();
         for (k, v) in &case.plain_tags {

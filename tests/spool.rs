@@ -33,10 +33,7 @@ fn spool_writes_one_scrubbed_json_line_per_envelope() {
         event["payload"]["event_id"],
         id.simple().to_string().as_str()
     );
-    assert_eq!(
-        event["payload"]["message"],
-        "login for token Bearer [Filtered]"
-    );
+    assert_eq!(event["payload"]["message"], "login for token [Filtered]");
     assert_eq!(event["payload"]["release"], "spool-test@1.0.0");
     assert_eq!(event["payload"]["tags"]["user_id"], "5");
     let tx = &lines[1]["items"][0];

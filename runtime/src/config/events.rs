@@ -10,8 +10,8 @@ use super::{Config, ConfigError};
 use crate::scrub::Scrubber;
 
 impl Config {
-    /// Adds keys to scrub, on top of the built-in list (matched like it: case-insensitive
-    /// substrings, `-`, `_`, `.` and spaces ignored).
+    /// Adds keys to scrub, on top of the built-in list (case-insensitive substrings, `-`,
+    /// `_`, `.` and spaces ignored: `tax_id` also covers `TaxId` and `user-tax-id`).
     ///
     /// ```
     /// # use vigil_runtime as vigil;
@@ -47,6 +47,19 @@ impl Config {
             keys.into_iter()
                 .map(|k| crate::scrub::normalize(k.as_ref())),
         );
+        self
+    }
+
+    /// Filters every cookie, not only the session, CSRF and otherwise sensitive ones (by
+    /// default a cookie string keeps its other cookies: `language=en; sessionid=[Filtered]`).
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new().scrub_all_cookies(true);
+    /// ```
+    #[must_use]
+    pub fn scrub_all_cookies(mut self, all: bool) -> Self {
+        self.scrub_all_cookies = all;
         self
     }
 
@@ -217,6 +230,7 @@ impl Config {
             allow_keys: self.allow_keys.clone(),
             patterns,
             send_default_pii: self.send_default_pii,
+            all_cookies: self.scrub_all_cookies,
             before_send: self.before_send.clone(),
             before_send_transaction: self.before_send_transaction.clone(),
         })

@@ -65,6 +65,7 @@ pub struct Config {
     pub(crate) ignore_errors: Vec<String>,
     pub(crate) log_event_level: Option<sentry::Level>,
     pub(crate) log_breadcrumb_level: Option<sentry::Level>,
+    pub(crate) scrub_all_cookies: bool,
     pub(crate) before_send: Option<Hook<Event<'static>>>,
     pub(crate) before_send_transaction: Option<Hook<Transaction<'static>>>,
     pub(crate) transport: Option<Arc<dyn sentry::TransportFactory>>,
@@ -88,6 +89,7 @@ impl fmt::Debug for Config {
             .field("ignore_errors", &self.ignore_errors)
             .field("log_event_level", &self.log_event_level)
             .field("log_breadcrumb_level", &self.log_breadcrumb_level)
+            .field("scrub_all_cookies", &self.scrub_all_cookies)
             .field("before_send", &self.before_send.is_some())
             .field(
                 "before_send_transaction",

@@ -3,17 +3,24 @@
 //!
 //! It walks the typed protocol (no serialization round trip): every place where user data can
 //! stand (tags, extra, contexts, user, request, breadcrumbs, exceptions, stack frame variables,
-//! log entries, spans) and replaces
-//! - values under sensitive keys (Sentry's data-collection key list, sentry-python's
-//!   denylist, the user's own keys), headers and cookies included;
-//! - sensitive values wherever they stand, free text included: `Bearer`/`Basic`
-//!   credentials, JWTs, Luhn-valid card numbers, private-key blocks, passwords in URLs, and
-//!   `key=value` / `key: value` / `"key": "value"` pairs with a sensitive key.
+//! log entries, spans). Relay's default data scrubbing (Sentry's server side) is the floor,
+//! rule by rule, in every place Relay applies it; vigil adds to it:
+//! - values under sensitive keys ([`rules`]: Relay's key rule, sentry-python's denylist,
+//!   session and card names, the user's own keys), headers included; cookies by name;
+//! - sensitive values wherever they stand ([`text`]): `Bearer`/`Basic` credentials, JWTs, card
+//!   numbers, IBANs, SSNs, PEM key bodies, passwords in URLs, `key=value` pairs with a
+//!   sensitive key; a data value that mentions credentials goes whole, as with Relay;
+//! - personal data unless `send_default_pii` is on ([`pii`]): IP and e-mail addresses, user
+//!   names in home directories;
+//! - query strings, form bodies, cookie strings and URLs are taken apart first ([`http`]), so
+//!   an encoded secret is found and what is kept stays valid.
 //!
 //! It never panics, keeps the event valid, is idempotent, and walks JSON values iteratively
 //! (deeper than [`MAX_DEPTH`] is replaced whole), so no input can overflow the stack.
 
+mod http;
 mod limits;
+mod pii;
 pub(crate) mod rules;
 mod text;
 
@@ -30,9 +37,9 @@ pub const FILTERED: &str = "[Filtered]";
 #[cfg(test)]
 use limits::CUT;
 use limits::{limit_name, sanitize_tags, truncate, MAX_DEPTH, MAX_ITEMS, MAX_STRING};
-use rules::is_sensitive_normalized;
+use pii::{scrub_pii, Pii};
 pub(crate) use rules::normalize;
-use text::{mentions_credentials, scrub_pii, scrub_text};
+use text::{mentions_credentials, scrub_text};
 
 /// Key fragments that name personal data, filtered unless `send_default_pii` is on
 /// (sentry-python's PII denylist).
@@ -44,15 +51,67 @@ const PII_KEY_PARTS: &[&str] = &[
     "clientip",
 ];
 
-/// Is `key` sensitive by name? Case-insensitive substring match, `-`, `_`, `.` and spaces
-/// ignored.
+/// Span data keys of Sentry's conventions that Relay leaves to explicit rules
+/// (`apply_scrubbing: manual` in `relay-conventions`): where the code ran and what it talked
+/// to. Their values are file and function names, database and host names: vigil's detectors
+/// run on them, but not the rule that filters a value for mentioning credentials
+/// (`src/api/authentication.py` is a file name, not a secret).
+const LOCATION_KEYS: &[&str] = &[
+    "code.filepath",
+    "code.file.path",
+    "code.function",
+    "code.function.name",
+    "code.namespace",
+    "db.system",
+    "db.system.name",
+    "db.name",
+    "db.namespace",
+    "db.collection.name",
+    "db.operation",
+    "db.operation.name",
+    "db.stored_procedure.name",
+    "server.address",
+    "thread.name",
+];
+
+/// Keys whose value is a whole cookie string, filtered cookie by cookie (a `Cookie` header
+/// goes whole, as sentry-python sends it).
+const COOKIE_STRING_KEYS: &[&str] = &[
+    "http.request.header.cookie",
+    "http.response.header.set-cookie",
+    "http_cookie",
+];
+
+/// Strings Relay never scrubs: they say nothing (`"null"` under `password`).
+/// A mask the application made of a secret, as `#[sensitive(partial = 4)]` does
+/// (`************1111`) or a `#[sensitive(with = f)]` function that hides most of a value
+/// with `*` (`**** **** **** 1111`): at least half its characters are `*` (at least three,
+/// unless it is nothing but `*`), and at most [`rules::MAX_PARTIAL`] are not. Under a
+/// sensitive key it is kept as the application wrote it.
+fn is_user_mask(text: &str) -> bool {
+    let stars = text.chars().filter(|c| *c == '*').count();
+    let others = text.chars().count() - stars;
+    stars > 0 && stars >= others && others <= rules::MAX_PARTIAL && (stars >= 3 || others == 0)
+}
+
+fn says_nothing(text: &str) -> bool {
+    matches!(text, "" | "true" | "false" | "null" | "undefined")
+}
+
+/// Is `key` sensitive by name? Relay's default key rule (`password`, `secret`, `auth`,
+/// `token`, `api_key`, ... anywhere in the key), sentry-python's denylist, and session, card
+/// and CSRF names matched as words (`session_id` and `connect.sid` are sensitive,
+/// `session_duration` and `process_id` are not).
 ///
 /// ```
 /// # use vigil_runtime as vigil;
 /// assert!(vigil::is_sensitive_key("X-Api-Key"));
 /// assert!(vigil::is_sensitive_key("user_password"));
 /// assert!(vigil::is_sensitive_key("connect.sid"));
+/// assert!(vigil::is_sensitive_key("sessionId"));
 /// assert!(!vigil::is_sensitive_key("user_id"));
+/// assert!(!vigil::is_sensitive_key("process_id"));
+/// assert!(!vigil::is_sensitive_key("session:duration"));
 /// ```
 pub fn is_sensitive_key(key: &str) -> bool {
     rules::is_sensitive_name(key)
@@ -68,21 +127,35 @@ pub(crate) struct Scrubber {
     pub(crate) allow_keys: Vec<String>,
     pub(crate) patterns: Vec<regex::Regex>,
     pub(crate) send_default_pii: bool,
+    /// Every cookie goes, not only the sensitive ones.
+    pub(crate) all_cookies: bool,
     pub(crate) before_send: Option<Hook<Event<'static>>>,
     pub(crate) before_send_transaction: Option<Hook<Transaction<'static>>>,
 }
 
 impl Scrubber {
-    fn key_is_sensitive(&self, key: &str) -> bool {
-        let normalized = normalize(key);
-        if self.allow_keys.iter().any(|k| normalized.eq(k.as_str())) {
+    /// Has the user exempted `key`?
+    fn key_is_allowed(&self, key: &str) -> bool {
+        !self.allow_keys.is_empty() && {
+            let normalized = normalize(key);
+            self.allow_keys.iter().any(|k| normalized.eq(k.as_str()))
+        }
+    }
+
+    pub(crate) fn key_is_sensitive(&self, key: &str) -> bool {
+        if self.key_is_allowed(key) {
             return false;
         }
-        is_sensitive_normalized(&normalized)
-            || self
-                .extra_keys
-                .iter()
-                .any(|k| normalized.contains(k.as_str()))
+        if rules::is_sensitive_name(key) {
+            return true;
+        }
+        if self.extra_keys.is_empty() && self.send_default_pii {
+            return false;
+        }
+        let normalized = normalize(key);
+        self.extra_keys
+            .iter()
+            .any(|k| normalized.contains(k.as_str()))
             || (!self.send_default_pii && PII_KEY_PARTS.iter().any(|p| normalized.contains(p)))
     }
 
@@ -90,22 +163,40 @@ impl Scrubber {
     /// that even mentions a password, secret or credential is filtered whole, as Sentry's
     /// server does; then as [`Scrubber::text`].
     pub(crate) fn data_text(&self, text: &mut String) {
+        self.data_text_changed(text);
+    }
+
+    /// [`Scrubber::data_text`], telling whether it changed anything.
+    pub(crate) fn data_text_changed(&self, text: &mut String) -> bool {
+        self.data_with(text, Pii::DATA)
+    }
+
+    fn data_with(&self, text: &mut String, kinds: Pii) -> bool {
         truncate(text, MAX_STRING);
         if mentions_credentials(text) {
             *text = FILTERED.to_owned();
-            return;
+            return true;
         }
-        self.text(text);
+        self.text_with(text, kinds)
     }
 
-    /// Scrubs free text (messages, exception values, descriptions) in place: the secrets and,
+    /// Scrubs free text (exception values, descriptions, names) in place: the secrets and,
     /// unless `send_default_pii` is on, the personal data within it.
     pub(crate) fn text(&self, text: &mut String) {
+        self.text_with(text, Pii::DATA);
+    }
+
+    /// [`Scrubber::text`], telling whether it changed anything.
+    pub(crate) fn text_changed(&self, text: &mut String) -> bool {
+        self.text_with(text, Pii::DATA)
+    }
+
+    fn text_with(&self, text: &mut String, kinds: Pii) -> bool {
         truncate(text, MAX_STRING);
         let mut changed = scrub_text(text);
         if !self.send_default_pii {
             let source = changed.as_deref().unwrap_or(text);
-            if let Some(out) = scrub_pii(source) {
+            if let Some(out) = scrub_pii(source, kinds) {
                 changed = Some(out);
             }
         }
@@ -116,9 +207,19 @@ impl Scrubber {
                 changed = Some(replaced);
             }
         }
-        if let Some(clean) = changed {
-            *text = clean;
+        match changed {
+            Some(clean) => {
+                *text = clean;
+                true
+            }
+            None => false,
         }
+    }
+
+    /// A message: as [`Scrubber::text`], and what is left of a URL's credentials takes its
+    /// host along, as Relay's e-mail rule does in messages.
+    fn message(&self, text: &mut String) {
+        self.text_with(text, Pii::MESSAGE);
     }
 
     fn opt_text(&self, text: &mut Option<String>) {
@@ -130,7 +231,7 @@ impl Scrubber {
     /// Tags: Sentry's key and value rules, then secrets.
     fn tags(&self, tags: &mut Map<String, String>) {
         sanitize_tags(tags);
-        self.string_map(tags);
+        self.string_map(tags, false);
     }
 
     /// Transaction names: secrets, then Sentry's length limit.
@@ -145,12 +246,17 @@ impl Scrubber {
         }
     }
 
-    fn string_map(&self, map: &mut Map<String, String>) {
+    /// Tags, headers, environment: string values under keys.
+    fn string_map(&self, map: &mut Map<String, String>, headers: bool) {
         for (key, value) in map.iter_mut() {
-            if self.key_is_sensitive(key) {
-                if !value.is_empty() {
+            if is_cookie_string_key(key) {
+                self.data_cookies(value);
+            } else if self.key_is_sensitive(key) {
+                if !says_nothing(value) {
                     *value = FILTERED.to_owned();
                 }
+            } else if headers && key.eq_ignore_ascii_case("user-agent") {
+                self.data_with(value, Pii::NO_IPS);
             } else {
                 self.data_text(value);
             }
@@ -159,12 +265,51 @@ impl Scrubber {
 
     fn value_map(&self, map: &mut Map<String, Value>) {
         for (key, value) in map.iter_mut() {
-            if self.key_is_sensitive(key) {
-                filter_value(value);
-            } else {
+            if !self.keyed(key, value) {
                 self.value(value, 1);
             }
         }
+    }
+
+    /// Span data: as [`Scrubber::value_map`], with [`LOCATION_KEYS`] scrubbed as text.
+    fn span_data(&self, map: &mut Map<String, Value>) {
+        for (key, value) in map.iter_mut() {
+            if self.keyed(key, value) {
+                continue;
+            }
+            match value {
+                Value::String(text) if LOCATION_KEYS.contains(&key.as_str()) => self.text(text),
+                _ => self.value(value, 1),
+            }
+        }
+    }
+
+    /// The value under `key` when the key decides what happens to it (a cookie string, a
+    /// query string, a URL, a sensitive key); `false` when the value is to be scrubbed for
+    /// what it is.
+    fn keyed(&self, key: &str, value: &mut Value) -> bool {
+        if let Value::String(text) = value {
+            if is_cookie_string_key(key) {
+                self.data_cookies(text);
+                return true;
+            }
+            if http::is_query_key(key) {
+                self.data_query(text);
+                return true;
+            }
+            if http::is_url_key(key) {
+                self.data_url(text);
+                return true;
+            }
+        }
+        if self.key_is_sensitive(key) {
+            // The application's own mask (`#[sensitive(partial = 4)]`): it asked for it.
+            if !matches!(value, Value::String(text) if is_user_mask(text)) {
+                filter_value(value);
+            }
+            return true;
+        }
+        false
     }
 
     /// Scrubs a JSON value in place: iteratively, so no depth overflows the stack.
@@ -180,8 +325,7 @@ impl Scrubber {
                 Value::Array(items) => {
                     // `[["Authorization", "..."], ...]`: header and cookie pair lists.
                     if let [Value::String(k), second] = items.as_mut_slice() {
-                        if self.key_is_sensitive(k) && !second.is_null() {
-                            filter_value(second);
+                        if self.keyed(k, second) {
                             continue;
                         }
                     }
@@ -194,9 +338,7 @@ impl Scrubber {
                 }
                 Value::Object(map) => {
                     for (key, value) in map.iter_mut() {
-                        if self.key_is_sensitive(key) {
-                            filter_value(value);
-                        } else {
+                        if !self.keyed(key, value) {
                             stack.push((value, depth + 1));
                         }
                     }
@@ -210,38 +352,67 @@ impl Scrubber {
         if !self.send_default_pii {
             user.ip_address = None;
         }
+        self.opt_data_text(&mut user.id);
+        if let Some(email) = &mut user.email {
+            self.data_with(email, Pii::NO_EMAILS);
+        }
         self.opt_data_text(&mut user.username);
         self.value_map(&mut user.other);
     }
 
     fn request(&self, request: &mut Request) {
-        // URLs and query strings are lists of pairs: each secret pair goes, the rest stays.
-        if let Some(url) = &request.url {
-            let mut text = url.to_string();
-            self.text(&mut text);
-            if text != url.as_str() {
-                request.url = text.parse().ok();
+        if let Some(url) = &mut request.url {
+            self.url(url);
+        }
+        if let Some(query) = &mut request.query_string {
+            if let Some(clean) = self.query(query) {
+                *query = clean;
             }
         }
-        self.opt_text(&mut request.query_string);
         if let Some(data) = &mut request.data {
-            // A JSON body: scrub it as structured data, keys included.
-            match serde_json::from_str::<Value>(data) {
-                Ok(mut json) if json.is_object() || json.is_array() => {
-                    self.value(&mut json, 1);
-                    *data = json.to_string();
-                    drop_iteratively(json);
-                }
-                _ => self.data_text(data),
+            self.body(data);
+        }
+        if let Some(cookies) = &mut request.cookies {
+            if let Some(clean) = self.cookies(cookies) {
+                *cookies = clean;
             }
         }
-        if request.cookies.as_ref().is_some_and(|c| !c.is_empty()) {
-            request.cookies = Some(FILTERED.to_owned());
-        }
-        self.string_map(&mut request.headers);
-        self.string_map(&mut request.env);
+        self.string_map(&mut request.headers, true);
+        self.string_map(&mut request.env, false);
         if !self.send_default_pii {
             request.env.remove("REMOTE_ADDR");
+        }
+    }
+
+    /// A request body: JSON is scrubbed as structured data, keys included; a form body as a
+    /// query string; anything else as a data value.
+    fn body(&self, data: &mut String) {
+        truncate(data, MAX_STRING);
+        let trimmed = data.trim_start();
+        if trimmed.starts_with(['{', '[']) {
+            if let Ok(mut json) = serde_json::from_str::<Value>(data) {
+                let before = json.clone();
+                self.value(&mut json, 1);
+                if json != before {
+                    *data = json.to_string();
+                }
+                drop_iteratively(json);
+                drop_iteratively(before);
+                return;
+            }
+        }
+        // `a=1&b=2`: every part a key without spaces, `=`, and a value.
+        let form = !data.contains(['\n', '\r'])
+            && data.split('&').all(|part| {
+                part.split_once('=')
+                    .is_some_and(|(k, _)| !k.is_empty() && !k.contains(char::is_whitespace))
+            });
+        if form {
+            if let Some(clean) = self.query(data) {
+                *data = clean;
+            }
+        } else {
+            self.data_text(data);
         }
     }
 
@@ -265,7 +436,7 @@ impl Scrubber {
             self.stacktrace(trace);
         }
         if let Some(mechanism) = &mut exception.mechanism {
-            self.opt_text(&mut mechanism.description);
+            self.opt_data_text(&mut mechanism.description);
             self.value_map(&mut mechanism.data);
         }
     }
@@ -277,7 +448,7 @@ impl Scrubber {
     }
 
     fn logentry(&self, entry: &mut LogEntry) {
-        self.text(&mut entry.message);
+        self.message(&mut entry.message);
         for param in &mut entry.params {
             self.value(param, 1);
         }
@@ -293,13 +464,15 @@ impl Scrubber {
                 Context::Other(map) => self.value_map(map),
                 Context::Trace(t) => {
                     self.opt_text(&mut t.description);
-                    self.value_map(&mut t.data);
+                    self.span_data(&mut t.data);
                 }
                 Context::Response(r) => {
-                    if r.cookies.as_ref().is_some_and(|c| !c.is_empty()) {
-                        r.cookies = Some(FILTERED.to_owned());
+                    if let Some(cookies) = &mut r.cookies {
+                        if let Some(clean) = self.cookies(cookies) {
+                            *cookies = clean;
+                        }
                     }
-                    self.string_map(&mut r.headers);
+                    self.string_map(&mut r.headers, true);
                     if let Some(data) = &mut r.data {
                         self.value(data, 1);
                     }
@@ -322,18 +495,26 @@ impl Scrubber {
 
     fn span(&self, span: &mut Span) {
         self.opt_text(&mut span.description);
-        self.value_map(&mut span.data);
+        self.span_data(&mut span.data);
         self.tags(&mut span.tags);
     }
 
     /// Scrubs an error or message event in place.
     pub(crate) fn event(&self, event: &mut Event<'static>) {
-        self.opt_text(&mut event.message);
+        if let Some(message) = &mut event.message {
+            self.message(message);
+        }
         if let Some(entry) = &mut event.logentry {
             self.logentry(entry);
         }
         self.opt_text(&mut event.culprit);
         self.name(&mut event.transaction);
+        if let Some(server) = &mut event.server_name {
+            let mut name = server.to_string();
+            if self.data_text_changed(&mut name) {
+                *server = name.into();
+            }
+        }
         self.tags(&mut event.tags);
         self.value_map(&mut event.extra);
         self.contexts(&mut event.contexts);
@@ -397,15 +578,24 @@ impl Scrubber {
     }
 }
 
+fn is_cookie_string_key(key: &str) -> bool {
+    COOKIE_STRING_KEYS
+        .iter()
+        .any(|k| key.eq_ignore_ascii_case(k))
+}
+
 fn run_hook<T>(hook: &Hook<T>, item: T) -> Option<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(item))).unwrap_or(None)
 }
 
-/// Replaces a value with `[Filtered]` (nulls stay null: there is nothing to hide), dropping
-/// the old value iteratively so a deep one cannot overflow the stack.
+/// Replaces a value with `[Filtered]`, dropping the old value iteratively so a deep one cannot
+/// overflow the stack. Nulls, booleans and the strings Relay never scrubs stay: there is
+/// nothing to hide in them (`is_authenticated: true`).
 fn filter_value(value: &mut Value) {
-    if value.is_null() || value.as_str() == Some(FILTERED) {
-        return;
+    match value {
+        Value::Null | Value::Bool(_) => return,
+        Value::String(s) if s == FILTERED || says_nothing(s) => return,
+        _ => {}
     }
     let old = std::mem::replace(value, Value::String(FILTERED.to_owned()));
     drop_iteratively(old);
@@ -523,6 +713,12 @@ mod tests {
             clean("sent Authorization: Bearer abc.def.ghi to upstream"),
             "sent Authorization: [Filtered] to upstream"
         );
+        // `Bearer <token>` goes whole, as with Relay's @bearer.
+        assert_eq!(
+            clean("API request failed with Bearer ABC123XYZ789TOKEN and returned 401"),
+            "API request failed with [Filtered] and returned 401"
+        );
+        assert_eq!(clean("x Bearer\n abc:def!ghi y"), "x [Filtered] y");
         assert_eq!(clean("basic Zm9vOmJhcjEyMw== ok"), "basic [Filtered] ok");
         assert_eq!(clean("a basic idea"), "a basic idea");
         let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
@@ -583,16 +779,27 @@ mod tests {
             clean("iban DE89370400440532013000 ok"),
             "iban [Filtered] ok"
         );
+        // By format for the countries Relay knows: a mistyped IBAN is still an IBAN.
+        assert_eq!(clean("code DE89370400440532013001"), "code [Filtered]");
         assert_eq!(
-            clean("code DE89370400440532013001"),
-            "code DE89370400440532013001"
+            clean("some iban: NO9386011117945!"),
+            "some iban: [Filtered]!"
+        );
+        // Other letters only when the check passes; never inside a word.
+        assert_eq!(
+            clean("code XY89370400440532013001"),
+            "code XY89370400440532013001"
+        );
+        assert_eq!(
+            clean("id fooNO9386011117945bar"),
+            "id fooNO9386011117945bar"
         );
         assert_eq!(clean("ssn 123-45-6789."), "ssn [Filtered].");
     }
 
     #[test]
     fn personal_data_unless_pii_is_allowed() {
-        let pii = |t: &str| scrub_pii(t).unwrap_or_else(|| t.to_owned());
+        let pii = |t: &str| scrub_pii(t, Pii::DATA).unwrap_or_else(|| t.to_owned());
         assert_eq!(
             pii("from 10.1.2.3 and 2001:db8::ff00:42:8329"),
             "from [Filtered] and [Filtered]"
@@ -668,15 +875,308 @@ mod tests {
     }
 
     #[test]
-    fn private_keys() {
+    fn pem_key_bodies() {
+        // The body goes; the BEGIN and END lines say what was there.
         let block =
             "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\nabc\n-----END RSA PRIVATE KEY-----";
         assert_eq!(
             clean(&format!("key:\n{block}\nend")),
-            "key:\n[Filtered]\nend"
+            "key:\n-----BEGIN RSA PRIVATE KEY-----\n[Filtered]\n-----END RSA PRIVATE KEY-----\nend"
+        );
+        // Public keys too, as Relay's @pemkey does.
+        assert_eq!(
+            clean("-----BEGIN PUBLIC KEY-----\nMIICIjANBgkqhkiG9w0B\n-----END PUBLIC KEY-----"),
+            "-----BEGIN PUBLIC KEY-----\n[Filtered]\n-----END PUBLIC KEY-----"
+        );
+        // A block cut before its END line goes to the end.
+        assert_eq!(
+            clean("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg"),
+            "-----BEGIN PRIVATE KEY-----\n[Filtered]"
         );
         let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
         assert_eq!(clean(cert), cert);
+    }
+
+    #[test]
+    fn keys_match_by_word_over_relays_rule() {
+        for key in [
+            // Relay's key rule: substrings, as written.
+            "is_authenticated",
+            "github_token",
+            "stripetoken",
+            "MYSQL_PWD",
+            "x-api-key",
+            "auXth_password",
+            "otp",
+            "two-factor",
+            "two_factor",
+            // vigil's additions, as words and fragments.
+            "sessionId",
+            "session_id",
+            "user_session",
+            "x-session-token",
+            "authToken",
+            "XSRF-TOKEN",
+            "csrftoken",
+            "PHPSESSID",
+            "jsessionid",
+            "card_number",
+            "cc_number",
+            "user_ssn",
+            "otp_code",
+            "access_key",
+            "signing.key",
+            "cache_key",
+            "SAMLResponse",
+            "http.request.header.cookie.sessionid",
+            "http.response.header.set-cookie.session__0",
+        ] {
+            assert!(is_sensitive_key(key), "{key}");
+        }
+        for key in [
+            "process_id",
+            "processor_count",
+            "session:duration",
+            "sessionStats",
+            "session_count",
+            "card_type",
+            "keyboard",
+            "monkey",
+            "classname",
+            "inside",
+            "not_a_two_factor",
+            "http.request.header.cookie.dark-mode",
+            "http.request.header.cookie.language",
+            "ключ",
+            "do not ,./<>?!@#$%^&*())'ßtrip'",
+        ] {
+            assert!(!is_sensitive_key(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn booleans_and_empty_words_stay_under_sensitive_keys() {
+        let s = Scrubber::default();
+        let mut v = json!({
+            "is_authenticated": true,
+            "test": {"is_authenticated": "null"},
+            "password": "",
+            "token": "undefined",
+            "auth": "foobar",
+            "a_password_number": 42,
+            "a_password_array": [42, 43],
+        });
+        s.value(&mut v, 0);
+        assert_eq!(
+            v,
+            json!({
+                "is_authenticated": true,
+                "test": {"is_authenticated": "null"},
+                "password": "",
+                "token": "undefined",
+                "auth": "[Filtered]",
+                "a_password_number": "[Filtered]",
+                "a_password_array": "[Filtered]",
+            })
+        );
+    }
+
+    #[test]
+    fn cookies_go_by_name() {
+        let s = Scrubber::default();
+        let cookies = |c: &str| s.cookies(c).unwrap_or_else(|| c.to_owned());
+        assert_eq!(
+            cookies("baz=quux; session__0=foobar; language=en; csrf=u32t4o3tb3gg43; dark-mode=on"),
+            "baz=quux; session__0=[Filtered]; language=en; csrf=[Filtered]; dark-mode=on"
+        );
+        assert_eq!(
+            cookies("sessionid=abc; csrftoken=def; sentrysid=x; su=y; theme=dark"),
+            "sessionid=[Filtered]; csrftoken=[Filtered]; sentrysid=[Filtered]; su=[Filtered]; theme=dark"
+        );
+        // A value is still scrubbed for what it is.
+        assert_eq!(
+            cookies("note=Bearer%20abc123; lang=en"),
+            "note=[Filtered]; lang=en"
+        );
+        let all = Scrubber {
+            all_cookies: true,
+            ..Default::default()
+        };
+        assert_eq!(all.cookies("theme=dark").as_deref(), Some("[Filtered]"));
+        // Bulk cookie strings in span data go by name; a `Cookie` header goes whole.
+        let mut data = Map::from([
+            (
+                "http.request.header.cookie".to_owned(),
+                Value::from("language=en; sessionid=abc"),
+            ),
+            (
+                "http.request.header.cookie.dark-mode".to_owned(),
+                Value::from("on"),
+            ),
+            ("Cookie".to_owned(), Value::from("language=en")),
+        ]);
+        s.span_data(&mut data);
+        assert_eq!(
+            data["http.request.header.cookie"],
+            "language=en; sessionid=[Filtered]"
+        );
+        assert_eq!(data["http.request.header.cookie.dark-mode"], "on");
+        assert_eq!(data["Cookie"], "[Filtered]");
+    }
+
+    #[test]
+    fn query_strings_are_decoded_then_reencoded() {
+        let s = Scrubber::default();
+        let query = |q: &str| s.query(q).unwrap_or_else(|| q.to_owned());
+        assert_eq!(
+            query("q=John+Appleseed+4571+2345+6789+0111%21&page=2"),
+            "q=John+Appleseed+[Filtered]%21&page=2"
+        );
+        assert_eq!(
+            query("next=https%3A%2F%2Fuser%3Apass%40example.com%2Fx&lang=en"),
+            "next=https%3A%2F%2F[Filtered]%40example.com%2Fx&lang=en"
+        );
+        assert_eq!(
+            query("h=Bearer%20abc.def&mail=john%40example.com"),
+            "h=[Filtered]&mail=[Filtered]"
+        );
+        assert_eq!(
+            query("foo=bar&password&api%5Fkey=secret&baz=bar"),
+            "foo=bar&password&api%5Fkey=[Filtered]&baz=bar"
+        );
+        // Idempotent: what was sent is sent again unchanged.
+        for q in [
+            "q=John+Appleseed+[Filtered]%21&page=2",
+            "a=1&token=[Filtered]",
+        ] {
+            assert_eq!(s.query(q), None, "{q}");
+        }
+    }
+
+    #[test]
+    fn urls_and_queries_in_data_are_taken_apart() {
+        let s = Scrubber::default();
+        let mut data = Map::from([
+            (
+                "url".to_owned(),
+                Value::from("https://u:pw@api.example.com/x?ref=card%204111111111111111#frag"),
+            ),
+            (
+                "http.query".to_owned(),
+                Value::from("ccnumber=5105105105105100&process_id=123"),
+            ),
+            (
+                "url.full".to_owned(),
+                Value::from("foo.bar/endpoint?token=sensitive"),
+            ),
+        ]);
+        s.span_data(&mut data);
+        assert_eq!(
+            data["url"],
+            "https://[Filtered]@api.example.com/x?ref=card+[Filtered]#frag"
+        );
+        assert_eq!(data["http.query"], "ccnumber=[Filtered]&process_id=123");
+        // Relay's rule: a value that mentions a token pair goes whole.
+        assert_eq!(data["url.full"], "[Filtered]");
+    }
+
+    #[test]
+    fn form_bodies_are_decoded() {
+        let s = Scrubber::default();
+        let mut body =
+            "name=aaa aaa&comment=aaa+postgres%3A%2F%2Fapp%3AZq0a1b2c%40db.internal%3A5432%2Fmain+aaa"
+                .to_owned();
+        s.body(&mut body);
+        assert_eq!(
+            body,
+            "name=aaa aaa&comment=aaa+postgres%3A%2F%2F[Filtered]%40db.internal%3A5432%2Fmain+aaa"
+        );
+        let mut text = "just a note = not a form".to_owned();
+        s.body(&mut text);
+        assert_eq!(text, "just a note = not a form");
+    }
+
+    #[test]
+    fn urls_keep_their_host_and_lose_their_credentials() {
+        let s = Scrubber::default();
+        let mut url: sentry::protocol::Url =
+            "http://app:s3cret@10.1.1.69:4321/api/users?token=abc&page=2#access_token=xyz"
+                .parse()
+                .unwrap();
+        s.url(&mut url);
+        assert_eq!(
+            url.as_str(),
+            "http://10.1.1.69:4321/api/users?token=[Filtered]&page=2#access_token=[Filtered]"
+        );
+    }
+
+    #[test]
+    fn versions_and_user_agents_are_not_addresses() {
+        let pii = |t: &str| scrub_pii(t, Pii::DATA).unwrap_or_else(|| t.to_owned());
+        let ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/103.0.0.0 Safari/537.36";
+        assert_eq!(pii(ua), ua);
+        // An address in a path is still an address.
+        assert_eq!(
+            pii("GET /hosts/10.1.2.3/ping"),
+            "GET /hosts/[Filtered]/ping"
+        );
+        assert_eq!(pii("before ::1 after"), "before [Filtered] after");
+        assert_eq!(
+            pii("[2001:0db8:85a3:0000:0000:8a2e:0370:7334]"),
+            "[[Filtered]]"
+        );
+        assert_eq!(pii("std::io::Error"), "std::io::Error");
+        let s = Scrubber::default();
+        let mut headers = Map::from([
+            ("User-Agent".to_owned(), "127.0.0.1".to_owned()),
+            ("X-Client-Ip".to_owned(), "10.0.0.1".to_owned()),
+        ]);
+        s.string_map(&mut headers, true);
+        assert_eq!(headers["User-Agent"], "127.0.0.1");
+        assert_eq!(headers["X-Client-Ip"], "[Filtered]");
+    }
+
+    #[test]
+    fn code_locations_in_span_data_are_not_credentials() {
+        let s = Scrubber::default();
+        let mut data = Map::from([
+            (
+                "code.filepath".to_owned(),
+                Value::from("src/sentry/api/authentication.py"),
+            ),
+            (
+                "note".to_owned(),
+                Value::from("src/sentry/api/authentication.py"),
+            ),
+        ]);
+        s.span_data(&mut data);
+        assert_eq!(data["code.filepath"], "src/sentry/api/authentication.py");
+        assert_eq!(data["note"], "[Filtered]");
+    }
+
+    #[test]
+    fn user_ids_are_scrubbed_like_data() {
+        let s = Scrubber::default();
+        let mut user = User {
+            id: Some("5355849125500546".into()),
+            email: Some("john@example.com".into()),
+            ..Default::default()
+        };
+        s.user(&mut user);
+        assert_eq!(user.id.as_deref(), Some("[Filtered]"));
+        assert_eq!(user.email.as_deref(), Some("john@example.com"));
+    }
+
+    #[test]
+    fn colons_inside_json_keys_are_not_separators() {
+        assert_eq!(
+            clean(r#"{"crashed_url":"app:///dist/index.html","session:duration":3397}"#),
+            r#"{"crashed_url":"app:///dist/index.html","session:duration":3397}"#
+        );
+        assert_eq!(
+            clean(r#"login as "password:hunter2" failed"#),
+            r#"login as "password:[Filtered]" failed"#
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
-//! Secrets and personal data in free text: credentials after an auth scheme, JWTs, card
-//! numbers, IBANs, SSNs, private-key blocks, passwords in URLs, `key=value` pairs with a
-//! sensitive key; IP and e-mail addresses and home-directory user names unless personal data
-//! is allowed.
+//! Secrets in free text: credentials after an auth scheme, JWTs, card numbers, IBANs, SSNs,
+//! the bodies of PEM key blocks, passwords in URLs, `key=value` pairs with a sensitive key; and
+//! Relay's rule for data values that mention credentials. Each detector is at least what
+//! Relay's rule of the same name (`relay-pii/src/regexes.rs`) finds.
 
 use std::sync::LazyLock;
 
@@ -15,7 +15,7 @@ pub(crate) fn scrub_text(text: &str) -> Option<String> {
     }
     let mut current: Option<String> = None;
     for pass in [
-        private_key_blocks as fn(&str) -> Option<String>,
+        pem_keys as fn(&str) -> Option<String>,
         auth_schemes,
         jwts,
         url_passwords,
@@ -34,7 +34,7 @@ pub(crate) fn scrub_text(text: &str) -> Option<String> {
 }
 
 /// Replaces the byte ranges `spans` (sorted, disjoint) of `text` with `[Filtered]`.
-fn replace_spans(text: &str, spans: &[(usize, usize)]) -> Option<String> {
+pub(super) fn replace_spans(text: &str, spans: &[(usize, usize)]) -> Option<String> {
     if spans.is_empty() {
         return None;
     }
@@ -65,11 +65,14 @@ fn token_end(bytes: &[u8], start: usize) -> usize {
     end
 }
 
-/// `-----BEGIN ... PRIVATE KEY----- ... -----END ... PRIVATE KEY-----`
-fn private_key_blocks(text: &str) -> Option<String> {
+/// The body of PEM key blocks, private and public of any type (`-----BEGIN RSA PRIVATE
+/// KEY-----`, `-----BEGIN PUBLIC KEY-----`, ...): the BEGIN and END lines stay, as with
+/// Relay's `@pemkey`. A block cut before its END line is filtered to the end.
+fn pem_keys(text: &str) -> Option<String> {
     if !text.contains("-----BEGIN") {
         return None;
     }
+    let bytes = text.as_bytes();
     let mut spans = Vec::new();
     let mut from = 0;
     while let Some(pos) = text[from..].find("-----BEGIN") {
@@ -78,23 +81,41 @@ fn private_key_blocks(text: &str) -> Option<String> {
             Some(p) => start + 10 + p + 5,
             None => break,
         };
-        if !text[start..header_end].contains("PRIVATE KEY") {
+        let label = &text[start + 10..header_end - 5];
+        if !(label.contains("PRIVATE KEY") || label.contains("PUBLIC KEY")) {
             from = header_end;
             continue;
         }
-        let end = match text[header_end..].find("-----END") {
+        let mut body_start = header_end;
+        while body_start < bytes.len() && matches!(bytes[body_start], b' ' | b'\t') {
+            body_start += 1;
+        }
+        if bytes[body_start..].starts_with(b"\r\n") {
+            body_start += 2;
+        } else if body_start < bytes.len() && bytes[body_start] == b'\n' {
+            body_start += 1;
+        }
+        let (body_end, next) = match text[body_start..].find("-----END") {
             Some(p) => {
-                let end_start = header_end + p;
-                match text[end_start + 8..].find("-----") {
-                    Some(q) => end_start + 8 + q + 5,
-                    None => text.len(),
+                let footer = body_start + p;
+                let mut body_end = footer;
+                if body_end > body_start && bytes[body_end - 1] == b'\n' {
+                    body_end -= 1;
                 }
+                if body_end > body_start && bytes[body_end - 1] == b'\r' {
+                    body_end -= 1;
+                }
+                let close = text[footer + 8..]
+                    .find("-----")
+                    .map_or(text.len(), |q| footer + 8 + q + 5);
+                (body_end, close)
             }
-            // A truncated block: filter to the end.
-            None => text.len(),
+            None => (text.len(), text.len()),
         };
-        spans.push((start, end));
-        from = end;
+        if body_end > body_start {
+            spans.push((body_start, body_end));
+        }
+        from = next.max(header_end);
     }
     replace_spans(text, &spans)
 }
@@ -103,7 +124,8 @@ fn eq_ignore_case_at(bytes: &[u8], at: usize, word: &[u8]) -> bool {
     bytes.len() >= at + word.len() && bytes[at..at + word.len()].eq_ignore_ascii_case(word)
 }
 
-/// `Bearer <token>`, `Basic <token>`, `Token <token>`, `Digest <...>`: the credential.
+/// `Bearer <token>` (whole), and the credential of `Basic <token>`, `Token <token>`,
+/// `Digest <...>`.
 fn auth_schemes(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut spans = Vec::new();
@@ -115,11 +137,29 @@ fn auth_schemes(text: &str) -> Option<String> {
                 let after = i + scheme.len();
                 if eq_ignore_case_at(bytes, i, scheme)
                     && after < bytes.len()
-                    && (bytes[after] == b' ' || bytes[after] == b'\t')
+                    && (bytes[after] == b' '
+                        || bytes[after] == b'\t'
+                        || (scheme == b"bearer" && bytes[after].is_ascii_whitespace()))
                 {
                     let mut start = after;
-                    while start < bytes.len() && (bytes[start] == b' ' || bytes[start] == b'\t') {
+                    while start < bytes.len() && bytes[start].is_ascii_whitespace() {
                         start += 1;
+                    }
+                    if scheme == b"bearer" {
+                        // `Bearer <token>` goes whole, scheme included, as with Relay's
+                        // `@bearer`; the token is everything up to a space or a quote.
+                        let mut end = start;
+                        while end < bytes.len()
+                            && !bytes[end].is_ascii_whitespace()
+                            && !matches!(bytes[end], b'"' | b'\'' | b'<' | b'>')
+                        {
+                            end += 1;
+                        }
+                        if end > start {
+                            spans.push((i, end));
+                            i = end;
+                        }
+                        break;
                     }
                     let end = if scheme == b"digest" {
                         // Digest parameters run to the end of the line.
@@ -130,7 +170,7 @@ fn auth_schemes(text: &str) -> Option<String> {
                         token_end(bytes, start)
                     };
                     // A short word after "token" or "basic" is prose, not a credential.
-                    let long_enough = end - start >= 8 || scheme == b"bearer";
+                    let long_enough = end - start >= 8;
                     if end > start && long_enough {
                         spans.push((start, end));
                         i = end;
@@ -179,17 +219,24 @@ fn jwts(text: &str) -> Option<String> {
     replace_spans(text, &spans)
 }
 
-/// `scheme://user:password@host` → `scheme://[Filtered]@host` (the user name goes too: it is
-/// often an account, and Sentry's server removes it).
+/// `scheme://user:password@host` and `//user:password@host` → `scheme://[Filtered]@host`
+/// (the user name goes too: it is often an account).
 fn url_passwords(text: &str) -> Option<String> {
-    if !text.contains("://") {
+    if !text.contains("//") || !text.contains('@') {
         return None;
     }
     let bytes = text.as_bytes();
     let mut spans = Vec::new();
     let mut from = 0;
-    while let Some(pos) = text[from..].find("://") {
-        let auth_start = from + pos + 3;
+    while let Some(pos) = text[from..].find("//") {
+        let slashes = from + pos;
+        let auth_start = slashes + 2;
+        from = auth_start;
+        // After a scheme (`https://`) or standing alone (`//host`), not inside a path.
+        if slashes > 0 && (bytes[slashes - 1].is_ascii_alphanumeric() || bytes[slashes - 1] == b'/')
+        {
+            continue;
+        }
         let mut auth_end = auth_start;
         while auth_end < bytes.len()
             && !matches!(
@@ -313,7 +360,14 @@ fn key_values(text: &str) -> Option<String> {
                 j
             }
         };
-        if v_end > v_start {
+        // `"session:duration": 3397`: the colon is inside a quoted JSON key, not a separator.
+        let inside_json_key = sep == b':'
+            && quote.is_none()
+            && k_start > 0
+            && bytes[k_start - 1] == b'"'
+            && bytes.get(v_end) == Some(&b'"')
+            && text[v_end + 1..].trim_start().starts_with(':');
+        if v_end > v_start && !inside_json_key {
             spans.push((v_start, v_end));
         }
         i = v_end.max(i + 1);
@@ -396,12 +450,12 @@ fn card_numbers(text: &str) -> Option<String> {
     replace_spans(text, &spans)
 }
 
-fn regex(pattern: &str) -> regex::Regex {
+pub(super) fn regex(pattern: &str) -> regex::Regex {
     regex::Regex::new(pattern).unwrap_or_else(|e| unreachable!("built-in pattern {pattern}: {e}"))
 }
 
 /// Replaces every match of `re` (its group `group`) with `[Filtered]`, where `keep` agrees.
-fn replace_matches(
+pub(super) fn replace_matches(
     text: &str,
     re: &regex::Regex,
     group: usize,
@@ -428,7 +482,12 @@ fn card_by_network(text: &str) -> Option<String> {
     replace_matches(text, &RE, 0, |_| true)
 }
 
-/// IBANs: country code, check digits, 11 to 30 alphanumerics, valid mod 97.
+/// The countries of Relay's `@iban` rule (`IBAN_REGEX`).
+const IBAN_COUNTRIES: &str = "AT AD AE AL AZ BA BE BG BH BR BY CH CR CY CZ DE DK DO EE EG ES FI FO FR GB GE GI GL GR GT HR HU IE IL IQ IS IT JO KW KZ LB LC LI LT LU LV LY MC MD ME MK MR MT MU NL NO PK PL PS PT QA RO RU RS SA SC SE SI SK SM ST SV TL TN TR UA VA VG XK DZ AO BJ BF BI CV CM CF TD KM CG CI DJ GQ GA GW HN IR MG ML MA MZ NI NE SN TG";
+
+/// IBANs: a country code, two check digits and 11 to 30 letters and digits, as one word. By
+/// format for the countries Relay knows (a mistyped or test IBAN is still a bank account
+/// written by a person), and for any other two letters when the mod-97 check passes.
 fn ibans(text: &str) -> Option<String> {
     static RE: LazyLock<regex::Regex> =
         LazyLock::new(|| regex(r"\b[A-Z]{2}\d{2}[A-Za-z0-9]{11,30}\b"));
@@ -442,7 +501,10 @@ fn ibans(text: &str) -> Option<String> {
     if !candidate {
         return None;
     }
-    replace_matches(text, &RE, 0, iban_valid)
+    replace_matches(text, &RE, 0, |m| {
+        let known = m.len() <= 33 && IBAN_COUNTRIES.split(' ').any(|c| c == &m[..2]);
+        known || iban_valid(m)
+    })
 }
 
 fn iban_valid(iban: &str) -> bool {
@@ -471,65 +533,6 @@ fn us_ssns(text: &str) -> Option<String> {
         return None;
     }
     replace_matches(text, &RE, 0, |_| true)
-}
-
-/// Personal data in free text, unless `send_default_pii` is on: IP addresses, e-mail
-/// addresses, and user names in home-directory paths.
-pub(crate) fn scrub_pii(text: &str) -> Option<String> {
-    static IPV4: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex(
-            r"\b(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\b",
-        )
-    });
-    static IPV6: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex(r"(?:^|[^0-9A-Za-z:])([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%[0-9A-Za-z]+)?)")
-    });
-    static EMAIL: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-    });
-    static USER_PATH: LazyLock<regex::Regex> = LazyLock::new(|| {
-        // Home directories as operating systems spell them (`/Users/` on macOS, `/home/`,
-        // `C:\Users\`), case-sensitive: a web route such as `/users/{id}` is not one.
-        regex(
-            r"(?:\b[A-Za-z]:[\\/]Users[\\/]|/Users/|/home/|\bDocuments and Settings[\\/])([^/\\\r\n\x00\s]+)",
-        )
-    });
-    let mut current: Option<String> = None;
-    let bytes = text.as_bytes();
-    let has = |b: u8| bytes.contains(&b);
-    let count = |b: u8| bytes.iter().filter(|x| **x == b).count();
-    if count(b'.') >= 3 {
-        current = replace_matches(text, &IPV4, 0, |_| true);
-    }
-    if count(b':') >= 2 {
-        let source = current.as_deref().unwrap_or(text);
-        if let Some(out) = replace_matches(source, &IPV6, 1, |m| {
-            let addr = m.split('%').next().unwrap_or(m);
-            m.matches(':').count() >= 2
-                && m.bytes().filter(u8::is_ascii_hexdigit).count() >= 2
-                && addr.parse::<std::net::Ipv6Addr>().is_ok()
-        }) {
-            current = Some(out);
-        }
-    }
-    if has(b'@') {
-        let source = current.as_deref().unwrap_or(text);
-        if let Some(out) = replace_matches(source, &EMAIL, 0, |_| true) {
-            current = Some(out);
-        }
-    }
-    let mentions_home = || {
-        bytes
-            .windows(4)
-            .any(|w| w == b"sers" || w == b"home" || w == b"ings")
-    };
-    if (has(b'/') || has(b'\\')) && mentions_home() {
-        let source = current.as_deref().unwrap_or(text);
-        if let Some(out) = replace_matches(source, &USER_PATH, 1, |_| true) {
-            current = Some(out);
-        }
-    }
-    current
 }
 
 /// Whether a data value mentions credentials (Sentry's server filters such values whole):
