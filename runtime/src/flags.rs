@@ -88,7 +88,7 @@ fn current_flags() -> Arc<Mutex<Flags>> {
 /// let captured = vigil::testing::capture(|| {
 ///     let tx = vigil::start_transaction("checkout", "task");
 ///     vigil::set_feature_flag("new_checkout", true);
-///     vigil::capture_message!("checkout failed");
+///     vigil::__private::EventBuilder::message("checkout failed", vigil::Level::Error).capture();
 ///     drop(tx);
 /// });
 /// let flags = &captured.single_event().contexts["flags"];
