@@ -19,6 +19,7 @@ mod config;
 mod hooks;
 mod init;
 mod instrument;
+mod monitor;
 mod redact;
 mod scrub;
 mod span;
@@ -37,12 +38,15 @@ pub mod __private;
 pub use integrations::async_graphql;
 #[cfg(feature = "axum")]
 pub use integrations::axum;
+#[cfg(feature = "reqwest")]
+pub use integrations::reqwest;
 pub use integrations::tracing::{tracing_layer, tracing_subscriber, VigilSubscriber};
 pub mod propagation;
 pub mod testing;
 
 pub use config::{Config, ConfigError, Environment, Spool};
 pub use init::{init, init_with, Guard};
+pub use instrument::bind::{bind, bind_fn, Bound};
 pub use scrub::is_sensitive_key;
 pub use span::{start_transaction, Span, Transaction};
 

@@ -7,6 +7,8 @@
 pub mod async_graphql;
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(feature = "reqwest")]
+pub mod reqwest;
 #[cfg(feature = "sqlx")]
 mod sqlx;
 pub mod tracing;
