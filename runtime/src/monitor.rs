@@ -234,7 +234,10 @@ pub(crate) fn complete(envelope: Envelope) -> Envelope {
                 let mut single = Envelope::new();
                 single.add_item(item.clone());
                 let _ = single.to_writer(&mut one);
-                let start = one.iter().position(|&b| b == b'\n').map_or(one.len(), |i| i + 1);
+                let start = one
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(one.len(), |i| i + 1);
                 bytes.extend_from_slice(&one[start..]);
                 continue;
             };
@@ -260,20 +263,28 @@ pub(crate) fn complete(envelope: Envelope) -> Envelope {
 }
 
 /// The check-ins of one run of a monitored function: `in_progress` sent when it was made,
-/// the last one sent by [`finish`](CheckInGuard::finish), or as `error` when it is dropped
-/// first (a panic, a future dropped unfinished).
+/// the last one sent by [`finish`](CheckInGuard::finish), or when it is dropped first: `ok`
+/// at the end of a sync body, `error` when unwinding from a panic or for a future dropped
+/// unfinished.
 pub struct CheckInGuard {
     running: Option<Running>,
+    /// Dropped unfinished and not unwinding: `ok` for a sync body that ran to its end (its
+    /// result not read), `error` for a future dropped before it was done.
+    ok_on_drop: bool,
 }
 
 /// Starts a run of `monitor`: sends its `in_progress` check-in (nothing when vigil is off).
 #[inline]
 pub fn checkin(monitor: &'static Monitor) -> CheckInGuard {
     if !state::enabled() {
-        return CheckInGuard { running: None };
+        return CheckInGuard {
+            running: None,
+            ok_on_drop: true,
+        };
     }
     CheckInGuard {
         running: Running::start(monitor),
+        ok_on_drop: true,
     }
 }
 
@@ -293,11 +304,12 @@ impl CheckInGuard {
 
     /// Runs `fut` as the monitored job: the last check-in is sent when it is ready, as
     /// `classify` says of its output, or as `error` if it panics or is dropped unfinished.
-    pub fn instrument<F, C>(self, fut: F, classify: C) -> CheckInFuture<F, C>
+    pub fn instrument<F, C>(mut self, fut: F, classify: C) -> CheckInFuture<F, C>
     where
         F: Future,
         C: FnOnce(&F::Output) -> Verdict,
     {
+        self.ok_on_drop = false;
         CheckInFuture {
             fut,
             guard: self,
@@ -309,8 +321,9 @@ impl CheckInGuard {
 impl Drop for CheckInGuard {
     fn drop(&mut self) {
         if let Some(running) = self.running.take() {
-            // Not finished: the job panicked, or its future was dropped before it was done.
-            running.end(false);
+            // A panic, or a future dropped before it was done, is an `error`; a sync body
+            // whose result is not read ends here, `ok`.
+            running.end(self.ok_on_drop && !std::thread::panicking());
         }
     }
 }
