@@ -132,10 +132,7 @@ fn bind_fn_carries_the_span_and_scope_to_threads_and_spawn_blocking() {
         .count();
     assert_eq!(steps, 2);
     let event = captured.single_event();
-    assert_eq!(
-        event.user.as_ref().and_then(|u| u.id.as_deref()),
-        Some("7")
-    );
+    assert_eq!(event.user.as_ref().and_then(|u| u.id.as_deref()), Some("7"));
 }
 
 #[vigil::monitored]
@@ -164,7 +161,11 @@ fn a_bound_future_that_outlives_its_transaction_records_nothing_and_one_dropped_
     let rt = multi_thread();
     let captured = vigil::testing::capture(|| {
         let handle = rt.block_on(leaves_work_behind());
-        assert_eq!(rt.block_on(handle).unwrap(), 1, "it ran to the end, no panic");
+        assert_eq!(
+            rt.block_on(handle).unwrap(),
+            1,
+            "it ran to the end, no panic"
+        );
     });
     let tx = captured.single_transaction();
     let names: Vec<_> = tx

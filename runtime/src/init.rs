@@ -214,8 +214,7 @@ pub fn init() -> Result<Guard, ConfigError> {
 /// # Ok::<(), vigil::ConfigError>(())
 /// ```
 pub fn init_with(config: Config) -> Result<Guard, ConfigError> {
-    let targets =
-        crate::propagation::compile_targets(config.trace_propagation_targets.as_deref())?;
+    let targets = crate::propagation::compile_targets(config.trace_propagation_targets.as_deref())?;
     let Some(options) = client_options(&config, None)? else {
         return Ok(Guard {
             listener: None,

@@ -95,8 +95,7 @@ pub(crate) fn parse_traceparent(value: &str) -> Option<RemoteParent> {
 /// assert!(vigil::propagation::headers().is_empty()); // no transaction here
 /// ```
 pub fn headers() -> Vec<(&'static str, String)> {
-    span::with_current(|current| current.map(|c| trace_headers(c).to_vec()))
-        .unwrap_or_default()
+    span::with_current(|current| current.map(|c| trace_headers(c).to_vec())).unwrap_or_default()
 }
 
 /// [`headers`] for a request to `url`: empty when `url` is not one of the
@@ -163,7 +162,9 @@ static TARGETS: RwLock<Vec<(Weak<Client>, Arc<[Regex]>)>> = RwLock::new(Vec::new
 static ANY_TARGETS: AtomicBool = AtomicBool::new(false);
 
 /// The targets of a config, compiled; `None`: every URL.
-pub(crate) fn compile_targets(targets: Option<&[String]>) -> Result<Option<Arc<[Regex]>>, ConfigError> {
+pub(crate) fn compile_targets(
+    targets: Option<&[String]>,
+) -> Result<Option<Arc<[Regex]>>, ConfigError> {
     let Some(targets) = targets else {
         return Ok(None);
     };
@@ -202,7 +203,10 @@ pub(crate) fn propagates_to(c: &span::Current, url: &str) -> bool {
         return true;
     };
     let list = TARGETS.read().unwrap_or_else(PoisonError::into_inner);
-    match list.iter().find(|(c, _)| std::ptr::eq(c.as_ptr(), Arc::as_ptr(&client))) {
+    match list
+        .iter()
+        .find(|(c, _)| std::ptr::eq(c.as_ptr(), Arc::as_ptr(&client)))
+    {
         Some((_, targets)) => targets.iter().any(|t| t.is_match(url)),
         None => true,
     }

@@ -27,12 +27,13 @@ use sentry::{Client, Hub, Scope};
 
 use crate::config::{Config, ConfigError};
 use crate::init::client_options;
-use crate::state::Listener;
 use crate::monitor::Payload;
+use crate::state::Listener;
 use crate::transport::{raw_items, Sink};
 
 /// The likeliest reason for nothing captured: work spawned without its span and scope.
-const FORGOT_BIND: &str = "\n(work run on another thread or task is captured only when it is bound \
+const FORGOT_BIND: &str =
+    "\n(work run on another thread or task is captured only when it is bound \
 to the current span and scope: `tokio::spawn(vigil::bind(future))`, \
 `std::thread::spawn(vigil::bind_fn(closure))`)";
 
@@ -160,8 +161,7 @@ pub fn capture(f: impl FnOnce()) -> Captured {
 /// ```
 pub fn capture_with(config: Config, f: impl FnOnce()) -> Result<Captured, ConfigError> {
     let store = Arc::new(Mutex::new(Vec::new()));
-    let targets =
-        crate::propagation::compile_targets(config.trace_propagation_targets.as_deref())?;
+    let targets = crate::propagation::compile_targets(config.trace_propagation_targets.as_deref())?;
     let options = client_options(&config, Some(Sink::Capture(Arc::clone(&store))))?
         .unwrap_or_else(|| unreachable!("a capture sink always yields options"));
     let client = Arc::new(Client::from(sentry::apply_defaults(options)));

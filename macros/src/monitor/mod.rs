@@ -8,7 +8,6 @@ mod expand;
 mod parse;
 
 use proc_macro2::TokenStream;
-use syn::spanned::Spanned;
 
 use crate::internals::{fallback, Errors};
 
@@ -43,11 +42,13 @@ pub(crate) fn monitor(args: TokenStream, item: TokenStream) -> TokenStream {
             "#[vigil::monitor] cannot go on a `const fn`: check-ins happen at run time",
         );
     }
-    if func.sig.asyncness.is_none() && expand::returns_impl_future(&func.sig.output) {
-        errors.push(
-            func.sig.output.span(),
-            "#[vigil::monitor] on a function returning a future would time only the call that makes it; make the function an `async fn`",
-        );
+    if let (None, syn::ReturnType::Type(_, ty)) = (&func.sig.asyncness, &func.sig.output) {
+        if expand::returns_impl_future(&func.sig.output) {
+            errors.push_spanned(
+                ty,
+                "#[vigil::monitor] on a function returning a future would time only the call that makes it; make the function an `async fn`",
+            );
+        }
     }
     match errors.finish() {
         Ok(()) => expand::expand(&args, func),

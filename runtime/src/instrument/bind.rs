@@ -45,10 +45,7 @@ impl Carried {
     fn enter(&self) -> Entering {
         let hub = sentry_core::HubSwitchGuard::new(Arc::clone(&self.hub));
         let entered = self.span.as_ref().map(|s| span::enter(s.clone()));
-        Entering {
-            entered,
-            _hub: hub,
-        }
+        Entering { entered, _hub: hub }
     }
 }
 
@@ -139,7 +136,10 @@ impl<F: Future> Future for Bound<F> {
 impl<F> std::fmt::Debug for Bound<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Bound")
-            .field("carries_span", &self.carried.as_ref().is_some_and(|c| c.span.is_some()))
+            .field(
+                "carries_span",
+                &self.carried.as_ref().is_some_and(|c| c.span.is_some()),
+            )
             .finish_non_exhaustive()
     }
 }

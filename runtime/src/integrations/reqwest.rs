@@ -89,7 +89,12 @@ fn start(mut req: Request) -> (Request, Option<OpenSpan>, HttpClient) {
     let url = req.url();
     // The URL without query, fragment or credentials: `scheme://host[:port]/path`.
     let mut bare = String::with_capacity(url.as_str().len());
-    let _ = write!(bare, "{}://{}", url.scheme(), url.host_str().unwrap_or_default());
+    let _ = write!(
+        bare,
+        "{}://{}",
+        url.scheme(),
+        url.host_str().unwrap_or_default()
+    );
     if let Some(port) = url.port() {
         let _ = write!(bare, ":{port}");
     }
