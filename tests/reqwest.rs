@@ -227,7 +227,10 @@ fn a_refused_connection_is_a_failed_span_and_no_panic() {
 
     // Without `send_default_pii`, the IP address in the URL is scrubbed like any other.
     let captured = vigil::testing::capture(|| {
-        common::block_on(caller(&client(), format!("http://127.0.0.1:{port}/nothing")));
+        common::block_on(caller(
+            &client(),
+            format!("http://127.0.0.1:{port}/nothing"),
+        ));
     });
     let span = http_span(captured.single_transaction());
     assert!(!span.description.as_deref().unwrap().contains("127.0.0.1"));
