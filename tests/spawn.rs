@@ -147,6 +147,8 @@ async fn slow() -> u64 {
     1
 }
 
+// Returns the handle of work it leaves running, on purpose.
+#[allow(clippy::async_yields_async)]
 #[vigil::transaction(op = "task")]
 async fn leaves_work_behind() -> tokio::task::JoinHandle<u64> {
     // Dropped unfinished inside the transaction: its span ends `cancelled`.

@@ -157,7 +157,10 @@ pub(crate) fn trace_headers(c: &span::Current) -> [(&'static str, String); 3] {
 
 /// The compiled [`Config::trace_propagation_targets`](crate::Config::trace_propagation_targets)
 /// of each client that has some (clients without are in no list: every URL is a target).
-static TARGETS: RwLock<Vec<(Weak<Client>, Arc<[Regex]>)>> = RwLock::new(Vec::new());
+static TARGETS: RwLock<Vec<ClientTargets>> = RwLock::new(Vec::new());
+
+/// A client, and its compiled targets.
+type ClientTargets = (Weak<Client>, Arc<[Regex]>);
 /// Whether any client has targets: until one does, nothing is looked up.
 static ANY_TARGETS: AtomicBool = AtomicBool::new(false);
 

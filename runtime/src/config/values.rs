@@ -87,8 +87,8 @@ impl FromStr for Environment {
 
 /// A configuration value that vigil refuses, with the setting's name and the value given.
 ///
-/// Returned by [`Config::from_env`], [`init`](crate::init) and [`init_with`](crate::init_with)
-/// instead of panicking.
+/// Returned by [`Config::from_env`](crate::Config::from_env), [`init`](crate::init) and
+/// [`init_with`](crate::init_with) instead of panicking.
 ///
 /// ```
 /// # use vigil_runtime as vigil;
@@ -167,7 +167,7 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Where the development spool writes envelopes (see [`Config::spool`]).
+/// Where the development spool writes envelopes (see [`Config::spool`](crate::Config::spool)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Spool {
     /// One JSON line per envelope on standard error.
