@@ -2,7 +2,7 @@
 import json
 import sys
 
-events, transactions = [], []
+events, transactions, check_ins = [], [], []
 for line in sys.stdin:
     line = line.strip()
     if not line.startswith("{"):
@@ -10,7 +10,9 @@ for line in sys.stdin:
     assert "correct-horse" not in line, "the login password reached the spool"
     for item in json.loads(line).get("items", []):
         payload = item.get("payload", item)
-        if "transaction" in payload and "spans" in payload:
+        if item.get("type") == "check_in":
+            check_ins.append(payload)
+        elif "transaction" in payload and "spans" in payload:
             transactions.append(payload)
         elif "event_id" in payload:
             events.append(payload)
@@ -18,7 +20,9 @@ for line in sys.stdin:
 names = sorted(t["transaction"] for t in transactions)
 assert names == sorted([
     "GET /orders/{id}", "GET /orders/{id}", "GET /reports/slow", "GET /invoices/{id}",
-    "POST /login", "GET /me",
+    "POST /login", "GET /me", "GET /orders/summary", "GET /dashboard",
+    "GET /orders/{id}",  # called by GET /dashboard through reqwest
+    "cleanup_orders",  # the scheduled job
 ]), names
 queries = [s for t in transactions for s in t["spans"] if s.get("op") == "db.sql.query"]
 assert any(s["description"].startswith("WITH RECURSIVE") for s in queries), queries
@@ -31,5 +35,35 @@ login = next(t for t in transactions if t["transaction"] == "POST /login")
 assert login["user"]["username"] == "ada", login.get("user")
 me = next(t for t in transactions if t["transaction"] == "GET /me")
 assert me["request"]["headers"]["authorization"] == "[Filtered]", me["request"]
+
+def trace(t):
+    return t["contexts"]["trace"]
+
+
+# The fan-out: each spawned task's span (bound with vigil::bind) is under the request's root.
+summary = next(t for t in transactions if t["transaction"] == "GET /orders/summary")
+tasks = [s for s in summary["spans"] if s["description"] == "service::find_order"]
+assert len(tasks) == 3 and all(s["parent_span_id"] == trace(summary)["span_id"] for s in tasks), summary
+
+# The outgoing call: an http.client span, and the called endpoint's transaction continues the
+# trace under it.
+dashboard = next(t for t in transactions if t["transaction"] == "GET /dashboard")
+[call] = [s for s in dashboard["spans"] if s["op"] == "http.client"]
+assert call["description"].startswith("GET http://") and call["description"].endswith("/orders/2"), call
+assert call["data"]["http.response.status_code"] == 200, call
+called = [t for t in transactions if trace(t).get("parent_span_id") == call["span_id"]]
+assert len(called) == 1 and called[0]["transaction"] == "GET /orders/{id}", called
+assert trace(called[0])["trace_id"] == trace(dashboard)["trace_id"]
+
+# The scheduled job: in_progress then ok, one check-in id, in the job's transaction's trace.
+assert [c["status"] for c in check_ins] == ["in_progress", "ok"], check_ins
+assert len({c["check_in_id"] for c in check_ins}) == 1, check_ins
+job = next(t for t in transactions if t["transaction"] == "cleanup_orders")
+assert all(c["monitor_slug"] == "cleanup-orders" for c in check_ins), check_ins
+assert all(c["contexts"]["trace"]["trace_id"] == trace(job)["trace_id"] for c in check_ins), check_ins
+assert check_ins[0]["monitor_config"]["schedule"] == {"type": "crontab", "value": "*/10 * * * *"}
+assert check_ins[1]["duration"] >= 0, check_ins
+
 print(f"service demo: {len(transactions)} transactions, {len(queries)} query spans, "
-      f"{len(errors)} error event, nothing secret")
+      f"{len(errors)} error event, {len(check_ins)} check-ins, a trace across an HTTP call, "
+      f"nothing secret")

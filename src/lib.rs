@@ -120,6 +120,61 @@ pub use vigil_macros::monitored;
 /// ```
 pub use vigil_macros::transaction;
 
+/// A cron monitor ([Sentry Crons](https://docs.sentry.io/product/crons/)) for a scheduled
+/// job: an `in_progress` check-in when the function starts, then `ok` or `error` (a returned
+/// `Err`, a panic, or an `async fn`'s future dropped unfinished) with the duration, under one
+/// check-in id. Each check-in carries the monitor's configuration, so the monitor is created
+/// or updated on Sentry's side from the code, and the trace of the current span, with the
+/// release and environment. Sentry then reports a job that did not run, ran late, ran too
+/// long or failed. Works on sync functions and `async fn`s; costs one check when vigil is
+/// disabled.
+///
+/// | option | meaning |
+/// |---|---|
+/// | `slug = "nightly-report"` | the monitor (required): lowercase letters, digits, `-` and `_`, at most 50 |
+/// | `schedule = "0 3 * * *"` | a crontab: five fields (names such as `MON-FRI`, `JAN` work), or `@daily`, `@hourly`, ... |
+/// | `interval = "10 minutes"` | instead of `schedule`: every n minutes, hours, days, weeks, months or years |
+/// | `checkin_margin = 5` | minutes after the expected time before a check-in counts as missed |
+/// | `max_runtime = 30` | minutes a run may take before it counts as failed |
+/// | `timezone = "Europe/Berlin"` | the crontab's time zone (default UTC) |
+/// | `failure_issue_threshold = 2` | failed check-ins in a row before an issue is opened |
+/// | `recovery_threshold = 3` | successful check-ins in a row before it is resolved |
+/// | `crate = "vig"` | a renamed dependency, as on [`monitored`] |
+///
+/// Everything is checked at compile time, at the token: a crontab value out of range
+/// (`"0 25 * * *"`), six fields, an unknown month or day name, a slug Sentry would refuse, an
+/// interval in seconds.
+///
+/// The monitor reports whether the job ran and how it ended; it does not capture the error
+/// itself. For the job's spans and error events, put [`transaction`] *under* it: the
+/// check-ins then carry the transaction's trace, so Sentry links the run to its trace and
+/// errors. (In the other order both work, but the check-ins are not in the transaction's
+/// trace.)
+///
+/// ```
+/// #[vigil::monitor(slug = "nightly-report", schedule = "0 3 * * *", max_runtime = 30)]
+/// #[vigil::transaction(op = "task", name = "nightly_report")]
+/// fn nightly_report() -> Result<u32, std::io::Error> {
+///     Ok(42)
+/// }
+///
+/// let captured = vigil::testing::capture(|| {
+///     nightly_report().unwrap();
+/// });
+/// let [start, end] = &captured.check_ins[..] else { panic!("two check-ins") };
+/// use vigil::protocol::MonitorCheckInStatus;
+/// assert_eq!(start.check_in.status, MonitorCheckInStatus::InProgress);
+/// assert_eq!(end.check_in.status, MonitorCheckInStatus::Ok);
+/// assert_eq!(start.check_in.check_in_id, end.check_in.check_in_id);
+/// assert!(end.check_in.duration.is_some());
+/// let tx = captured.single_transaction();
+/// assert_eq!(end.trace_id, Some(tx.contexts["trace"].clone()).and_then(|c| match c {
+///     vigil::protocol::Context::Trace(t) => Some(t.trace_id),
+///     _ => None,
+/// }));
+/// ```
+pub use vigil_macros::monitor;
+
 /// Captures an error, with `key = value` pairs: short scalars become tags (indexed,
 /// searchable), anything else `Serialize` goes to `extra`. Returns the event id (nil when
 /// vigil is disabled). `level = warning` (or `debug`, `info`, `error`, `fatal`) sets the

@@ -135,10 +135,7 @@ fn every_envelope_goes_to_the_sidecar_scrubbed_as_spotlight_expects() {
                 EnvelopeItem::Event(event) => {
                     kinds.push("event");
                     assert_eq!(event.event_id, id);
-                    assert_eq!(
-                        event.message.as_deref(),
-                        Some("login for token [Filtered]")
-                    );
+                    assert_eq!(event.message.as_deref(), Some("login for token [Filtered]"));
                     assert_eq!(event.extra["api_key"], "[Filtered]");
                     assert_eq!(event.release.as_deref(), Some("spotlight-test@1.0.0"));
                 }

@@ -3,7 +3,8 @@
 //! (or `<crate>::__private` under a `crate = "..."` option).
 //!
 //! This file holds the entry points only. Each macro is a module that parses, checks and
-//! expands in separate files: `instrument/` (`#[monitored]`, `#[transaction]`), `capture/`
+//! expands in separate files: `instrument/` (`#[monitored]`, `#[transaction]`), `monitor/`
+//! (`#[monitor]`, cron check-ins), `capture/`
 //! (`capture_exception!`, `capture_message!`, `add_breadcrumb!`), `redact/`
 //! (`#[derive(Redact)]`) and `sensitive.rs` (`#[vigil::sensitive]`), over the shared
 //! `internals/` (the error collector, the key and option parsers, levels, the `crate`
@@ -16,6 +17,7 @@
 mod capture;
 mod instrument;
 mod internals;
+mod monitor;
 mod redact;
 mod sensitive;
 
@@ -36,6 +38,14 @@ pub fn monitored(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn transaction(args: TokenStream, item: TokenStream) -> TokenStream {
     instrument::instrument(Kind::Transaction, args.into(), item.into()).into()
+}
+
+/// A cron monitor: check-ins to Sentry Crons when the function starts and ends (`ok`, or
+/// `error` on a returned `Err` or a panic). See the `vigil` crate documentation for the
+/// options.
+#[proc_macro_attribute]
+pub fn monitor(args: TokenStream, item: TokenStream) -> TokenStream {
+    monitor::monitor(args.into(), item.into()).into()
 }
 
 /// Captures an error with `key = value` tags and extra; returns the event id.

@@ -226,6 +226,7 @@ pub fn init() -> Result<Guard, ConfigError> {
 /// # Ok::<(), vigil::ConfigError>(())
 /// ```
 pub fn init_with(config: Config) -> Result<Guard, ConfigError> {
+    let targets = crate::propagation::compile_targets(config.trace_propagation_targets.as_deref())?;
     let Some(options) = client_options(&config, None)? else {
         return Ok(Guard {
             listener: None,
@@ -241,6 +242,9 @@ pub fn init_with(config: Config) -> Result<Guard, ConfigError> {
     let shutdown_timeout = options.shutdown_timeout;
     let client = sentry::init(options);
     let bound = sentry::Hub::current().client();
+    if let Some(client) = &bound {
+        crate::propagation::register_targets(client, targets);
+    }
     Ok(Guard {
         listener: Some(Listener::new()),
         client: Some(client),

@@ -20,6 +20,7 @@ mod flags;
 mod hooks;
 mod init;
 mod instrument;
+mod monitor;
 mod redact;
 mod scrub;
 mod span;
@@ -41,6 +42,8 @@ pub use integrations::async_graphql;
 pub use integrations::axum;
 #[cfg(feature = "log")]
 pub use integrations::log;
+#[cfg(feature = "reqwest")]
+pub use integrations::reqwest;
 pub use integrations::tracing::{tracing_layer, tracing_subscriber, VigilSubscriber};
 pub mod propagation;
 pub mod testing;
@@ -49,6 +52,7 @@ pub mod view;
 pub use config::{Config, ConfigError, Environment, Spool, Spotlight};
 pub use flags::set_feature_flag;
 pub use init::{init, init_with, Guard};
+pub use instrument::bind::{bind, bind_fn, Bound};
 pub use scrub::is_sensitive_key;
 pub use span::{start_transaction, Span, Transaction};
 

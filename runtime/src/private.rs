@@ -12,6 +12,7 @@ pub use crate::capture::Verdict;
 pub use crate::instrument::async_span::{enter_async, AsyncSpan};
 pub use crate::instrument::guard::{enter, SpanGuard};
 pub use crate::instrument::{call, future, pin_type};
+pub use crate::monitor::{checkin, CheckInFuture, CheckInGuard, Monitor, Schedule, Unit};
 pub use crate::redact::{partial_mask, pii_allowed, Filtered, Masked, Partial, Pii};
 pub use crate::scrub::{scrub_event, FILTERED};
 pub use crate::state::enabled;

@@ -1,7 +1,9 @@
 //! Trace propagation: the headers that carry a trace from one service to the next.
 //!
 //! Outgoing: [`headers`] gives `sentry-trace`, `baggage` and W3C `traceparent` for the current
-//! span; put them on requests to other services. Incoming: the `axum` layer continues the
+//! span; put them on requests to other services ([`headers_for`] checks the URL against
+//! [`Config::trace_propagation_targets`](crate::Config::trace_propagation_targets); the
+//! `reqwest` middleware does both for you). Incoming: the `axum` layer continues the
 //! caller's trace from the same headers.
 //!
 //! ```
@@ -15,8 +17,14 @@
 //! # let _ = captured;
 //! ```
 
-use sentry::protocol::TraceId;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock, Weak};
 
+use regex::Regex;
+use sentry::protocol::TraceId;
+use sentry::Client;
+
+use crate::config::ConfigError;
 use crate::span::{self, RemoteParent};
 
 /// The trace a request arrived with, from its `sentry-trace` (preferred) or W3C
@@ -87,40 +95,124 @@ pub(crate) fn parse_traceparent(value: &str) -> Option<RemoteParent> {
 /// assert!(vigil::propagation::headers().is_empty()); // no transaction here
 /// ```
 pub fn headers() -> Vec<(&'static str, String)> {
-    span::with_current(|current| {
-        let Some(c) = current else {
-            return Vec::new();
-        };
-        let trace_id = c.tx.trace_id.to_string();
-        let span_id = format!("{:016x}", c.span_id);
-        let sampled = c.tx.sampled;
-        let mut baggage = format!(
-            "sentry-trace_id={trace_id},sentry-sample_rate={},sentry-sampled={sampled}",
-            c.tx.sample_rate
-        );
-        if let Some(client) = c.tx.hub.client() {
-            if let Some(dsn) = client.dsn() {
-                baggage.push_str(&format!(",sentry-public_key={}", dsn.public_key()));
-            }
-            if let Some(release) = &client.options().release {
-                baggage.push_str(&format!(",sentry-release={release}"));
-            }
-            if let Some(environment) = &client.options().environment {
-                baggage.push_str(&format!(",sentry-environment={environment}"));
-            }
-        }
-        vec![
-            (
-                "sentry-trace",
-                format!("{trace_id}-{span_id}-{}", u8::from(sampled)),
-            ),
-            ("baggage", baggage),
-            (
-                "traceparent",
-                format!("00-{trace_id}-{span_id}-{:02x}", u8::from(sampled)),
-            ),
-        ]
+    span::with_current(|current| current.map(|c| trace_headers(c).to_vec())).unwrap_or_default()
+}
+
+/// [`headers`] for a request to `url`: empty when `url` is not one of the
+/// [trace propagation targets](crate::Config::trace_propagation_targets) (by default, every
+/// URL is).
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// let config = vigil::Config::new().traces_sample_rate(1.0).trace_propagation_targets(["^https://api\\."]);
+/// vigil::testing::capture_with(config, || {
+///     let _tx = vigil::start_transaction("checkout", "task");
+///     assert_eq!(vigil::propagation::headers_for("https://api.example.com/pay").len(), 3);
+///     assert!(vigil::propagation::headers_for("https://tracker.example.net/").is_empty());
+/// })?;
+/// # Ok::<(), vigil::ConfigError>(())
+/// ```
+pub fn headers_for(url: &str) -> Vec<(&'static str, String)> {
+    span::with_current(|current| match current {
+        Some(c) if propagates_to(c, url) => trace_headers(c).to_vec(),
+        _ => Vec::new(),
     })
+}
+
+/// The three trace headers for span `c`: three allocations, one a header.
+pub(crate) fn trace_headers(c: &span::Current) -> [(&'static str, String); 3] {
+    use std::fmt::Write;
+    let trace_id = c.tx.trace_id;
+    let span_id = c.span_id;
+    let sampled = u8::from(c.tx.sampled);
+    let mut baggage = String::with_capacity(192);
+    let _ = write!(
+        baggage,
+        "sentry-trace_id={trace_id},sentry-sample_rate={},sentry-sampled={}",
+        c.tx.sample_rate, c.tx.sampled
+    );
+    if let Some(client) = c.tx.hub.client() {
+        if let Some(dsn) = client.dsn() {
+            let _ = write!(baggage, ",sentry-public_key={}", dsn.public_key());
+        }
+        if let Some(release) = &client.options().release {
+            let _ = write!(baggage, ",sentry-release={release}");
+        }
+        if let Some(environment) = &client.options().environment {
+            let _ = write!(baggage, ",sentry-environment={environment}");
+        }
+    }
+    [
+        (
+            "sentry-trace",
+            format!("{trace_id}-{span_id:016x}-{sampled}"),
+        ),
+        ("baggage", baggage),
+        (
+            "traceparent",
+            format!("00-{trace_id}-{span_id:016x}-{sampled:02x}"),
+        ),
+    ]
+}
+
+/// The compiled [`Config::trace_propagation_targets`](crate::Config::trace_propagation_targets)
+/// of each client that has some (clients without are in no list: every URL is a target).
+static TARGETS: RwLock<Vec<ClientTargets>> = RwLock::new(Vec::new());
+
+/// A client, and its compiled targets.
+type ClientTargets = (Weak<Client>, Arc<[Regex]>);
+/// Whether any client has targets: until one does, nothing is looked up.
+static ANY_TARGETS: AtomicBool = AtomicBool::new(false);
+
+/// The targets of a config, compiled; `None`: every URL.
+pub(crate) fn compile_targets(
+    targets: Option<&[String]>,
+) -> Result<Option<Arc<[Regex]>>, ConfigError> {
+    let Some(targets) = targets else {
+        return Ok(None);
+    };
+    let compiled = targets
+        .iter()
+        .map(|t| {
+            Regex::new(t).map_err(|e| {
+                ConfigError::new(
+                    "trace_propagation_targets",
+                    t,
+                    format!("not a valid regular expression: {e}"),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(compiled.into()))
+}
+
+/// Gives `client` its targets (none: every URL).
+pub(crate) fn register_targets(client: &Arc<Client>, targets: Option<Arc<[Regex]>>) {
+    let Some(targets) = targets else {
+        return;
+    };
+    let mut list = TARGETS.write().unwrap_or_else(PoisonError::into_inner);
+    list.retain(|(c, _)| c.strong_count() > 0);
+    list.push((Arc::downgrade(client), targets));
+    ANY_TARGETS.store(true, Ordering::Release);
+}
+
+/// Do requests to `url` from span `c` get its trace headers?
+pub(crate) fn propagates_to(c: &span::Current, url: &str) -> bool {
+    if !ANY_TARGETS.load(Ordering::Acquire) {
+        return true;
+    }
+    let Some(client) = c.tx.hub.client() else {
+        return true;
+    };
+    let list = TARGETS.read().unwrap_or_else(PoisonError::into_inner);
+    match list
+        .iter()
+        .find(|(c, _)| std::ptr::eq(c.as_ptr(), Arc::as_ptr(&client)))
+    {
+        Some((_, targets)) => targets.iter().any(|t| t.is_match(url)),
+        None => true,
+    }
 }
 
 #[cfg(test)]

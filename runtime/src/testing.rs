@@ -2,8 +2,10 @@
 //!
 //! [`capture`] binds a fresh client to the current thread for the duration of a closure; the
 //! events and transactions it produces are returned, scrubbed, as they would go to Sentry.
-//! Code the closure runs on other threads (spawned threads, multi-threaded executors) is not
-//! seen; drive futures with a current-thread executor inside the closure.
+//! Code the closure runs on other threads (spawned threads, multi-threaded executors) is seen
+//! when it is bound to the current span and scope with [`bind`](crate::bind) or
+//! [`bind_fn`](crate::bind_fn), and not otherwise; or drive futures with a current-thread
+//! executor inside the closure.
 //!
 //! ```
 //! # use vigil_runtime as vigil;
@@ -21,14 +23,21 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use sentry::protocol::{Envelope, EnvelopeItem, Event, Transaction};
+use sentry::protocol::{Envelope, EnvelopeItem, Event, MonitorCheckIn, TraceId, Transaction};
 use sentry::{Client, Hub, Scope};
 
 use crate::config::{Config, ConfigError};
 use crate::init::client_options;
+use crate::monitor::Payload;
 use crate::state::Listener;
-use crate::transport::Sink;
+use crate::transport::{raw_items, Sink};
 use crate::view::Pretty;
+
+/// The likeliest reason for nothing captured: work spawned without its span and scope.
+const FORGOT_BIND: &str =
+    "\n(work run on another thread or task is captured only when it is bound \
+to the current span and scope: `tokio::spawn(vigil::bind(future))`, \
+`std::thread::spawn(vigil::bind_fn(closure))`)";
 
 /// What a [`capture`] run produced, in the order it was sent.
 ///
@@ -55,8 +64,46 @@ pub struct Captured {
     pub events: Vec<Event<'static>>,
     /// Transactions, each with its child spans.
     pub transactions: Vec<Transaction<'static>>,
+    /// Cron check-ins of `#[vigil::monitor]` functions.
+    pub check_ins: Vec<CheckIn>,
     /// Every envelope, as handed to the transport.
     pub envelopes: Vec<Envelope>,
+}
+
+/// A cron check-in, as sent (see `#[vigil::monitor]`).
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// use vigil::__private::{checkin, Monitor, Schedule};
+/// static NIGHTLY: Monitor = Monitor {
+///     slug: "nightly-report",
+///     schedule: Schedule::Crontab("0 3 * * *"),
+///     checkin_margin: None,
+///     max_runtime: None,
+///     timezone: None,
+///     failure_issue_threshold: None,
+///     recovery_threshold: None,
+/// };
+/// let captured = vigil::testing::capture(|| {
+///     let mut run = checkin(&NIGHTLY);
+///     run.finish(vigil::__private::Verdict::Ok);
+/// });
+/// let [start, end] = &captured.check_ins[..] else { panic!() };
+/// assert_eq!(start.check_in.status, vigil::protocol::MonitorCheckInStatus::InProgress);
+/// assert_eq!(end.check_in.status, vigil::protocol::MonitorCheckInStatus::Ok);
+/// assert_eq!(start.check_in.check_in_id, end.check_in.check_in_id);
+/// assert_eq!(end.check_in.monitor_slug, "nightly-report");
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CheckIn {
+    /// What the `sentry` crate's check-in type holds: id, slug, status, duration,
+    /// environment and the monitor's configuration.
+    pub check_in: MonitorCheckIn,
+    /// The release.
+    pub release: Option<String>,
+    /// The trace the check-in is linked to (`contexts.trace.trace_id`).
+    pub trace_id: Option<TraceId>,
 }
 
 impl Captured {
@@ -74,8 +121,9 @@ impl Captured {
         match self.events.as_slice() {
             [event] => event,
             events => panic!(
-                "expected exactly one event, got {}: {events:#?}",
-                events.len()
+                "expected exactly one event, got {}: {events:#?}{}",
+                events.len(),
+                if events.is_empty() { FORGOT_BIND } else { "" }
             ),
         }
     }
@@ -93,8 +141,9 @@ impl Captured {
         match self.transactions.as_slice() {
             [tx] => tx,
             txs => panic!(
-                "expected exactly one transaction, got {}: {txs:#?}",
-                txs.len()
+                "expected exactly one transaction, got {}: {txs:#?}{}",
+                txs.len(),
+                if txs.is_empty() { FORGOT_BIND } else { "" }
             ),
         }
     }
@@ -154,9 +203,11 @@ pub fn capture_with(config: Config, f: impl FnOnce()) -> Result<Captured, Config
     let store = Arc::new(Mutex::new(Vec::new()));
     let (event, breadcrumb) = config.log_levels();
     crate::state::set_log_levels(event, breadcrumb);
+    let targets = crate::propagation::compile_targets(config.trace_propagation_targets.as_deref())?;
     let options = client_options(&config, Some(Sink::Capture(Arc::clone(&store))))?
         .unwrap_or_else(|| unreachable!("a capture sink always yields options"));
     let client = Arc::new(Client::from(sentry::apply_defaults(options)));
+    crate::propagation::register_targets(&client, targets);
     let hub = Arc::new(Hub::new(
         Some(Arc::clone(&client)),
         Arc::new(Scope::default()),
@@ -169,6 +220,21 @@ pub fn capture_with(config: Config, f: impl FnOnce()) -> Result<Captured, Config
     let envelopes = std::mem::take(&mut *store.lock().unwrap_or_else(PoisonError::into_inner));
     let mut captured = Captured::default();
     for envelope in &envelopes {
+        if envelope.items().next().is_none() {
+            let (_, items) = raw_items(envelope);
+            for (ty, payload) in items {
+                if ty != "check_in" {
+                    continue;
+                }
+                if let Ok(p) = serde_json::from_value::<Payload>(payload) {
+                    captured.check_ins.push(CheckIn {
+                        check_in: p.check_in,
+                        release: p.release,
+                        trace_id: p.contexts.trace.map(|t| t.trace_id),
+                    });
+                }
+            }
+        }
         for item in envelope.items() {
             match item {
                 EnvelopeItem::Event(e) => captured.events.push((**e).clone()),

@@ -83,6 +83,7 @@ impl Transport for ScrubbingTransport {
         let Some(envelope) = scrub_envelope(&self.scrubber, envelope) else {
             return;
         };
+        let envelope = crate::monitor::complete(envelope);
         match (&self.spotlight, &self.inner) {
             (Some(spotlight), Some(inner)) => {
                 spotlight.send_envelope(envelope.clone());
@@ -129,6 +130,14 @@ pub(crate) fn scrub_envelope(scrubber: &Scrubber, envelope: Envelope) -> Option<
 
 /// One JSON object per envelope, for humans and for `jq`.
 pub(crate) fn envelope_to_json(envelope: &Envelope) -> Value {
+    if envelope.items().next().is_none() {
+        let (headers, items) = raw_items(envelope);
+        let items: Vec<Value> = items
+            .into_iter()
+            .map(|(ty, payload)| json!({"type": ty, "payload": payload}))
+            .collect();
+        return json!({"headers": headers, "items": items});
+    }
     let items: Vec<Value> = envelope
         .items()
         .map(|item| match item {
@@ -146,6 +155,47 @@ pub(crate) fn envelope_to_json(envelope: &Envelope) -> Value {
         })
         .collect();
     json!({"headers": envelope.headers(), "items": items})
+}
+
+/// The headers and items (type, JSON payload) of an envelope as it is written out: for an
+/// envelope built as bytes, whose items `Envelope::items` does not show.
+pub(crate) fn raw_items(envelope: &Envelope) -> (Value, Vec<(String, Value)>) {
+    let mut bytes = Vec::new();
+    if envelope.to_writer(&mut bytes).is_err() {
+        return (Value::Null, Vec::new());
+    }
+    let mut rest = bytes.as_slice();
+    let line = |rest: &mut &[u8]| -> Option<Vec<u8>> {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        let line = rest[..end].to_vec();
+        *rest = rest.get(end + 1..).unwrap_or_default();
+        Some(line)
+    };
+    let headers = line(&mut rest)
+        .and_then(|l| serde_json::from_slice(&l).ok())
+        .unwrap_or(Value::Null);
+    let mut items = Vec::new();
+    while let Some(header) = line(&mut rest) {
+        let Ok(header) = serde_json::from_slice::<Value>(&header) else {
+            break;
+        };
+        let payload = match header.get("length").and_then(Value::as_u64) {
+            Some(len) => {
+                let len = (len as usize).min(rest.len());
+                let payload = rest[..len].to_vec();
+                rest = &rest[len..];
+                rest = rest.strip_prefix(b"\n").unwrap_or(rest);
+                payload
+            }
+            None => line(&mut rest).unwrap_or_default(),
+        };
+        let ty = header["type"].as_str().unwrap_or_default().to_owned();
+        items.push((ty, serde_json::from_slice(&payload).unwrap_or(Value::Null)));
+    }
+    (headers, items)
 }
 
 /// Writes each envelope where the spool says, readable or as one JSON line.

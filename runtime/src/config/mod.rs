@@ -70,6 +70,7 @@ pub struct Config {
     pub(crate) before_send_transaction: Option<Hook<Transaction<'static>>>,
     pub(crate) transport: Option<Arc<dyn sentry::TransportFactory>>,
     pub(crate) tracing_subscriber: bool,
+    pub(crate) trace_propagation_targets: Option<Vec<String>>,
 }
 
 impl fmt::Debug for Config {
@@ -321,6 +322,31 @@ impl Config {
     #[must_use]
     pub fn tracing_subscriber(mut self, install: bool) -> Self {
         self.tracing_subscriber = install;
+        self
+    }
+
+    /// The outgoing requests that carry the trace headers (`sentry-trace`, `baggage`,
+    /// `traceparent`): regular expressions (the `regex` crate's syntax) searched in the URL,
+    /// so a plain string matches as a substring. By default every request carries them, as
+    /// with Sentry's SDKs; an empty list turns propagation off. Used by the `reqwest`
+    /// middleware and [`propagation::headers_for`](crate::propagation::headers_for). An
+    /// invalid expression is a [`ConfigError`] at `init`.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let config = vigil::Config::new()
+    ///     .trace_propagation_targets(["^https://api\\.example\\.com/", "localhost"]);
+    /// let err = vigil::init_with(config.spool(vigil::Spool::Stderr).trace_propagation_targets(["("]))
+    ///     .unwrap_err();
+    /// assert_eq!(err.key(), "trace_propagation_targets");
+    /// ```
+    #[must_use]
+    pub fn trace_propagation_targets<I, S>(mut self, targets: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.trace_propagation_targets = Some(targets.into_iter().map(Into::into).collect());
         self
     }
 

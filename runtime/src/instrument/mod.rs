@@ -1,9 +1,11 @@
 //! Running code in a span: the guard of a monitored sync function ([`guard`]), the span of a
-//! monitored async function ([`async_span`]), and the one instrumented future every async
-//! span runs in ([`future`]), the macros' and the integrations' alike. Spans are opened with
+//! monitored async function ([`async_span`]), the one instrumented future every async
+//! span runs in ([`future`]), the macros' and the integrations' alike, and work bound to the
+//! current span and scope to run elsewhere ([`bind`]). Spans are opened with
 //! [`crate::span::open`], the one place that decides between child, transaction and nothing.
 
 pub mod async_span;
+pub(crate) mod bind;
 pub(crate) mod future;
 pub mod guard;
 

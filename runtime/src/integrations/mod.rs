@@ -9,6 +9,8 @@ pub mod async_graphql;
 pub mod axum;
 #[cfg(feature = "log")]
 pub mod log;
+#[cfg(feature = "reqwest")]
+pub mod reqwest;
 #[cfg(feature = "sqlx")]
 mod sqlx;
 pub mod tracing;

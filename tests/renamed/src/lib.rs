@@ -89,3 +89,22 @@ pub enum Credential {
 
 #[vig::sensitive(crate = "vig")]
 pub struct ApiKey(pub String);
+
+/// `#[monitor]`, sync and async.
+#[vig::monitor(crate = "vig", slug = "renamed-nightly", schedule = "0 3 * * *")]
+pub fn nightly(fail: bool) -> Result<u32, PayError> {
+    if fail {
+        Err(PayError(500))
+    } else {
+        Ok(1)
+    }
+}
+
+#[vig::monitor(
+    crate = "crate::instrumentation",
+    slug = "renamed-sync",
+    interval = "5 minutes"
+)]
+pub async fn sync_job() -> u32 {
+    2
+}

@@ -219,3 +219,27 @@ fn sensitive_type_with_crate() {
     // Serialized as `"[Filtered]"`, a short string: a tag.
     assert_eq!(captured.single_event().tags["old"], "[Filtered]");
 }
+
+#[test]
+fn monitor_with_crate() {
+    use vig::protocol::MonitorCheckInStatus;
+    use vigil_renamed_test::{nightly, sync_job};
+    let captured = capture(|| {
+        assert!(nightly(true).is_err());
+        assert_eq!(futures_executor::block_on(sync_job()), 2);
+    });
+    let seen: Vec<(&str, MonitorCheckInStatus)> = captured
+        .check_ins
+        .iter()
+        .map(|c| (c.check_in.monitor_slug.as_str(), c.check_in.status))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("renamed-nightly", MonitorCheckInStatus::InProgress),
+            ("renamed-nightly", MonitorCheckInStatus::Error),
+            ("renamed-sync", MonitorCheckInStatus::InProgress),
+            ("renamed-sync", MonitorCheckInStatus::Ok),
+        ]
+    );
+}
