@@ -19,6 +19,9 @@ pub fn nil_event_id() -> sentry::types::Uuid {
 
 /// Is `event` about an error of one of the `ignored` types (short names or paths)?
 pub(crate) fn ignored(event: &sentry::protocol::Event<'static>, ignored: &[String]) -> bool {
+    if ignored.is_empty() {
+        return false;
+    }
     let Some(top) = event.exception.values.last() else {
         return false;
     };

@@ -10,7 +10,7 @@ use sentry::Hub;
 use super::future::{Drive, InScope, Instrumented};
 use crate::callsite::Callsite;
 use crate::capture::{failure_seq, settle, Verdict};
-use crate::span::{self, Here, OpenSpan, SpanName};
+use crate::span::{self, Here, OpenSpan, SpanName, TraceParent};
 use crate::state;
 
 /// The span of a monitored async function, before it is attached to its future.
@@ -42,14 +42,14 @@ fn enter_async_enabled(cs: &'static Callsite) -> AsyncSpan {
     // not leak into concurrent tasks.
     let root = cs.transaction && span::current_sampled().is_none();
     let hub = root.then(|| Arc::new(Hub::new_from_top(Hub::current())));
-    let here = if cs.transaction {
-        Here::ChildOrTransaction {
-            sample_rate: cs.sample_rate,
+    let open = || {
+        if root {
+            // No current span (just looked): the transaction directly.
+            span::open_root(SpanName::Callsite(cs), cs.sample_rate, TraceParent::New)
+        } else {
+            span::open(SpanName::Callsite(cs), Here::ChildOnly)
         }
-    } else {
-        Here::ChildOnly
     };
-    let open = || span::open(SpanName::Callsite(cs), here);
     let span = match &hub {
         Some(hub) => Hub::run(Arc::clone(hub), open),
         None => open(),

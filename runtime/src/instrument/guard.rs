@@ -8,7 +8,7 @@ use sentry::protocol::{SpanStatus, Value};
 
 use crate::callsite::Callsite;
 use crate::capture::{failure_seq, settle, Verdict};
-use crate::span::{self, Child, ChildSpan, Entered, Here, OpenSpan, SpanName};
+use crate::span::{self, Child, ChildSpan, Entered, OpenSpan, SpanName, TraceParent};
 use crate::state;
 
 /// The guard of a monitored sync function: the span is current while it lives.
@@ -70,12 +70,7 @@ fn enter_enabled(cs: &'static Callsite) -> SpanGuard {
         Some(false) => GuardState::Bare,
         None if !cs.transaction => GuardState::Bare,
         // No span yet: this `#[transaction]` starts one.
-        None => match span::open(
-            SpanName::Callsite(cs),
-            Here::ChildOrTransaction {
-                sample_rate: cs.sample_rate,
-            },
-        ) {
+        None => match span::open_root(SpanName::Callsite(cs), cs.sample_rate, TraceParent::New) {
             Some(span) => {
                 let entered = span::enter(span.as_current());
                 GuardState::Open {

@@ -189,12 +189,47 @@ pub(crate) enum Here<'a> {
 /// transaction and nothing. `None` when nothing is recorded (disabled, no current span for a
 /// child, tracing off); a child of an unsampled transaction is nothing too.
 pub(crate) fn open(name: SpanName, here: Here<'_>) -> Option<OpenSpan> {
-    let transaction = |name: SpanName, rate, parent| match name {
+    match here {
+        Here::Request(remote) => {
+            let parent = remote.map_or(TraceParent::New, TraceParent::Remote);
+            open_root(name, None, parent)
+        }
+        Here::Transaction => {
+            let parent = current::with_current(|c| c.cloned());
+            let parent = parent.as_ref().map_or(TraceParent::New, TraceParent::Local);
+            open_root(name, None, parent)
+        }
+        Here::ChildOnly | Here::ChildOrTransaction { .. } => {
+            // One look at the current span decides: none, not sampled, or a child to record.
+            let (decided, name) = current::with_current(move |c| match c {
+                Some(c) => (Some(OpenSpan::start_child(c, name)), None),
+                None => (None, Some(name)),
+            });
+            match (decided, name, here) {
+                (Some(child), ..) => child,
+                (None, Some(name), Here::ChildOrTransaction { sample_rate }) => {
+                    open_root(name, sample_rate, TraceParent::New)
+                }
+                _ => None,
+            }
+        }
+    }
+}
+
+/// Opens a transaction named `name` in `parent`'s trace: [`open`]'s half for callers that
+/// know already there is no current span (a `#[transaction]` function found none), so the
+/// thread's state is not looked at twice. A callsite's tags go on the transaction.
+pub(crate) fn open_root(
+    name: SpanName,
+    sample_rate: Option<f32>,
+    parent: TraceParent<'_>,
+) -> Option<OpenSpan> {
+    match name {
         SpanName::Callsite(cs) => {
             let mut span = OpenSpan::start_transaction(
                 Cow::Borrowed(cs.name),
                 Cow::Borrowed(cs.op),
-                rate,
+                sample_rate,
                 parent,
             )?;
             // A child span gets its callsite's tags when it is sent (`SpanRecord`); a
@@ -206,32 +241,7 @@ pub(crate) fn open(name: SpanName, here: Here<'_>) -> Option<OpenSpan> {
         }
         SpanName::Owned(b) => {
             let (op, description) = *b;
-            OpenSpan::start_transaction(Cow::Owned(description), Cow::Owned(op), rate, parent)
-        }
-    };
-    match here {
-        Here::Request(remote) => {
-            let parent = remote.map_or(TraceParent::New, TraceParent::Remote);
-            transaction(name, None, parent)
-        }
-        Here::Transaction => {
-            let parent = current::with_current(|c| c.cloned());
-            let parent = parent.as_ref().map_or(TraceParent::New, TraceParent::Local);
-            transaction(name, None, parent)
-        }
-        Here::ChildOnly | Here::ChildOrTransaction { .. } => {
-            // One look at the current span decides: none, not sampled, or a child to record.
-            let (decided, name) = current::with_current(move |c| match c {
-                Some(c) => (Some(OpenSpan::start_child(c, name)), None),
-                None => (None, Some(name)),
-            });
-            match (decided, name, here) {
-                (Some(child), ..) => child,
-                (None, Some(name), Here::ChildOrTransaction { sample_rate }) => {
-                    transaction(name, sample_rate, TraceParent::New)
-                }
-                _ => None,
-            }
+            OpenSpan::start_transaction(Cow::Owned(description), Cow::Owned(op), sample_rate, parent)
         }
     }
 }

@@ -49,7 +49,9 @@ struct TxInner {
 }
 
 impl TxShared {
+    // Inlined: built in place in its `Arc`, not built and then copied over (it is large).
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     pub(super) fn new(
         trace_id: TraceId,
         span_id: u64,
@@ -124,6 +126,10 @@ impl TxShared {
                 return;
             }
             inner.finished = true;
+            if !self.sampled {
+                // Nothing to send: what it holds goes with it, nothing is moved out.
+                return;
+            }
             (
                 std::mem::take(&mut inner.spans),
                 inner.dropped_spans,
@@ -131,9 +137,6 @@ impl TxShared {
                 std::mem::take(&mut inner.flag_data),
             )
         };
-        if !self.sampled {
-            return;
-        }
         let Some(client) = self.hub.client() else {
             return;
         };
@@ -203,7 +206,8 @@ impl TxShared {
 }
 
 /// The SDK block of the client's events (the `sentry` crate's name, version and
-/// integrations), with vigil's package: what events carry, for transactions too. Read once.
+/// integrations), with vigil's package: what events carry, for transactions too. Read once,
+/// then lent to every transaction (no copy).
 fn sdk_info(client: &sentry::Client) -> Option<Cow<'static, protocol::ClientSdkInfo>> {
     static SDK: std::sync::OnceLock<Option<protocol::ClientSdkInfo>> = std::sync::OnceLock::new();
     SDK.get_or_init(|| {
@@ -212,8 +216,8 @@ fn sdk_info(client: &sentry::Client) -> Option<Cow<'static, protocol::ClientSdkI
         with_vigil_package(&mut sdk);
         Some(sdk)
     })
-    .clone()
-    .map(Cow::Owned)
+    .as_ref()
+    .map(Cow::Borrowed)
 }
 
 /// Adds vigil to an SDK block's packages (once).
