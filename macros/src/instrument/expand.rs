@@ -17,6 +17,7 @@ use syn::{AttrStyle, ReturnType};
 use super::attr::Args;
 use super::item::{self, Param, Record, Shape};
 use super::Kind;
+use crate::internals::ty;
 
 /// What every part of the expansion needs.
 struct Ctx {
@@ -197,8 +198,8 @@ fn async_body(
         records,
     } = ctx;
     let guard = guard();
-    let inspect = item::is_inspectable(output);
-    let (output_ty, _) = item::erase_impl_trait(output);
+    let inspect = ty::is_inspectable(output);
+    let (output_ty, _) = ty::erase_impl_trait(output);
     let finish = if inspect {
         let classify = classify(private, quote!(__vigil_out), quote!(__vigil_capture));
         quote!(|__vigil_out, __vigil_capture| #classify)
@@ -249,7 +250,7 @@ fn sync_body(ctx: &Ctx, output: &ReturnType, inspect: bool, block: &syn::Block) 
         let ReturnType::Type(_, ty) = output else {
             unreachable!("a `()` result is not read")
         };
-        let (output_ty, _) = item::erase_impl_trait(ty);
+        let (output_ty, _) = ty::erase_impl_trait(ty);
         let classify = classify(private, quote!(&__vigil_ret), quote!(__vigil_capture));
         quote! {
             let __vigil_ret = #private::call::<#output_ty, _>(move || #block);

@@ -7,6 +7,7 @@ use syn::{FnArg, Ident, Item, ItemFn, Pat};
 
 use super::attr::Args;
 use super::Kind;
+use crate::internals::ty::is_inspectable;
 use crate::internals::{rules, Errors};
 
 /// A binding of a parameter (the parameter itself, or a name bound by its pattern, as in
@@ -231,50 +232,6 @@ fn names_result(ty: &syn::Type) -> bool {
         syn::Type::Paren(p) => names_result(&p.elem),
         _ => false,
     }
-}
-
-/// Can a value of type `ty` be read for an `Err` in the expansion? Not `!`, and not an
-/// `impl Trait` (whose body may need the opaque type's bounds to type-check, as a closure
-/// returned as `impl Fn(&str)` does) unless it stands inside a `Result`.
-pub(crate) fn is_inspectable(ty: &syn::Type) -> bool {
-    match ty {
-        syn::Type::Never(_) => false,
-        syn::Type::Tuple(t) if t.elems.is_empty() => false,
-        syn::Type::Paren(p) => is_inspectable(&p.elem),
-        syn::Type::Path(p) if last_segment_is(&p.path, "Result") => true,
-        ty => !has_impl_trait(ty),
-    }
-}
-
-fn last_segment_is(path: &syn::Path, name: &str) -> bool {
-    path.segments.last().is_some_and(|s| s.ident == name)
-}
-
-/// Does `ty` contain an `impl Trait`?
-pub(crate) fn has_impl_trait(ty: &syn::Type) -> bool {
-    erase_impl_trait(ty).1
-}
-
-/// `ty` with each `impl Trait` replaced by `_` (so it can be named inside the body), and
-/// whether there was one.
-pub(crate) fn erase_impl_trait(ty: &syn::Type) -> (syn::Type, bool) {
-    struct Eraser(bool);
-    impl syn::visit_mut::VisitMut for Eraser {
-        fn visit_type_mut(&mut self, ty: &mut syn::Type) {
-            if let syn::Type::ImplTrait(impl_trait) = ty {
-                self.0 = true;
-                *ty = syn::Type::Infer(syn::TypeInfer {
-                    underscore_token: syn::Token![_](impl_trait.span()),
-                });
-            } else {
-                syn::visit_mut::visit_type_mut(self, ty);
-            }
-        }
-    }
-    let mut ty = ty.clone();
-    let mut eraser = Eraser(false);
-    syn::visit_mut::VisitMut::visit_type_mut(&mut eraser, &mut ty);
-    (ty, eraser.0)
 }
 
 /// The `Output` of a future type: `impl Future<Output = X>`, or `Pin<Box<dyn Future<Output =

@@ -14,6 +14,7 @@ pub(crate) mod once;
 /// `runtime/src/scrub/rules.rs`), so the compile-time checks and the run-time scrubber
 /// cannot drift apart.
 pub(crate) mod rules;
+pub(crate) mod ty;
 pub(crate) mod valid;
 
 pub(crate) use errors::Errors;

@@ -13,6 +13,7 @@ use syn::spanned::Spanned;
 use syn::{AttrStyle, ReturnType};
 
 use super::parse::{Args, Schedule};
+use crate::internals::ty::{erase_impl_trait, is_inspectable};
 
 pub(crate) fn expand(args: &Args, func: syn::ItemFn) -> TokenStream {
     let syn::ItemFn {
@@ -141,42 +142,6 @@ fn monitor_static(args: &Args, private: &TokenStream) -> TokenStream {
             recovery_threshold: #recovery_threshold,
         };
     }
-}
-
-/// Can the returned value be read for an `Err`? Not `()` or `!`, and not an `impl Trait`
-/// (whose type the expansion cannot name).
-fn is_inspectable(ty: &syn::Type) -> bool {
-    match ty {
-        syn::Type::Never(_) => false,
-        syn::Type::Tuple(t) if t.elems.is_empty() => false,
-        syn::Type::Paren(p) => is_inspectable(&p.elem),
-        ty => !has_impl_trait(ty),
-    }
-}
-
-fn has_impl_trait(ty: &syn::Type) -> bool {
-    erase_impl_trait(ty).1
-}
-
-/// `ty` with each `impl Trait` replaced by `_`, and whether there was one.
-fn erase_impl_trait(ty: &syn::Type) -> (syn::Type, bool) {
-    struct Eraser(bool);
-    impl syn::visit_mut::VisitMut for Eraser {
-        fn visit_type_mut(&mut self, ty: &mut syn::Type) {
-            if let syn::Type::ImplTrait(impl_trait) = ty {
-                self.0 = true;
-                *ty = syn::Type::Infer(syn::TypeInfer {
-                    underscore_token: syn::Token![_](impl_trait.span()),
-                });
-            } else {
-                syn::visit_mut::visit_type_mut(self, ty);
-            }
-        }
-    }
-    let mut ty = ty.clone();
-    let mut eraser = Eraser(false);
-    syn::visit_mut::VisitMut::visit_type_mut(&mut eraser, &mut ty);
-    (ty, eraser.0)
 }
 
 /// Does a sync fn return a future (`impl Future<..>`, `Pin<Box<dyn Future<..>>>`)?

@@ -199,23 +199,6 @@ fn request_context<B>(req: &Request<B>) -> protocol::Request {
     }
 }
 
-fn status_of(code: StatusCode) -> SpanStatus {
-    match code.as_u16() {
-        100..=399 => SpanStatus::Ok,
-        401 => SpanStatus::Unauthenticated,
-        403 => SpanStatus::PermissionDenied,
-        404 => SpanStatus::NotFound,
-        409 => SpanStatus::AlreadyExists,
-        429 => SpanStatus::ResourceExhausted,
-        499 => SpanStatus::Cancelled,
-        400..=499 => SpanStatus::InvalidArgument,
-        501 => SpanStatus::Unimplemented,
-        503 => SpanStatus::Unavailable,
-        504 => SpanStatus::DeadlineExceeded,
-        _ => SpanStatus::InternalError,
-    }
-}
-
 impl<S, ReqB, ResB> tower_service::Service<Request<ReqB>> for VigilService<S>
 where
     S: tower_service::Service<Request<ReqB>, Response = Response<ResB>>,
@@ -354,7 +337,7 @@ where
                 sentry::protocol::Value::from(code.as_u16()),
             );
         }
-        status_of(code)
+        crate::span::http_status(code.as_u16())
     }
 }
 

@@ -149,7 +149,7 @@ where
     fn ready(self, output: &F::Output, span: Option<&mut OpenSpan>) -> SpanStatus {
         let (status, code) = match output {
             Ok(response) => (
-                status_of(response.status().as_u16()),
+                crate::span::http_status(response.status().as_u16()),
                 Some(response.status()),
             ),
             Err(e) if e.is_timeout() => (SpanStatus::DeadlineExceeded, None),
@@ -180,23 +180,5 @@ where
             ..Default::default()
         });
         status
-    }
-}
-
-/// A span status from an HTTP status code, as Sentry's SDKs map them.
-fn status_of(code: u16) -> SpanStatus {
-    match code {
-        100..=399 => SpanStatus::Ok,
-        401 => SpanStatus::Unauthenticated,
-        403 => SpanStatus::PermissionDenied,
-        404 => SpanStatus::NotFound,
-        409 => SpanStatus::AlreadyExists,
-        429 => SpanStatus::ResourceExhausted,
-        499 => SpanStatus::Cancelled,
-        400..=499 => SpanStatus::InvalidArgument,
-        501 => SpanStatus::Unimplemented,
-        503 => SpanStatus::Unavailable,
-        504 => SpanStatus::DeadlineExceeded,
-        _ => SpanStatus::InternalError,
     }
 }

@@ -36,6 +36,27 @@ pub(crate) fn span_id(id: u64) -> SpanId {
     SpanId::from(id.to_be_bytes())
 }
 
+/// A span's status from an HTTP status code, as Sentry's SDKs map them (for the HTTP
+/// integrations, server and client side).
+#[allow(dead_code)] // not every build has an HTTP integration
+pub(crate) fn http_status(code: u16) -> sentry::protocol::SpanStatus {
+    use sentry::protocol::SpanStatus;
+    match code {
+        100..=399 => SpanStatus::Ok,
+        401 => SpanStatus::Unauthenticated,
+        403 => SpanStatus::PermissionDenied,
+        404 => SpanStatus::NotFound,
+        409 => SpanStatus::AlreadyExists,
+        429 => SpanStatus::ResourceExhausted,
+        499 => SpanStatus::Cancelled,
+        400..=499 => SpanStatus::InvalidArgument,
+        501 => SpanStatus::Unimplemented,
+        503 => SpanStatus::Unavailable,
+        504 => SpanStatus::DeadlineExceeded,
+        _ => SpanStatus::InternalError,
+    }
+}
+
 /// The trace a request arrived with (see [`crate::propagation`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct RemoteParent {

@@ -173,8 +173,9 @@ impl OpenSpan {
 pub(crate) enum Here<'a> {
     /// Only as a child of the current span (a monitored function): nothing without one.
     ChildOnly,
-    /// A child of the current span, or a transaction when there is none (`#[transaction]`,
-    /// a GraphQL operation).
+    /// A child of the current span, or a transaction when there is none (a GraphQL
+    /// operation; `#[transaction]` functions, which look first, use [`open_root`]).
+    #[allow(dead_code)] // not every build has the GraphQL integration
     ChildOrTransaction { sample_rate: Option<f32> },
     /// Always a transaction, continuing the current span's trace when there is one
     /// ([`crate::start_transaction`]).
@@ -241,7 +242,12 @@ pub(crate) fn open_root(
         }
         SpanName::Owned(b) => {
             let (op, description) = *b;
-            OpenSpan::start_transaction(Cow::Owned(description), Cow::Owned(op), sample_rate, parent)
+            OpenSpan::start_transaction(
+                Cow::Owned(description),
+                Cow::Owned(op),
+                sample_rate,
+                parent,
+            )
         }
     }
 }
