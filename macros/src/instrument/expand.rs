@@ -10,14 +10,14 @@
 //! it: a `static` callsite, one "enabled" check, and calls into `vigil::__private`.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned, ToTokens, TokenStreamExt};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::{AttrStyle, ReturnType};
+use syn::ReturnType;
 
 use super::attr::Args;
 use super::item::{self, Param, Record, Shape};
 use super::Kind;
-use crate::internals::ty;
+use crate::internals::{function, ty};
 
 /// What every part of the expansion needs.
 struct Ctx {
@@ -41,9 +41,7 @@ pub(crate) fn expand(kind: Kind, args: &Args, func: syn::ItemFn, params: &[Param
         private,
     };
     // Inner attributes (`#![allow(..)]` at the top of the body) stay at the top of the body.
-    let (inner, outer): (Vec<_>, Vec<_>) = attrs
-        .into_iter()
-        .partition(|a| matches!(a.style, AttrStyle::Inner(_)));
+    let (inner, outer) = function::split_attrs(attrs);
 
     let brace = block.brace_token;
     let body = match shape {
@@ -79,15 +77,7 @@ pub(crate) fn expand(kind: Kind, args: &Args, func: syn::ItemFn, params: &[Param
         Shape::Sync { inspect } => sync_body(&ctx, &sig.output, inspect, &block),
     };
 
-    // The body's braces are the user's own (as tracing-attributes keeps them): an item whose
-    // tokens end in the macro's span counts as macro-made, and lints such as `dead_code`
-    // would then skip the function.
-    let mut out = quote!(#(#outer)* #vis #sig);
-    brace.surround(&mut out, |tokens| {
-        tokens.append_all(inner);
-        body.to_tokens(tokens);
-    });
-    out
+    function::with_body(&outer, inner, &vis, &sig, brace, body)
 }
 
 /// The `static` metadata of the function.

@@ -6,6 +6,7 @@
 
 pub(crate) mod errors;
 pub(crate) mod fallback;
+pub(crate) mod function;
 pub(crate) mod key;
 pub(crate) mod krate;
 pub(crate) mod level;

@@ -10,9 +10,10 @@
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::{AttrStyle, ReturnType};
+use syn::ReturnType;
 
 use super::parse::{Args, Schedule};
+use crate::internals::function;
 use crate::internals::ty::{erase_impl_trait, is_inspectable};
 
 pub(crate) fn expand(args: &Args, func: syn::ItemFn) -> TokenStream {
@@ -24,9 +25,7 @@ pub(crate) fn expand(args: &Args, func: syn::ItemFn) -> TokenStream {
     } = func;
     let private = args.krate.private();
     let monitor = monitor_static(args, &private);
-    let (inner, outer): (Vec<_>, Vec<_>) = attrs
-        .into_iter()
-        .partition(|a| matches!(a.style, AttrStyle::Inner(_)));
+    let (inner, outer) = function::split_attrs(attrs);
     let span = block.span();
     let output = match &sig.output {
         ReturnType::Default => None,
@@ -98,14 +97,7 @@ pub(crate) fn expand(args: &Args, func: syn::ItemFn) -> TokenStream {
             }
         }
     };
-    let mut out = quote!(#(#outer)* #vis #sig);
-    block.brace_token.surround(&mut out, |tokens| {
-        for attr in inner {
-            attr.to_tokens(tokens);
-        }
-        body.to_tokens(tokens);
-    });
-    out
+    function::with_body(&outer, inner, &vis, &sig, block.brace_token, body)
 }
 
 /// The `static` description of the monitor.
