@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::lookup;
+
 use std::time::Duration;
 
 use serde_json::Value;
@@ -79,22 +81,6 @@ fn refund_wallet(run: &str) -> Result<(), PayError> {
         order: 1,
         run: run.to_owned(),
     })
-}
-
-#[derive(Debug)]
-struct NotFound;
-
-impl std::fmt::Display for NotFound {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("no such order")
-    }
-}
-
-impl std::error::Error for NotFound {}
-
-#[vigil::monitored]
-fn lookup() -> Result<(), NotFound> {
-    Err(NotFound)
 }
 
 fn last_id() -> String {

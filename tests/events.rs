@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::lookup;
+
 use vigil::protocol::{Event, Exception, Frame};
 use vigil::testing::{capture, capture_with};
 
@@ -52,7 +54,7 @@ fn a_returned_error_is_titled_by_its_type_and_has_its_functions_frame() {
     assert_eq!(frame.function.as_deref(), Some("events::charge"));
     assert_eq!(frame.module.as_deref(), Some("events"));
     assert_eq!(frame.filename.as_deref(), Some("tests/events.rs"));
-    assert_eq!(frame.lineno, Some(27));
+    assert_eq!(frame.lineno, Some(29));
     assert_eq!(frame.in_app, Some(true));
     assert_eq!(event.culprit.as_deref(), Some("events::charge"));
 }
@@ -249,22 +251,6 @@ fn fingerprints_from_attributes_and_macros() {
             vec!["{{ default }}".to_owned()],
         ]
     );
-}
-
-#[derive(Debug)]
-struct NotFound;
-
-impl std::fmt::Display for NotFound {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("no such order")
-    }
-}
-
-impl std::error::Error for NotFound {}
-
-#[vigil::monitored]
-fn lookup() -> Result<(), NotFound> {
-    Err(NotFound)
 }
 
 #[test]

@@ -155,3 +155,21 @@ pub fn bugsink_get(url: &str, token: &str) -> serde_json::Value {
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// An error type for the tests of ignored errors (`Config::ignore_errors(["NotFound"])`).
+#[derive(Debug)]
+pub struct NotFound;
+
+impl std::fmt::Display for NotFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("no such order")
+    }
+}
+
+impl std::error::Error for NotFound {}
+
+/// A monitored function that fails with [`NotFound`].
+#[vigil::monitored]
+pub fn lookup() -> Result<(), NotFound> {
+    Err(NotFound)
+}
