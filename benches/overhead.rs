@@ -52,6 +52,45 @@ fn monitored(x: u64) -> u64 {
     body(x)
 }
 
+#[inline(never)]
+fn bare_result(x: u64) -> Result<u64, std::io::Error> {
+    let y = body(x);
+    if y == u64::MAX {
+        return Err(std::io::Error::other("overflow"));
+    }
+    Ok(y)
+}
+
+#[vigil::monitored]
+#[inline(never)]
+fn monitored_result(x: u64) -> Result<u64, std::io::Error> {
+    let y = body(x);
+    if y == u64::MAX {
+        return Err(std::io::Error::other("overflow"));
+    }
+    Ok(y)
+}
+
+/// The Err path: every call fails and its error is captured (and scrubbed).
+#[vigil::monitored]
+#[inline(never)]
+fn monitored_failing(x: u64) -> Result<u64, std::io::Error> {
+    Err(std::io::Error::other(format!(
+        "card declined by issuer, code {}",
+        body(x) % 100
+    )))
+}
+
+#[vigil::monitored]
+async fn monitored_async_result(x: u64) -> Result<u64, std::io::Error> {
+    monitored_result_body(x)
+}
+
+#[inline(never)]
+fn monitored_result_body(x: u64) -> Result<u64, std::io::Error> {
+    bare_result(x)
+}
+
 #[tracing::instrument]
 #[inline(never)]
 fn instrumented(x: u64) -> u64 {
@@ -203,6 +242,10 @@ fn benches(c: &mut Criterion) {
     g.bench_function("tracing_instrument_no_subscriber", |b| {
         b.iter(|| instrumented(black_box(7)))
     });
+    g.bench_function("result_bare", |b| b.iter(|| bare_result(black_box(7))));
+    g.bench_function("vigil_monitored_result_disabled", |b| {
+        b.iter(|| monitored_result(black_box(7)))
+    });
     g.finish();
 
     // ---- vigil initialised, a transport that drops ------------------------------------------
@@ -245,6 +288,65 @@ fn benches(c: &mut Criterion) {
         }
         out
     };
+    g.bench_function("vigil_monitored_result_unsampled", |b| {
+        b.iter_custom(|iters| {
+            per_transaction(
+                iters,
+                || in_unsampled(|| vigil::start_transaction("x", "task")),
+                |x| monitored_result(x).unwrap_or(0),
+            )
+        })
+    });
+    g.bench_function("vigil_monitored_result_sampled", |b| {
+        b.iter_custom(|iters| {
+            per_transaction(
+                iters,
+                || vigil::start_transaction("bench", "task"),
+                |x| monitored_result(x).unwrap_or(0),
+            )
+        })
+    });
+    g.bench_function("vigil_monitored_result_err_sampled", |b| {
+        b.iter_custom(|iters| {
+            per_transaction(
+                iters,
+                || vigil::start_transaction("bench", "task"),
+                |x| monitored_failing(x).unwrap_or(0),
+            )
+        })
+    });
+    // The same by hand with `sentry`: a child span, the error captured, the span failed.
+    let raw_child_result = |x: u64| {
+        let span = sentry::configure_scope(|s| s.get_span())
+            .map(|parent| parent.start_child("function", "raw"));
+        let out = bare_result(x);
+        if let Some(span) = span {
+            span.set_status(match out {
+                Ok(_) => vigil::SpanStatus::Ok,
+                Err(_) => vigil::SpanStatus::InternalError,
+            });
+            span.finish();
+        }
+        out.unwrap_or(0)
+    };
+    let raw_child_failing = |x: u64| {
+        let span = sentry::configure_scope(|s| s.get_span())
+            .map(|parent| parent.start_child("function", "raw"));
+        let err = std::io::Error::other(format!("card declined by issuer, code {}", body(x) % 100));
+        sentry::capture_error(&err);
+        if let Some(span) = span {
+            span.set_status(vigil::SpanStatus::InternalError);
+            span.finish();
+        }
+        black_box(err);
+        0
+    };
+    g.bench_function("sentry_start_child_result_sampled", |b| {
+        b.iter_custom(|iters| per_transaction(iters, sentry_tx(true), raw_child_result))
+    });
+    g.bench_function("sentry_start_child_capture_error_sampled", |b| {
+        b.iter_custom(|iters| per_transaction(iters, sentry_tx(true), raw_child_failing))
+    });
     g.bench_function("sentry_start_child_unsampled", |b| {
         b.iter_custom(|iters| per_transaction(iters, sentry_tx(false), raw_child))
     });
@@ -336,10 +438,30 @@ fn benches(c: &mut Criterion) {
             std::task::Poll::Pending => unreachable!(),
         }
     };
+    let poll_once_result =
+        |fut: std::pin::Pin<&mut dyn std::future::Future<Output = Result<u64, std::io::Error>>>| {
+            let mut cx = std::task::Context::from_waker(waker);
+            match fut.poll(&mut cx) {
+                std::task::Poll::Ready(v) => v.unwrap_or(0),
+                std::task::Poll::Pending => unreachable!(),
+            }
+        };
     g.bench_function("bare_async", |b| {
         b.iter(|| {
             let mut fut = std::pin::pin!(bare_async(black_box(7)));
             poll_once(fut.as_mut())
+        })
+    });
+    g.bench_function("vigil_monitored_async_result_sampled", |b| {
+        b.iter_custom(|iters| {
+            per_transaction(
+                iters,
+                || vigil::start_transaction("bench", "task"),
+                |x| {
+                    let mut fut = std::pin::pin!(monitored_async_result(x));
+                    poll_once_result(fut.as_mut())
+                },
+            )
         })
     });
     g.bench_function("vigil_monitored_async_sampled", |b| {

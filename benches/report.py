@@ -32,6 +32,15 @@ rows = [
     ("span", "vigil_monitored_sampled", "`#[vigil::monitored]` in a sampled transaction", ("span", "sentry_start_child_sampled")),
     ("span", "sentry_start_child_sampled", "raw `sentry` `start_child` + `finish`, sampled", None),
     ("span", "tracing_instrument_sentry_tracing_sampled", "`#[tracing::instrument]` + `sentry-tracing`, sampled", None),
+    # Functions that return `Result` (Ok unless said)
+    ("call", "result_bare", "bare `fn -> Result<u64, io::Error>`", None),
+    ("call", "vigil_monitored_result_disabled", "`#[vigil::monitored] fn -> Result`, vigil disabled", ("call", "result_bare")),
+    ("span", "vigil_monitored_result_unsampled", "`#[vigil::monitored] fn -> Result` in an unsampled transaction", ("span", "sentry_start_child_unsampled")),
+    ("span", "vigil_monitored_result_sampled", "`#[vigil::monitored] fn -> Result` in a sampled transaction", ("span", "sentry_start_child_result_sampled")),
+    ("span", "sentry_start_child_result_sampled", "raw `sentry` `start_child` + status + `finish` around it, sampled", None),
+    ("async", "vigil_monitored_async_result_sampled", "`#[vigil::monitored] async fn -> Result`, sampled", ("span", "sentry_start_child_result_sampled")),
+    ("span", "vigil_monitored_result_err_sampled", "`#[vigil::monitored] fn -> Result`, `Err` path: span failed, error captured and scrubbed", ("span", "sentry_start_child_capture_error_sampled")),
+    ("span", "sentry_start_child_capture_error_sampled", "raw `sentry`: `start_child`, `capture_error`, status, `finish` (no scrubbing)", None),
     ("transaction", "vigil_transaction_unsampled", "`#[vigil::transaction]`, not sampled", ("transaction", "sentry_transaction_unsampled")),
     ("transaction", "sentry_transaction_unsampled", "raw `sentry` `start_transaction` + `finish`, rate 0", None),
     ("transaction", "vigil_transaction_sampled", "`#[vigil::transaction]`, sampled (built, scrubbed, handed to the transport)", ("transaction", "sentry_transaction_sampled")),
@@ -63,6 +72,17 @@ for group, name, label, base in rows:
         if b:
             ratio = f"{v / b:.2f}x of `{base[1]}`" if v * 2 >= b else f"1/{b / v:.0f} of `{base[1]}`"
     print(f"| {label} | {fmt(v)} | {ratio} |")
+over = [
+    ("disabled", ("call", "vigil_monitored_result_disabled"), ("call", "result_bare")),
+    ("in an unsampled transaction", ("span", "vigil_monitored_result_unsampled"), ("call", "result_bare")),
+]
+lines = []
+for label, row, base in over:
+    v, b = ns(*row), ns(*base)
+    if v is not None and b is not None:
+        lines.append(f"{label} {v - b:+.1f} ns")
+if lines:
+    print("\n`#[vigil::monitored] fn -> Result` over the bare function: " + "; ".join(lines) + ".")
 scrub = ns("scrub", "vigil_scrub_event")
 if scrub:
     print(f"\nScrubber throughput: {1e9 / scrub:,.0f} events/s on the ~10 KB event.")

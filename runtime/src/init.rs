@@ -68,6 +68,7 @@ pub(crate) fn client_options(
         None => config.effective_spotlight_url().map(str::to_owned),
         Some(_) => None,
     };
+    let from_init = sink.is_none();
     let sink = sink.or_else(|| config.transport.clone().map(Sink::Custom));
     let (dsn, sink) = match (dsn, sink, &config.spool) {
         (dsn, Some(Sink::Custom(f)), _) => {
@@ -79,6 +80,10 @@ pub(crate) fn client_options(
         (None, None, None) if spotlight.is_some() => (LOCAL_DSN.parse().ok(), Sink::Nowhere),
         (None, None, None) => return Ok(None),
     };
+    if from_init {
+        // The spool writes as things happen, in order with the program's own output.
+        crate::state::set_send_inline(matches!(sink, Sink::Spool(_)));
+    }
     let mut options = ClientOptions::default();
     options.dsn = dsn;
     options.environment = Some(Cow::Borrowed(config.environment.as_str()));
@@ -149,9 +154,17 @@ impl Drop for Guard {
     /// timeout whatever the server does.
     fn drop(&mut self) {
         drop(self.listener.take());
-        drop(self.bound.take());
+        let bound = self.bound.take();
         if let Some(client) = self.client.take() {
-            let _ = bounded(self.shutdown_timeout, move || drop(client));
+            let timeout = self.shutdown_timeout;
+            let _ = bounded(timeout, move || {
+                // Flushed first: transactions still with vigil's worker are sent through the
+                // client, which closing takes the transport from.
+                if let Some(bound) = bound {
+                    bound.flush(Some(timeout));
+                }
+                drop(client)
+            });
         }
     }
 }

@@ -29,6 +29,7 @@ mod state;
 mod transport;
 mod user;
 mod value;
+mod worker;
 
 // Integrations, on the core's seams (see ARCHITECTURE.md).
 mod integrations;

@@ -16,6 +16,18 @@ pub fn enabled() -> bool {
     LISTENERS.load(Ordering::Relaxed) != 0
 }
 
+/// Whether what is sent is built and written on the caller's thread rather than vigil's
+/// worker: the development spool, whose output belongs in order with the program's own.
+static SEND_INLINE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub(crate) fn set_send_inline(inline: bool) {
+    SEND_INLINE.store(inline, Ordering::Relaxed);
+}
+
+pub(crate) fn send_inline() -> bool {
+    SEND_INLINE.load(Ordering::Relaxed)
+}
+
 /// May vigil install its own `tracing` subscriber? (See `Config::tracing_subscriber`.)
 static AUTO_SUBSCRIBER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
 

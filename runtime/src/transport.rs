@@ -5,7 +5,7 @@
 use std::fs::OpenOptions;
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sentry::protocol::{Envelope, EnvelopeItem};
 use sentry::{Transport, TransportFactory, TransportOptions};
@@ -50,40 +50,42 @@ impl TransportFactory for Factory {
             Sink::Nowhere => None,
         };
         Arc::new(ScrubbingTransport {
-            inner,
-            spotlight: self.spotlight.as_deref().map(SpotlightTransport::new),
-            scrubber: Arc::clone(&self.scrubber),
+            sinks: Arc::new(Sinks {
+                inner,
+                spotlight: self.spotlight.as_deref().map(SpotlightTransport::new),
+                scrubber: Arc::clone(&self.scrubber),
+            }),
         })
     }
 }
 
-/// Scrubs each item, then forwards the envelope (and a copy to Spotlight).
+/// What the client sends to: each envelope is queued for vigil's worker, which scrubs it
+/// and forwards it to the sinks (off the caller's thread).
 struct ScrubbingTransport {
+    sinks: Arc<Sinks>,
+}
+
+/// Where scrubbed envelopes go: the main sink and Spotlight.
+pub(crate) struct Sinks {
     inner: Option<Arc<dyn Transport>>,
     spotlight: Option<SpotlightTransport>,
     scrubber: Arc<Scrubber>,
 }
 
-impl ScrubbingTransport {
-    /// Runs `f` on Spotlight, then on the main sink, sharing `timeout` between them.
-    fn each(&self, timeout: Duration, f: impl Fn(&dyn Transport, Duration) -> bool) -> bool {
-        let deadline = std::time::Instant::now() + timeout;
-        let left = || deadline.saturating_duration_since(std::time::Instant::now());
-        let spotlight = self
-            .spotlight
-            .as_ref()
-            .is_none_or(|s| f(s as &dyn Transport, left()));
-        let inner = self.inner.as_ref().is_none_or(|t| f(&**t, left()));
-        spotlight && inner
-    }
-}
-
-impl Transport for ScrubbingTransport {
-    fn send_envelope(&self, envelope: Envelope) {
-        let Some(envelope) = scrub_envelope(&self.scrubber, envelope) else {
+impl Sinks {
+    /// Scrubs `envelope` and hands it to Spotlight and the main sink, with the client report
+    /// of what the worker's queue dropped since the last envelope (on the worker).
+    pub(crate) fn forward(&self, envelope: Envelope) {
+        let Some(mut envelope) = scrub_envelope(&self.scrubber, envelope) else {
             return;
         };
-        let envelope = crate::monitor::complete(envelope);
+        if let Some(report) = crate::worker::take_lost() {
+            envelope.add_item(EnvelopeItem::ClientReport(report));
+        }
+        self.send(crate::monitor::complete(envelope));
+    }
+
+    fn send(&self, envelope: Envelope) {
         match (&self.spotlight, &self.inner) {
             (Some(spotlight), Some(inner)) => {
                 spotlight.send_envelope(envelope.clone());
@@ -95,12 +97,52 @@ impl Transport for ScrubbingTransport {
         }
     }
 
+    /// Runs `f` on Spotlight, then on the main sink, sharing `timeout` between them.
+    fn each(&self, timeout: Duration, f: impl Fn(&dyn Transport, Duration) -> bool) -> bool {
+        let deadline = Instant::now() + timeout;
+        let left = || deadline.saturating_duration_since(Instant::now());
+        let spotlight = self
+            .spotlight
+            .as_ref()
+            .is_none_or(|s| f(s as &dyn Transport, left()));
+        let inner = self.inner.as_ref().is_none_or(|t| f(&**t, left()));
+        spotlight && inner
+    }
+}
+
+impl ScrubbingTransport {
+    /// Lets the worker finish what is queued, sends what it dropped since its last envelope
+    /// as a client report, then runs `f` on the sinks in the time left.
+    fn settle(&self, timeout: Duration, f: impl Fn(&dyn Transport, Duration) -> bool) -> bool {
+        let deadline = Instant::now() + timeout;
+        let drained = crate::worker::drain(timeout);
+        if let Some(report) = crate::worker::take_lost() {
+            let mut envelope = Envelope::new();
+            envelope.add_item(EnvelopeItem::ClientReport(report));
+            self.sinks.send(envelope);
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        self.sinks.each(left, f) && drained
+    }
+}
+
+impl Transport for ScrubbingTransport {
+    fn send_envelope(&self, envelope: Envelope) {
+        let job = crate::worker::Job::Envelope(envelope, Arc::clone(&self.sinks));
+        // The worker is behind: an event is worth the caller's time, it is scrubbed and
+        // forwarded here rather than lost (transactions, far more numerous, are dropped and
+        // counted before they get this far).
+        if let Err(crate::worker::Job::Envelope(envelope, _)) = crate::worker::push(job) {
+            self.sinks.forward(envelope);
+        }
+    }
+
     fn flush(&self, timeout: Duration) -> bool {
-        self.each(timeout, |t, left| t.flush(left))
+        self.settle(timeout, |t, left| t.flush(left))
     }
 
     fn shutdown(&self, timeout: Duration) -> bool {
-        self.each(timeout, |t, left| t.shutdown(left))
+        self.settle(timeout, |t, left| t.shutdown(left))
     }
 }
 

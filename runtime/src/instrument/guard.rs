@@ -139,7 +139,17 @@ impl SpanGuard {
     }
 
     /// Applies the function's outcome: status, and the error event.
+    #[inline]
     pub fn finish(&mut self, verdict: Verdict) {
+        // Success changes nothing: a span's status is `ok` unless told otherwise. Decided
+        // here, inlined into the caller: the `Ok` path of a `Result` costs no call.
+        if let Verdict::Failed(_) = verdict {
+            self.failed(verdict);
+        }
+    }
+
+    #[inline(never)]
+    fn failed(&mut self, verdict: Verdict) {
         let Guard::On { cs, entered, state } = &mut *self.inner else {
             return;
         };

@@ -29,7 +29,7 @@ pub(crate) use open::{open, open_root, Child, ChildSpan, Here, OpenSpan, TracePa
 pub(crate) use record::SpanName;
 #[allow(unused_imports)] // for integrations that record spans timed elsewhere
 pub(crate) use record::Text;
-pub(crate) use tx::{with_vigil_package, TxShared};
+pub(crate) use tx::{with_vigil_package, Finished, TxShared};
 
 /// The protocol form of a span id.
 pub(crate) fn span_id(id: u64) -> SpanId {

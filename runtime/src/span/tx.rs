@@ -111,16 +111,17 @@ impl TxShared {
         inner.spans.push(record);
     }
 
-    /// Finishes the transaction: builds it and hands it to the client's transport (once;
-    /// later calls do nothing).
+    /// Finishes the transaction (once; later calls do nothing). A sampled one is handed to
+    /// vigil's worker with a snapshot of the scope, to be built, scrubbed and sent there;
+    /// when the worker is behind it is dropped and counted instead.
     pub(super) fn finish(
-        &self,
+        self: &Arc<Self>,
         status: SpanStatus,
         end_raw: u64,
         tags: Vec<(Text, String)>,
         data: Vec<(Text, Value)>,
     ) {
-        let (records, dropped, request, flag_data) = {
+        let spans = {
             let mut inner = self.inner();
             if inner.finished {
                 return;
@@ -130,6 +131,47 @@ impl TxShared {
                 // Nothing to send: what it holds goes with it, nothing is moved out.
                 return;
             }
+            inner.spans.len()
+        };
+        // What the scope says now (user, tags, contexts), not when the worker gets to it.
+        let scope = self.hub.configure_scope(|scope| scope.clone());
+        let finished = Finished {
+            tx: Arc::clone(self),
+            status,
+            end_raw,
+            tags,
+            data,
+            scope,
+        };
+        if crate::worker::push(crate::worker::Job::Transaction(finished)).is_err() {
+            crate::worker::lost_transaction(spans);
+        }
+    }
+}
+
+/// A finished, sampled transaction on its way to the worker, which builds and sends it.
+pub(crate) struct Finished {
+    tx: Arc<TxShared>,
+    status: SpanStatus,
+    end_raw: u64,
+    tags: Vec<(Text, String)>,
+    data: Vec<(Text, Value)>,
+    scope: sentry::Scope,
+}
+
+impl Finished {
+    /// Builds the protocol transaction and hands it to the client (on the worker).
+    pub(crate) fn send(self) {
+        let Finished {
+            tx,
+            status,
+            end_raw,
+            tags,
+            data,
+            scope,
+        } = self;
+        let (records, dropped, request, flag_data) = {
+            let mut inner = tx.inner();
             (
                 std::mem::take(&mut inner.spans),
                 inner.dropped_spans,
@@ -137,11 +179,11 @@ impl TxShared {
                 std::mem::take(&mut inner.flag_data),
             )
         };
-        let Some(client) = self.hub.client() else {
+        let Some(client) = tx.hub.client() else {
             return;
         };
-        let at = |raw: u64| clock::at(self.start, self.start_raw, raw);
-        let trace_id = self.trace_id;
+        let at = |raw: u64| clock::at(tx.start, tx.start_raw, raw);
+        let trace_id = tx.trace_id;
         let spans = records
             .into_iter()
             .map(|r| r.into_protocol(trace_id, at))
@@ -155,18 +197,18 @@ impl TxShared {
             trace_data.insert("vigil.dropped_spans".into(), Value::from(dropped));
         }
         let trace = TraceContext {
-            span_id: super::span_id(self.span_id),
+            span_id: super::span_id(tx.span_id),
             trace_id,
-            parent_span_id: self.parent_span_id.map(super::span_id),
-            op: Some(self.op.to_string()),
+            parent_span_id: tx.parent_span_id.map(super::span_id),
+            op: Some(tx.op.to_string()),
             status: Some(status),
-            origin: Some(self.origin.get().copied().unwrap_or("manual").to_owned()),
+            origin: Some(tx.origin.get().copied().unwrap_or("manual").to_owned()),
             data: trace_data,
             ..Default::default()
         };
         let mut transaction = protocol::Transaction {
-            name: Some(self.name.to_string()),
-            start_timestamp: self.start,
+            name: Some(tx.name.to_string()),
+            start_timestamp: tx.start,
             timestamp: Some(at(end_raw)),
             spans,
             request,
@@ -174,8 +216,7 @@ impl TxShared {
             sdk: sdk_info(&client),
             ..Default::default()
         };
-        self.hub
-            .configure_scope(|scope| scope.apply_to_transaction(&mut transaction));
+        scope.apply_to_transaction(&mut transaction);
         transaction
             .tags
             .extend(tags.into_iter().map(|(k, v)| (k.into_string(), v)));
@@ -187,9 +228,9 @@ impl TxShared {
 
         let mut dsc = DynamicSamplingContext::new()
             .with_trace_id(trace_id)
-            .with_sample_rate(self.sample_rate)
+            .with_sample_rate(tx.sample_rate)
             .with_sampled(true)
-            .with_transaction(self.name.to_string());
+            .with_transaction(tx.name.to_string());
         if let Some(dsn) = client.dsn() {
             dsc = dsc.with_public_key(dsn.public_key().to_owned());
         }
