@@ -53,6 +53,13 @@ rows = [
     ("scrub", "vigil_scrub_event", "vigil's scrubber on it", ("scrub", "serialize_event_json")),
     ("async", "bare_async", "bare async fn, polled to completion", None),
     ("async", "vigil_monitored_async_sampled", "`#[vigil::monitored]` async fn, sampled", ("span", "sentry_start_child_sampled")),
+    # `cargo bench --bench request --features axum`: one request through an axum router
+    ("request", "bare", "a request through an axum router (`oneshot`), no SDK", None),
+    ("request", "vigil_disabled", "the same with `vigil::axum::layer()` and a monitored fn, vigil disabled", ("request", "bare")),
+    ("request", "vigil_rate_0", "... vigil at sample rate 0", ("request", "vigil_disabled")),
+    ("request", "vigil_rate_0.1", "... vigil at sample rate 0.1", ("request", "vigil_disabled")),
+    ("request", "vigil_rate_1", "... vigil at sample rate 1.0", ("request", "sentry_tower_rate_1")),
+    ("request", "sentry_tower_rate_1", "`sentry-tower` + `sentry-tracing` + `#[tracing::instrument(err)]`, rate 1.0", ("request", "bare")),
     # `cargo bench --bench overhead --features sqlx -- sql`
     ("sql", "sqlx_event_nobody_listening", "sqlx's per-query event, nobody listening", None),
     ("sql", "vigil_query_span_sampled", "vigil turns it into a `db.sql.query` span + breadcrumb, sampled", ("sql", "sentry_span_and_breadcrumb_by_hand")),
@@ -64,8 +71,8 @@ print("| what | time per call | ratio |")
 print("|---|---:|---|")
 for group, name, label, base in rows:
     v = ns(group, name)
-    if v is None and group == "sql":
-        continue  # not run: needs `--features sqlx`
+    if v is None and group in ("sql", "request"):
+        continue  # not run: needs `--features sqlx` / `--features axum`
     ratio = ""
     if base and v is not None:
         b = ns(*base)
@@ -83,6 +90,29 @@ for label, row, base in over:
         lines.append(f"{label} {v - b:+.1f} ns")
 if lines:
     print("\n`#[vigil::monitored] fn -> Result` over the bare function: " + "; ".join(lines) + ".")
+bare_req = ns("request", "bare")
+if bare_req:
+    parts = []
+    v1, s1 = ns("request", "vigil_rate_1"), ns("request", "sentry_tower_rate_1")
+    if v1 and s1:
+        parts.append(
+            f"at rate 1.0 vigil adds {(v1 - bare_req) / 1000:.2f} µs, sentry-tower + sentry-tracing "
+            f"{(s1 - bare_req) / 1000:.2f} µs ({(v1 - bare_req) / (s1 - bare_req):.2f}x)"
+        )
+    v0, off = ns("request", "vigil_rate_0"), ns("request", "vigil_disabled")
+    if v0 and off:
+        parts.append(f"an unsampled request costs {(v0 - off) / 1000:+.2f} µs over vigil disabled")
+    if parts:
+        print("\nPer request: " + "; ".join(parts) + ".")
+service = root.parent / "service-bench.json"
+if service.exists():
+    runs = json.loads(service.read_text())
+    bare_rps = runs["bare"]["rps"]
+    print("\nThe whole service under load (`cargo bench --bench service --features axum,sqlx`):\n")
+    print("| set-up | requests/s | p50 | p99 | throughput lost |")
+    print("|---|---:|---:|---:|---:|")
+    for name, r in runs.items():
+        print(f"| {name} | {r['rps']:,.0f} | {r['p50_us']} µs | {r['p99_us']} µs | {(1 - r['rps'] / bare_rps) * 100:.1f} % |")
 scrub = ns("scrub", "vigil_scrub_event")
 if scrub:
     print(f"\nScrubber throughput: {1e9 / scrub:,.0f} events/s on the ~10 KB event.")

@@ -43,6 +43,8 @@ fn quickstart() -> &'static Path {
             cfg!(feature = "axum").then_some("axum"),
             cfg!(feature = "sqlx").then_some("sqlx"),
             cfg!(feature = "async-graphql").then_some("async-graphql"),
+            cfg!(feature = "log").then_some("log"),
+            cfg!(feature = "reqwest").then_some("reqwest"),
         ]
         .into_iter()
         .flatten()
@@ -50,7 +52,14 @@ fn quickstart() -> &'static Path {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut build = Command::new(cargo);
         build
-            .args(["build", "--quiet", "-p", "vigil", "--example", "quickstart"])
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "vigil-quickstart",
+                "--example",
+                "quickstart",
+            ])
             .current_dir(env!("CARGO_MANIFEST_DIR"));
         match profile.as_str() {
             "debug" => {}

@@ -173,29 +173,53 @@ pub struct VigilService<S> {
     inner: S,
 }
 
-fn request_context<B>(req: &Request<B>) -> protocol::Request {
-    let uri = req.uri();
-    let host = req
-        .headers()
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let url = format!("http://{host}{}", uri.path());
-    protocol::Request {
-        url: url.parse().ok(),
-        method: Some(req.method().to_string()),
-        query_string: uri.query().map(str::to_owned),
-        headers: req
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        ..Default::default()
+/// The request as Sentry shows it, built only when something needs it (an event captured
+/// while handling the request, a sampled transaction): a request that is not sampled and
+/// fails nothing pays for a copy of its method, URI and headers, not for their conversion.
+struct RequestInfo {
+    method: http::Method,
+    uri: http::Uri,
+    headers: http::HeaderMap,
+    built: std::sync::OnceLock<protocol::Request>,
+}
+
+impl RequestInfo {
+    fn new<B>(req: &Request<B>) -> Self {
+        RequestInfo {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            headers: req.headers().clone(),
+            built: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> &protocol::Request {
+        self.built.get_or_init(|| self.build())
+    }
+
+    fn build(&self) -> protocol::Request {
+        let host = self
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let url = format!("http://{host}{}", self.uri.path());
+        protocol::Request {
+            url: url.parse().ok(),
+            method: Some(self.method.to_string()),
+            query_string: self.uri.query().map(str::to_owned),
+            headers: self
+                .headers
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            ..Default::default()
+        }
     }
 }
 
@@ -230,17 +254,17 @@ where
                 .iter()
                 .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v))),
         );
-        let context = request_context(&req);
+        let context = Arc::new(RequestInfo::new(&req));
         let hub = Arc::new(Hub::new_from_top(Hub::current()));
         let error_captured = Arc::new(AtomicBool::new(false));
         let (span, inner) = Hub::run(Arc::clone(&hub), || {
-            let context_for_events = context.clone();
+            let context_for_events = Arc::clone(&context);
             let name_for_events = name.clone();
             let error_seen = Arc::clone(&error_captured);
             Hub::current().configure_scope(move |scope| {
                 scope.add_event_processor(move |mut event| {
                     if event.request.is_none() {
-                        event.request = Some(context_for_events.clone());
+                        event.request = Some(context_for_events.get().clone());
                     }
                     if event.transaction.is_none() {
                         event.transaction = Some(name_for_events.clone());
@@ -256,7 +280,9 @@ where
                 Here::Request(incoming.as_ref()),
             );
             if let Some(span) = &span {
-                span.tx.set_request(context);
+                if span.tx.sampled {
+                    span.tx.set_request(context.get().clone());
+                }
                 let _ = span.tx.origin.set("auto.http.axum");
             }
             // The inner service's `call` runs in the request's span too.

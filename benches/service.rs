@@ -1,0 +1,412 @@
+//! A whole service under load: requests per second and latency percentiles of one small axum
+//! service, instrumented five ways, driven over loopback by a load generator written for the
+//! bench.
+//!
+//! ```text
+//! cargo bench --bench service --features axum,sqlx
+//! VIGIL_BENCH_SECS=10 VIGIL_BENCH_ROUNDS=5 cargo bench --bench service --features axum,sqlx
+//! ```
+//!
+//! The service has two routes: `GET /hello` (text) and `GET /orders/{id}` (a query on an
+//! in-memory SQLite database through sqlx). Each handler awaits one `async fn -> Result`:
+//!
+//! | set-up | handlers' function | around the router |
+//! |---|---|---|
+//! | `bare` | plain | nothing |
+//! | `vigil_disabled` | `#[vigil::monitored]` | `vigil::axum::layer()`, vigil not initialised |
+//! | `vigil_0.1`, `vigil_1.0` | `#[vigil::monitored]` | `vigil::axum::layer()`, that sample rate |
+//! | `sentry_tower_1.0` | `#[tracing::instrument(err)]` | `sentry-tower`'s `NewSentryLayer` + `SentryHttpLayer` with transactions, `sentry-tracing`'s layer, rate 1.0 |
+//!
+//! Both SDKs send to a transport that serializes each envelope and drops it (what an HTTP
+//! transport does before the network). Each set-up runs in its own process (the server);
+//! this process is the load generator: `VIGIL_BENCH_CONNECTIONS` keep-alive connections
+//! (default 8), each a thread sending requests one after another for `VIGIL_BENCH_SECS`
+//! seconds (default 4) and at most 200,000 requests, after one second of warm-up. The
+//! set-ups take turns, `VIGIL_BENCH_ROUNDS` rounds (default 3); the table reports each
+//! set-up's best round by throughput. Results are also written to
+//! `target/service-bench.json`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use sqlx::SqlitePool;
+use vigil::protocol::Envelope;
+
+const SETUPS: &[&str] = &[
+    "bare",
+    "vigil_disabled",
+    "vigil_0.1",
+    "vigil_1.0",
+    "sentry_tower_1.0",
+];
+
+// ---- the service ------------------------------------------------------------------------
+
+/// Serializes every envelope, then drops it: the cost of a transport short of the network.
+struct Serializing;
+impl sentry::Transport for Serializing {
+    fn send_envelope(&self, envelope: Envelope) {
+        let mut bytes = Vec::with_capacity(4096);
+        let _ = envelope.to_writer(&mut bytes);
+        std::hint::black_box(bytes);
+    }
+}
+
+#[derive(Debug)]
+struct AppError(String);
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for AppError {}
+
+fn status(e: impl std::fmt::Display) -> (StatusCode, String) {
+    (StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+}
+
+mod bare {
+    use super::*;
+    pub async fn greet(name: &str) -> Result<String, AppError> {
+        Ok(format!("hello {name}"))
+    }
+    pub async fn order_total(pool: &SqlitePool, id: i64) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT total FROM orders WHERE id = ?")
+            .bind(id)
+            .fetch_one(pool)
+            .await
+    }
+}
+
+mod monitored {
+    use super::*;
+    #[vigil::monitored]
+    pub async fn greet(name: &str) -> Result<String, AppError> {
+        Ok(format!("hello {name}"))
+    }
+    #[vigil::monitored(skip(pool))]
+    pub async fn order_total(pool: &SqlitePool, id: i64) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT total FROM orders WHERE id = ?")
+            .bind(id)
+            .fetch_one(pool)
+            .await
+    }
+}
+
+mod instrumented {
+    use super::*;
+    #[tracing::instrument(err)]
+    pub async fn greet(name: &str) -> Result<String, AppError> {
+        Ok(format!("hello {name}"))
+    }
+    #[tracing::instrument(err, skip(pool))]
+    pub async fn order_total(pool: &SqlitePool, id: i64) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT total FROM orders WHERE id = ?")
+            .bind(id)
+            .fetch_one(pool)
+            .await
+    }
+}
+
+/// The router of one set-up, its handlers calling `greet` and `order_total` of `$m`.
+macro_rules! router {
+    ($m:ident, $pool:expr) => {
+        Router::new()
+            .route(
+                "/hello",
+                get(|| async { $m::greet("world").await.map_err(status) }),
+            )
+            .route(
+                "/orders/{id}",
+                get(
+                    |State(pool): State<SqlitePool>, Path(id): Path<i64>| async move {
+                        $m::order_total(&pool, id)
+                            .await
+                            .map(|t| t.to_string())
+                            .map_err(status)
+                    },
+                ),
+            )
+            .with_state($pool)
+    };
+}
+
+async fn database() -> SqlitePool {
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect("sqlite::memory:")
+        .await
+        .expect("in-memory SQLite");
+    sqlx::query("CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER NOT NULL)")
+        .execute(&pool)
+        .await
+        .expect("create table");
+    for id in 1..=100 {
+        sqlx::query("INSERT INTO orders (id, total) VALUES (?, ?)")
+            .bind(id)
+            .bind(id * 10)
+            .execute(&pool)
+            .await
+            .expect("insert");
+    }
+    pool
+}
+
+/// Serves `setup` on a loopback port, printed on stdout, until stdin closes.
+fn serve(setup: &str) {
+    let rate = |s: &str| s.rsplit('_').next().and_then(|r| r.parse::<f32>().ok());
+    let mut _vigil = None;
+    let mut _sentry = None;
+    match setup {
+        "vigil_0.1" | "vigil_1.0" => {
+            let config = vigil::Config::new()
+                .transport(Arc::new(Serializing))
+                .traces_sample_rate(rate(setup).unwrap_or(1.0));
+            _vigil = Some(vigil::init_with(config).expect("valid config"));
+        }
+        "sentry_tower_1.0" => {
+            let options = sentry::ClientOptions::new()
+                .dsn("http://public@127.0.0.1:9/1")
+                .traces_sample_rate(1.0)
+                .transport(Arc::new(Serializing));
+            _sentry = Some(sentry::init(options));
+            use tracing_subscriber::layer::SubscriberExt;
+            // sentry-tracing: spans as Sentry spans, ERROR events as Sentry events, the rest as
+            // breadcrumbs.
+            let subscriber = tracing_subscriber::registry()
+                .with(sentry_tracing::SpanLayer::new())
+                .with(sentry_tracing::ErrorLayer::new())
+                .with(sentry_tracing::BreadcrumbLayer::new());
+            tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
+        }
+        _ => {}
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let pool = database().await;
+        let app = match setup {
+            "bare" => router!(bare, pool),
+            "vigil_disabled" | "vigil_0.1" | "vigil_1.0" => {
+                router!(monitored, pool).layer(vigil::axum::layer())
+            }
+            _ => router!(instrumented, pool)
+                .layer(sentry::integrations::tower::SentryHttpLayer::new().enable_transaction())
+                .layer(sentry::integrations::tower::NewSentryLayer::<
+                    axum::extract::Request,
+                >::new_from_top()),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        println!("{}", listener.local_addr().expect("address").port());
+        // The driver closes stdin when it is done with this set-up.
+        let stop = async {
+            let _ = tokio::task::spawn_blocking(|| {
+                let mut sink = Vec::new();
+                let _ = std::io::stdin().read_to_end(&mut sink);
+            })
+            .await;
+        };
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+            .expect("serve");
+    });
+}
+
+// ---- the load generator -----------------------------------------------------------------
+
+/// One keep-alive HTTP/1.1 connection: sends requests one after another, alternating the two
+/// routes, until `until` or `max` requests; the latency of each in microseconds.
+fn connection(port: u16, until: Instant, max: usize, n: usize) -> Vec<u32> {
+    let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let mut writer = stream.try_clone().expect("clone");
+    let mut reader = BufReader::new(stream);
+    let mut latencies = Vec::with_capacity(max.min(1 << 16));
+    let mut line = String::new();
+    let mut i = n;
+    while Instant::now() < until && latencies.len() < max {
+        let path = if i % 2 == 0 {
+            "/hello".to_owned()
+        } else {
+            format!("/orders/{}", i % 100 + 1)
+        };
+        i += 1;
+        let start = Instant::now();
+        write!(writer, "GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n").expect("write");
+        let mut length = 0usize;
+        let mut status_ok = false;
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).expect("read") == 0 {
+                panic!("the server closed the connection");
+            }
+            if line.starts_with("HTTP/1.1 ") {
+                status_ok = line.starts_with("HTTP/1.1 200");
+            }
+            let lower = line.to_ascii_lowercase();
+            if let Some(v) = lower.strip_prefix("content-length:") {
+                length = v.trim().parse().expect("content-length");
+            }
+            if line == "\r\n" {
+                break;
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).expect("body");
+        assert!(
+            status_ok,
+            "{path}: not 200: {}",
+            String::from_utf8_lossy(&body)
+        );
+        latencies.push(start.elapsed().as_micros().min(u32::MAX as u128) as u32);
+    }
+    latencies
+}
+
+struct Run {
+    rps: f64,
+    p50: u32,
+    p99: u32,
+    requests: usize,
+}
+
+fn start(setup: &str) -> (Child, u16) {
+    let mut child = Command::new(std::env::current_exe().expect("own path"))
+        .env("VIGIL_BENCH_SERVE", setup)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the server");
+    let mut port = String::new();
+    BufReader::new(child.stdout.as_mut().expect("stdout"))
+        .read_line(&mut port)
+        .expect("port");
+    (child, port.trim().parse().expect("a port"))
+}
+
+fn load(port: u16, connections: usize, secs: f64) -> Run {
+    // Warm-up: connections, pools, caches, the first transactions.
+    let warm = Instant::now() + Duration::from_secs(1);
+    std::thread::scope(|s| {
+        for n in 0..connections {
+            s.spawn(move || connection(port, warm, usize::MAX, n));
+        }
+    });
+    let max = 200_000 / connections;
+    let begin = Instant::now();
+    let until = begin + Duration::from_secs_f64(secs);
+    let mut all: Vec<u32> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..connections)
+            .map(|n| s.spawn(move || connection(port, until, max, n)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a connection failed"))
+            .collect()
+    });
+    let elapsed = begin.elapsed().as_secs_f64();
+    all.sort_unstable();
+    let at = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
+    Run {
+        rps: all.len() as f64 / elapsed,
+        p50: at(0.50),
+        p99: at(0.99),
+        requests: all.len(),
+    }
+}
+
+fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    if let Ok(setup) = std::env::var("VIGIL_BENCH_SERVE") {
+        serve(&setup);
+        return;
+    }
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing of ours either:
+    // under `cargo test` this bench only checks that every set-up serves.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let secs: f64 = if quick {
+        0.3
+    } else {
+        env("VIGIL_BENCH_SECS", 4.0)
+    };
+    let rounds: usize = if quick {
+        1
+    } else {
+        env("VIGIL_BENCH_ROUNDS", 3)
+    };
+    let connections: usize = env("VIGIL_BENCH_CONNECTIONS", 8);
+
+    let mut best: Vec<Option<Run>> = SETUPS.iter().map(|_| None).collect();
+    for round in 0..rounds {
+        for (i, setup) in SETUPS.iter().enumerate() {
+            let (mut child, port) = start(setup);
+            let run = load(port, connections, secs);
+            drop(child.stdin.take());
+            let _ = child.wait();
+            eprintln!(
+                "round {} {setup:>18}: {:>8.0} req/s  p50 {:>5} µs  p99 {:>6} µs  ({} requests)",
+                round + 1,
+                run.rps,
+                run.p50,
+                run.p99,
+                run.requests
+            );
+            if best[i].as_ref().is_none_or(|b| run.rps > b.rps) {
+                best[i] = Some(run);
+            }
+        }
+    }
+    let best: Vec<Run> = best.into_iter().map(|b| b.expect("ran")).collect();
+    let bare = best[0].rps;
+    let overhead = |rps: f64| 1.0 - rps / bare;
+    println!("\n| set-up | requests/s | p50 | p99 | throughput lost |");
+    println!("|---|---:|---:|---:|---:|");
+    for (setup, run) in SETUPS.iter().zip(&best) {
+        println!(
+            "| {setup} | {:.0} | {} µs | {} µs | {:.1} % |",
+            run.rps,
+            run.p50,
+            run.p99,
+            overhead(run.rps) * 100.0
+        );
+    }
+    let vigil = overhead(best[3].rps);
+    let sentry = overhead(best[4].rps);
+    println!(
+        "\nAt rate 1.0, vigil's overhead is {:.2}x sentry-tower + sentry-tracing's.",
+        if sentry > 0.0 {
+            vigil / sentry
+        } else {
+            f64::NAN
+        }
+    );
+    let json = serde_json::json!(SETUPS
+        .iter()
+        .zip(&best)
+        .map(|(s, r)| (
+            s.to_string(),
+            serde_json::json!({"rps": r.rps, "p50_us": r.p50, "p99_us": r.p99, "requests": r.requests})
+        ))
+        .collect::<serde_json::Map<_, _>>());
+    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    let _ = std::fs::write(format!("{dir}/service-bench.json"), json.to_string());
+}
