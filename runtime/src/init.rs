@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sentry::protocol::Event;
+use sentry::protocol::{Event, Log, LogAttribute};
 use sentry::{ClientOptions, Integration, TracesSamplingStrategy};
 
 use crate::config::{Config, ConfigError, SessionMode};
@@ -57,6 +57,22 @@ impl Integration for EventIntegration {
     }
 }
 
+/// Every structured log passes here (the client's `before_send_log`, set when logs are on),
+/// on the thread that logged: it joins the trace of vigil's current span, which the `sentry`
+/// scope does not know (vigil keeps its own spans), with that span as its parent.
+pub(crate) fn in_current_trace(mut log: Log) -> Option<Log> {
+    span::with_current(|current| {
+        if let Some(current) = current {
+            log.trace_id = Some(current.tx.trace_id);
+            log.attributes.insert(
+                "sentry.trace.parent_span_id".into(),
+                LogAttribute(span::span_id(current.span_id).to_string().into()),
+            );
+        }
+    });
+    Some(log)
+}
+
 /// The `sentry` options for `config`, sending to `sink`. `None`: nothing to send to.
 pub(crate) fn client_options(
     config: &Config,
@@ -102,6 +118,10 @@ pub(crate) fn client_options(
         SessionMode::Application => sentry::SessionMode::Application,
         SessionMode::Request => sentry::SessionMode::Request,
     };
+    if config.enable_logs {
+        // Also how `capture::logs` knows logs are on for this client.
+        options.before_send_log = Some(Arc::new(in_current_trace));
+    }
     options.transport = Some(Arc::new(Factory {
         sink,
         scrubber: Arc::new(config.scrubber()?),

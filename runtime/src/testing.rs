@@ -24,8 +24,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use sentry::protocol::{
-    Envelope, EnvelopeItem, Event, MonitorCheckIn, SessionAggregates, SessionUpdate, TraceId,
-    Transaction,
+    Envelope, EnvelopeItem, Event, ItemContainer, Log, MonitorCheckIn, SessionAggregates,
+    SessionUpdate, TraceId, Transaction,
 };
 use sentry::{Client, Hub, Scope};
 
@@ -74,6 +74,8 @@ pub struct Captured {
     pub sessions: Vec<SessionUpdate<'static>>,
     /// Session counts per minute (release health in request mode).
     pub session_aggregates: Vec<SessionAggregates<'static>>,
+    /// Structured logs (see [`Config::enable_logs`]).
+    pub logs: Vec<Log>,
     /// Every envelope, as handed to the transport.
     pub envelopes: Vec<Envelope>,
 }
@@ -234,7 +236,7 @@ pub fn capture_with(config: Config, f: impl FnOnce()) -> Result<Captured, Config
             hub.end_session();
         }
     }
-    // Sends the sessions still queued too.
+    // Sends the sessions and logs still queued too.
     client.flush(None);
     let envelopes = std::mem::take(&mut *store.lock().unwrap_or_else(PoisonError::into_inner));
     let mut captured = Captured::default();
@@ -260,6 +262,9 @@ pub fn capture_with(config: Config, f: impl FnOnce()) -> Result<Captured, Config
                 EnvelopeItem::Transaction(t) => captured.transactions.push((**t).clone()),
                 EnvelopeItem::SessionUpdate(s) => captured.sessions.push(s.clone()),
                 EnvelopeItem::SessionAggregates(s) => captured.session_aggregates.push(s.clone()),
+                EnvelopeItem::ItemContainer(ItemContainer::Logs(logs)) => {
+                    captured.logs.extend(logs.iter().cloned());
+                }
                 _ => {}
             }
         }

@@ -76,6 +76,7 @@ pub struct Config {
     /// `None`: on when anything is sent (off in `testing` captures).
     pub(crate) release_health: Option<bool>,
     pub(crate) session_mode: Option<SessionMode>,
+    pub(crate) enable_logs: bool,
 }
 
 impl fmt::Debug for Config {
@@ -105,6 +106,7 @@ impl fmt::Debug for Config {
             .field("tracing_subscriber", &self.tracing_subscriber)
             .field("release_health", &self.release_health)
             .field("session_mode", &self.session_mode)
+            .field("enable_logs", &self.enable_logs)
             .finish_non_exhaustive()
     }
 }

@@ -1,4 +1,5 @@
-//! What vigil sends besides errors and transactions: release health (sessions).
+//! What vigil sends besides errors and transactions: release health (sessions) and Sentry's
+//! structured logs.
 
 use super::Config;
 
@@ -91,5 +92,32 @@ impl Config {
                 SessionMode::Application
             }
         })
+    }
+
+    /// Sends log records as Sentry's structured Logs too (off by default): every `tracing`
+    /// event (through [`tracing_layer`](crate::tracing_layer)) and `log` record (feature
+    /// `log`) at or above the breadcrumb level ([`Config::log_breadcrumb_level`], `Info` by
+    /// default) becomes a `log` item with its level, message, fields as attributes, and the
+    /// trace id of the transaction it ran in. Logs are batched (up to 100 a batch, or every
+    /// 5 seconds) and scrubbed like everything else; errors still become events as before.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// use tracing_subscriber::layer::SubscriberExt;
+    /// let subscriber = tracing_subscriber::registry().with(vigil::tracing_layer());
+    /// let config = vigil::Config::new().enable_logs(true);
+    /// let captured = vigil::testing::capture_with(config, || {
+    ///     tracing::subscriber::with_default(subscriber, || {
+    ///         tracing::info!(order = 7, "order shipped");
+    ///     });
+    /// })?;
+    /// assert_eq!(captured.logs[0].body, "order shipped");
+    /// assert_eq!(captured.logs[0].attributes["order"].0, 7);
+    /// # Ok::<(), vigil::ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn enable_logs(mut self, on: bool) -> Self {
+        self.enable_logs = on;
+        self
     }
 }

@@ -20,6 +20,7 @@
 
 mod http;
 mod limits;
+mod logs;
 mod pii;
 pub(crate) mod rules;
 mod text;
