@@ -1,5 +1,6 @@
 //! Feature flags: each request's evaluations on its own events and spans only; an evaluation
-//! on the span it was made in; names never taken for secrets for mentioning one.
+//! on the span it was made in; names checked at compile time (`flag!`) and never taken for
+//! secrets.
 
 use vigil::protocol::{Context, Event, Transaction};
 
@@ -131,8 +132,11 @@ mod requests {
 
 #[vigil::monitored(name = "price_cart")]
 fn price_cart() -> u32 {
-    vigil::set_feature_flag("new_pricing", true);
-    90
+    if vigil::flag!("new_pricing", true) {
+        90
+    } else {
+        100
+    }
 }
 
 #[vigil::monitored(name = "many_flags")]
@@ -185,8 +189,8 @@ fn an_evaluation_goes_on_the_span_it_was_made_in() {
 fn flag_names_that_mention_secrets_are_not_taken_for_secrets() {
     let captured = vigil::testing::capture(|| {
         let tx = vigil::start_transaction("login", "task");
-        vigil::set_feature_flag("new_auth_flow", true);
-        vigil::set_feature_flag("password_reset_v2", false);
+        vigil::flag!("new_auth_flow", true);
+        vigil::flag!("password_reset_v2", false);
         vigil::set_feature_flag("api_key_rotation", true);
         vigil::capture_message!("login failed", level = error);
         drop(tx);
@@ -222,4 +226,20 @@ fn a_secret_written_into_a_flag_name_is_still_filtered() {
             .all(|n| !n.contains("abc.def.ghi") && !n.contains("user@example.com")),
         "{names:?}"
     );
+}
+
+#[test]
+fn flag_evaluates_its_result_once_and_gives_it_back() {
+    let mut evaluated = 0;
+    let mut provider = |on: bool| {
+        evaluated += 1;
+        on
+    };
+    assert!(vigil::flag!("new_checkout", provider(true)));
+    assert!(!vigil::flag!(
+        "new_checkout",
+        provider(false),
+        crate = "vigil"
+    ));
+    assert_eq!(evaluated, 2);
 }

@@ -114,3 +114,17 @@ pub fn set_feature_flag(name: &str, result: bool) {
         _ => {}
     });
 }
+
+/// What `vigil::flag!` expands to: records the evaluation (see [`set_feature_flag`]) and
+/// gives the result back.
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// assert!(vigil::__private::flag("new_checkout", true));
+/// ```
+#[doc(hidden)]
+#[inline]
+pub fn flag(name: &'static str, result: bool) -> bool {
+    set_feature_flag(name, result);
+    result
+}
