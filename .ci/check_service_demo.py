@@ -2,7 +2,7 @@
 import json
 import sys
 
-events, transactions, check_ins = [], [], []
+events, transactions, check_ins, sessions = [], [], [], []
 for line in sys.stdin:
     line = line.strip()
     if not line.startswith("{"):
@@ -12,6 +12,8 @@ for line in sys.stdin:
         payload = item.get("payload", item)
         if item.get("type") == "check_in":
             check_ins.append(payload)
+        elif item.get("type") == "sessions":
+            sessions.append(payload)
         elif "transaction" in payload and "spans" in payload:
             transactions.append(payload)
         elif "event_id" in payload:
@@ -64,6 +66,15 @@ assert all(c["contexts"]["trace"]["trace_id"] == trace(job)["trace_id"] for c in
 assert check_ins[0]["monitor_config"]["schedule"] == {"type": "crontab", "value": "*/10 * * * *"}
 assert check_ins[1]["duration"] >= 0, check_ins
 
+# Release health, request mode: one session per request, the failed one errored.
+requests = [t for t in transactions if trace(t)["op"] == "http.server"]
+buckets = [b for s in sessions for b in s["aggregates"]]
+counts = {k: sum(b.get(k, 0) for b in buckets) for k in ("exited", "errored", "crashed", "abnormal")}
+assert sum(counts.values()) == len(requests), (counts, len(requests))
+assert counts["errored"] == len(errors) and counts["crashed"] == 0, counts
+assert all(s["attrs"]["release"].startswith("vigil@") for s in sessions), sessions
+
 print(f"service demo: {len(transactions)} transactions, {len(queries)} query spans, "
-      f"{len(errors)} error event, {len(check_ins)} check-ins, a trace across an HTTP call, "
+      f"{len(errors)} error event, {len(check_ins)} check-ins, {len(requests)} request sessions "
+      f"({counts['errored']} errored), a trace across an HTTP call, "
       f"nothing secret")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs Sentry's Python SDK (the `sentry-sdk` package from PyPI) in a virtualenv under
-# .ci/cache, for the test that parses vigil's cron check-ins with its envelope parser and
-# compares them with the check-ins sentry-python sends. Idempotent. Prints the path of the
+# .ci/cache, for the tests that parse vigil's cron check-ins and sessions with its envelope
+# parser and compare them with what sentry-python sends. Idempotent. Prints the path of the
 # virtualenv's python on its last line.
 set -euo pipefail
 cd "$(dirname "$0")"

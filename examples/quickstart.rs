@@ -99,6 +99,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::var_os("VIGIL_SPOOL").is_none() {
         config = config.spool(vigil::Spool::Pretty);
     }
+    // Release health: a program, not a server, so one session for the run (said outright:
+    // built with this crate's `axum` feature, vigil would count sessions per request).
+    config = config.session_mode(vigil::SessionMode::Application);
     let _guard = vigil::init_with(config)?;
 
     // `tracing` events become breadcrumbs of the next captured event.

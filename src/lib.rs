@@ -245,6 +245,38 @@ pub use vigil_macros::capture_message;
 /// ```
 pub use vigil_macros::add_breadcrumb;
 
+/// Records a feature flag evaluation, as [`set_feature_flag`] does, under a name checked at
+/// compile time, and evaluates to the result: wrap the call to your flag provider.
+///
+/// The name is a string literal of 1 to 100 characters among letters, digits, `_`, `.`, `:`
+/// and `-` (it is also a key in Sentry: `flag.evaluation.<name>` on the span, `flags[<name>]`
+/// in search); anything else is a compile error at the name. The result is a `bool`,
+/// evaluated once, even when vigil is off. `crate = "..."` as for [`capture_exception!`].
+/// For a name known only at run time, call [`set_feature_flag`].
+///
+/// ```
+/// # struct Flags;
+/// # impl Flags { fn enabled(&self, _: &str) -> bool { true } }
+/// # let provider = Flags;
+/// let captured = vigil::testing::capture(|| {
+///     let tx = vigil::start_transaction("checkout", "http.server");
+///     if vigil::flag!("new_checkout", provider.enabled("new_checkout")) {
+///         vigil::capture_message!("new checkout failed", level = error);
+///     }
+///     drop(tx);
+/// });
+/// let flags = serde_json::to_value(&captured.single_event().contexts["flags"]).unwrap();
+/// assert_eq!(flags["values"][0], serde_json::json!({"flag": "new_checkout", "result": true}));
+/// let vigil::protocol::Context::Trace(trace) = &captured.single_transaction().contexts["trace"]
+/// else { unreachable!() };
+/// assert_eq!(trace.data["flag.evaluation.new_checkout"], true);
+/// ```
+///
+/// ```compile_fail
+/// vigil::flag!("new checkout", true); // a space: not a flag name Sentry can key on
+/// ```
+pub use vigil_macros::flag;
+
 /// Derives a `Debug` and a `Serialize` that never show the fields marked secret, so the value
 /// can be logged, recorded as span data or passed to the capture macros safely.
 ///

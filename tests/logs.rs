@@ -158,16 +158,22 @@ impl log::Log for Counting {
 #[cfg(feature = "log")]
 static PASSED_ON: Counting = Counting(std::sync::atomic::AtomicUsize::new(0));
 
+/// vigil's logger, in front of [`PASSED_ON`], once for the binary.
 #[cfg(feature = "log")]
-#[test]
-fn log_records_become_events_and_breadcrumbs_and_reach_the_apps_logger() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+fn install_logger() {
     static INSTALL: std::sync::Once = std::sync::Once::new();
     INSTALL.call_once(|| {
         log::set_logger(Box::leak(Box::new(vigil::log::logger().with(&PASSED_ON))))
             .expect("the only logger of this binary");
         log::set_max_level(log::LevelFilter::Debug);
     });
+}
+
+#[cfg(feature = "log")]
+#[test]
+fn log_records_become_events_and_breadcrumbs_and_reach_the_apps_logger() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    install_logger();
     let before = PASSED_ON.0.load(std::sync::atomic::Ordering::Relaxed);
     let captured = capture(|| {
         let tx = vigil::start_transaction("refunds", "task");
@@ -200,5 +206,129 @@ fn log_records_become_events_and_breadcrumbs_and_reach_the_apps_logger() {
     assert_eq!(
         PASSED_ON.0.load(std::sync::atomic::Ordering::Relaxed) - before,
         3
+    );
+}
+
+/// The `trace` context of a transaction.
+fn trace_of(tx: &vigil::protocol::Transaction<'static>) -> vigil::protocol::TraceContext {
+    match tx.contexts.get("trace") {
+        Some(Context::Trace(t)) => (**t).clone(),
+        _ => panic!("no trace context"),
+    }
+}
+
+#[test]
+fn structured_logs_are_batched_scrubbed_and_linked_to_their_transaction() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let config = vigil::Config::new()
+        .traces_sample_rate(1.0)
+        .enable_logs(true);
+    let captured = capture_with(config, || {
+        with_layer(|| {
+            tracing::info!(queue = "emails", "worker started");
+            let tx = vigil::start_transaction("checkout", "task");
+            tracing::debug!("below the breadcrumb level: no log");
+            tracing::warn!(retries = 2, api_token = "tok_live_51HxQ", "gateway slow");
+            tracing::error!(
+                order = 7,
+                password = "hunter2",
+                "payment gateway unreachable"
+            );
+            drop(tx);
+        })
+    })
+    .unwrap();
+    // Errors are still events.
+    assert_eq!(captured.events.len(), 1);
+    let bodies: Vec<(&str, vigil::protocol::LogLevel)> = captured
+        .logs
+        .iter()
+        .map(|l| (l.body.as_str(), l.level))
+        .collect();
+    use vigil::protocol::LogLevel;
+    assert_eq!(
+        bodies,
+        [
+            ("worker started", LogLevel::Info),
+            ("gateway slow", LogLevel::Warn),
+            ("payment gateway unreachable", LogLevel::Error),
+        ]
+    );
+    // One batch: a single `log` item holds the three.
+    let batches = captured
+        .envelopes
+        .iter()
+        .flat_map(|e| e.items())
+        .filter(|i| {
+            matches!(
+                i,
+                vigil::protocol::EnvelopeItem::ItemContainer(vigil::protocol::ItemContainer::Logs(
+                    _
+                ))
+            )
+        })
+        .count();
+    assert_eq!(batches, 1);
+
+    let [outside, slow, failed] = &captured.logs[..] else {
+        unreachable!()
+    };
+    // Fields as attributes, secrets filtered; the logger and the integration.
+    assert_eq!(outside.attributes["queue"].0, "emails");
+    assert_eq!(slow.attributes["retries"].0, 2);
+    assert_eq!(slow.attributes["api_token"].0, "[Filtered]");
+    assert_eq!(failed.attributes["order"].0, 7);
+    assert_eq!(failed.attributes["password"].0, "[Filtered]");
+    assert_eq!(failed.attributes["logger.name"].0, "logs");
+    assert_eq!(failed.attributes["sentry.origin"].0, "auto.tracing");
+    assert!(!common::wire(&captured.envelopes).contains("hunter2"));
+    assert!(!common::wire(&captured.envelopes).contains("tok_live_51HxQ"));
+
+    // Inside the transaction: its trace, and its span as the parent.
+    let trace = trace_of(captured.single_transaction());
+    for log in [slow, failed] {
+        assert_eq!(log.trace_id, Some(trace.trace_id));
+        assert_eq!(
+            log.attributes["sentry.trace.parent_span_id"].0,
+            trace.span_id.to_string()
+        );
+    }
+    // Outside any transaction: not that trace.
+    assert_ne!(outside.trace_id, Some(trace.trace_id));
+    assert!(!outside
+        .attributes
+        .contains_key("sentry.trace.parent_span_id"));
+}
+
+#[test]
+fn without_enable_logs_no_log_is_sent() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let captured = capture(|| with_layer(|| tracing::warn!("gateway slow")));
+    assert!(captured.logs.is_empty());
+    assert!(captured.envelopes.is_empty());
+}
+
+#[cfg(feature = "log")]
+#[test]
+fn log_records_are_structured_logs_too() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    install_logger();
+    let config = vigil::Config::new().enable_logs(true);
+    let captured = capture_with(config, || {
+        let tx = vigil::start_transaction("refunds", "task");
+        log::info!(target: "payments", "refund {} started", 7);
+        drop(tx);
+    })
+    .unwrap();
+    let [log] = &captured.logs[..] else {
+        panic!("{:#?}", captured.logs)
+    };
+    assert_eq!(log.body, "refund 7 started");
+    assert_eq!(log.attributes["logger.name"].0, "payments");
+    assert_eq!(log.attributes["sentry.origin"].0, "auto.log");
+    assert_eq!(log.attributes["code.file.path"].0, "tests/logs.rs");
+    assert_eq!(
+        log.trace_id,
+        Some(trace_of(captured.single_transaction()).trace_id)
     );
 }

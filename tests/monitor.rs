@@ -264,7 +264,7 @@ fn check_ins_parse_with_sentry_sdk_and_carry_what_sentry_python_sends() {
         std::fs::write(&path, bytes).unwrap();
         paths.push(path);
     }
-    let python = sentry_sdk_python();
+    let python = common::sentry_sdk_python();
     let out = Command::new(&python)
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sentry_sdk_checkins.py"))
         .args(&paths)
@@ -353,19 +353,4 @@ fn check_ins_parse_with_sentry_sdk_and_carry_what_sentry_python_sends() {
         }
         assert_eq!(ours["monitor_config"]["schedule"]["type"], "crontab");
     }
-}
-
-fn sentry_sdk_python() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new("bash")
-        .arg(root.join(".ci/sentry-sdk.sh"))
-        .output()
-        .expect("run .ci/sentry-sdk.sh (needs bash and python3 with venv)");
-    assert!(
-        out.status.success(),
-        ".ci/sentry-sdk.sh failed: sentry-python is needed for this comparison:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    PathBuf::from(stdout.lines().last().unwrap().trim())
 }

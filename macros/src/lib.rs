@@ -5,7 +5,7 @@
 //! This file holds the entry points only. Each macro is a module that parses, checks and
 //! expands in separate files: `instrument/` (`#[monitored]`, `#[transaction]`), `monitor/`
 //! (`#[monitor]`, cron check-ins), `capture/`
-//! (`capture_exception!`, `capture_message!`, `add_breadcrumb!`), `redact/`
+//! (`capture_exception!`, `capture_message!`, `add_breadcrumb!`), `flag/` (`flag!`), `redact/`
 //! (`#[derive(Redact)]`) and `sensitive.rs` (`#[vigil::sensitive]`), over the shared
 //! `internals/` (the error collector, the key and option parsers, levels, the `crate`
 //! option, Sentry's rules and the fallback). On an error a macro emits every error with its
@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 mod capture;
+mod flag;
 mod instrument;
 mod internals;
 mod monitor;
@@ -64,6 +65,13 @@ pub fn capture_message(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn add_breadcrumb(input: TokenStream) -> TokenStream {
     capture::capture(CallKind::Breadcrumb, input.into()).into()
+}
+
+/// Records a feature flag evaluation under a name checked at compile time, and evaluates to
+/// the result: `flag!("new_checkout", enabled)`.
+#[proc_macro]
+pub fn flag(input: TokenStream) -> TokenStream {
+    flag::flag(input.into()).into()
 }
 
 /// Derives a `Debug` and a `Serialize` that hide the fields marked `#[sensitive]`;

@@ -1,5 +1,5 @@
 //! Feature flags: the evaluations a request (or any scope) saw, on its events as Sentry's
-//! `flags` context and on its transaction as `flag.evaluation.<name>` data, as
+//! `flags` context and on the span they were made in as `flag.evaluation.<name>` data, as
 //! sentry-python's `add_feature_flag` does.
 
 use std::collections::HashMap;
@@ -81,7 +81,8 @@ fn current_flags() -> Arc<Mutex<Flags>> {
 
 /// Records the evaluation of feature flag `name`: events captured afterwards in the current
 /// scope (the request, under the HTTP layer) carry it in their `flags` context (the last
-/// 100 evaluations, in order), and the current transaction gets `flag.evaluation.<name>`.
+/// 100 evaluations, in order), and the current span (a monitored function's, else the
+/// transaction) gets `flag.evaluation.<name>` data (the first 10 flags of a span).
 ///
 /// ```
 /// # use vigil_runtime as vigil;
@@ -104,11 +105,26 @@ pub fn set_feature_flag(name: &str, result: bool) {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .set(name, result);
-    span::with_current(|current| {
-        if let Some(current) = current {
-            current
-                .tx
-                .set_flag_data(format!("flag.evaluation.{name}"), Value::from(result));
-        }
+    span::with_current(|current| match current {
+        Some(current) if current.tx.sampled => current.tx.set_flag_data(
+            current.span_id,
+            format!("flag.evaluation.{name}"),
+            Value::from(result),
+        ),
+        _ => {}
     });
+}
+
+/// What `vigil::flag!` expands to: records the evaluation (see [`set_feature_flag`]) and
+/// gives the result back.
+///
+/// ```
+/// # use vigil_runtime as vigil;
+/// assert!(vigil::__private::flag("new_checkout", true));
+/// ```
+#[doc(hidden)]
+#[inline]
+pub fn flag(name: &'static str, result: bool) -> bool {
+    set_feature_flag(name, result);
+    result
 }

@@ -47,6 +47,13 @@ pub(crate) trait Integration: Sync {
 
     /// A `tracing` event this integration claimed.
     fn tracing_event(&self, _event: &tracing_core::Event<'_>) {}
+
+    /// Does this integration serve requests (an HTTP server layer)? Then release health
+    /// counts a session per request rather than one per process, unless the config says
+    /// otherwise (see `Config::session_mode`). Asked once, at `init`.
+    fn serves_requests(&self) -> bool {
+        false
+    }
 }
 
 fn all() -> &'static [&'static dyn Integration] {
@@ -82,6 +89,11 @@ pub(crate) fn failure_captured(event: &Event<'static>) {
 /// The integration that claims this `tracing` event, if any.
 pub(crate) fn claimant(meta: &tracing_core::Metadata<'_>) -> Option<&'static dyn Integration> {
     all().iter().copied().find(|i| i.claims_tracing_event(meta))
+}
+
+/// Does any integration serve requests? See [`Integration::serves_requests`].
+pub(crate) fn any_serves_requests() -> bool {
+    all().iter().any(|i| i.serves_requests())
 }
 
 /// Does any integration take `tracing` events?

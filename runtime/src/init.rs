@@ -4,10 +4,10 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sentry::protocol::Event;
+use sentry::protocol::{Event, Log, LogAttribute};
 use sentry::{ClientOptions, Integration, TracesSamplingStrategy};
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, SessionMode};
 use crate::span;
 use crate::state::Listener;
 use crate::transport::{Factory, Sink};
@@ -57,12 +57,30 @@ impl Integration for EventIntegration {
     }
 }
 
+/// Every structured log passes here (the client's `before_send_log`, set when logs are on),
+/// on the thread that logged: it joins the trace of vigil's current span, which the `sentry`
+/// scope does not know (vigil keeps its own spans), with that span as its parent.
+pub(crate) fn in_current_trace(mut log: Log) -> Option<Log> {
+    span::with_current(|current| {
+        if let Some(current) = current {
+            log.trace_id = Some(current.tx.trace_id);
+            log.attributes.insert(
+                "sentry.trace.parent_span_id".into(),
+                LogAttribute(span::span_id(current.span_id).to_string().into()),
+            );
+        }
+    });
+    Some(log)
+}
+
 /// The `sentry` options for `config`, sending to `sink`. `None`: nothing to send to.
 pub(crate) fn client_options(
     config: &Config,
     sink: Option<Sink>,
 ) -> Result<Option<ClientOptions>, ConfigError> {
     let dsn = config.validate()?;
+    // `sink` is given by `testing` captures only.
+    let testing = sink.is_some();
     // Spotlight takes what `init` sends; a test capture keeps everything in the process.
     let spotlight = match sink {
         None => config.effective_spotlight_url().map(str::to_owned),
@@ -98,6 +116,17 @@ pub(crate) fn client_options(
     options.shutdown_timeout = config.shutdown_timeout.unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT);
     options.debug = config.debug;
     options.max_breadcrumbs = 100;
+    // Release health: `sentry::init` starts the process's session in application mode; the
+    // HTTP layer starts one per request in request mode (it reads both options back).
+    options.auto_session_tracking = config.release_health.unwrap_or(!testing);
+    options.session_mode = match config.effective_session_mode() {
+        SessionMode::Application => sentry::SessionMode::Application,
+        SessionMode::Request => sentry::SessionMode::Request,
+    };
+    if config.enable_logs {
+        // Also how `capture::logs` knows logs are on for this client.
+        options.before_send_log = Some(Arc::new(in_current_trace));
+    }
     options.transport = Some(Arc::new(Factory {
         sink,
         scrubber: Arc::new(config.scrubber()?),
@@ -126,6 +155,9 @@ pub struct Guard {
     /// The client `init` bound, to flush it wherever the guard is (`sentry::init` binds to
     /// the calling thread's hub, which is not the main one off the main thread).
     bound: Option<Arc<sentry::Client>>,
+    /// The hub holding the process's session (application mode), to end it when the guard
+    /// drops, on whichever thread that is.
+    session: Option<Arc<sentry::Hub>>,
     shutdown_timeout: Duration,
 }
 
@@ -154,6 +186,11 @@ impl Drop for Guard {
     /// timeout whatever the server does.
     fn drop(&mut self) {
         drop(self.listener.take());
+        // Ended (unless a crash ended it already) and queued before the client closes,
+        // which sends it.
+        if let Some(hub) = self.session.take() {
+            hub.end_session();
+        }
         let bound = self.bound.take();
         if let Some(client) = self.client.take() {
             let timeout = self.shutdown_timeout;
@@ -245,6 +282,7 @@ pub fn init_with(config: Config) -> Result<Guard, ConfigError> {
             listener: None,
             client: None,
             bound: None,
+            session: None,
             shutdown_timeout: Duration::ZERO,
         });
     };
@@ -253,8 +291,12 @@ pub fn init_with(config: Config) -> Result<Guard, ConfigError> {
     let (event, breadcrumb) = config.log_levels();
     crate::state::set_log_levels(event, breadcrumb);
     let shutdown_timeout = options.shutdown_timeout;
+    let application_session =
+        options.auto_session_tracking && options.session_mode == sentry::SessionMode::Application;
+    // Starts the process's session on this thread's hub when `application_session`.
     let client = sentry::init(options);
     let bound = sentry::Hub::current().client();
+    let session = application_session.then(sentry::Hub::current);
     if let Some(client) = &bound {
         crate::propagation::register_targets(client, targets);
     }
@@ -262,6 +304,7 @@ pub fn init_with(config: Config) -> Result<Guard, ConfigError> {
         listener: Some(Listener::new()),
         client: Some(client),
         bound,
+        session,
         shutdown_timeout,
     })
 }

@@ -50,7 +50,7 @@ pub mod propagation;
 pub mod testing;
 pub mod view;
 
-pub use config::{Config, ConfigError, Environment, Spool, Spotlight};
+pub use config::{Config, ConfigError, Environment, SessionMode, Spool, Spotlight};
 pub use flags::set_feature_flag;
 pub use init::{init, init_with, Guard};
 pub use instrument::bind::{bind, bind_fn, Bound};

@@ -9,6 +9,7 @@ pub use crate::capture::dispatch::{self, Arg, ErrRef, Outcome};
 pub use crate::capture::event::{BreadcrumbBuilder, EventBuilder};
 pub use crate::capture::nil_event_id;
 pub use crate::capture::Verdict;
+pub use crate::flags::flag;
 pub use crate::instrument::async_span::{enter_async, AsyncSpan};
 pub use crate::instrument::guard::{enter, SpanGuard};
 pub use crate::instrument::{call, future, pin_type};

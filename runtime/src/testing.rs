@@ -23,7 +23,10 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use sentry::protocol::{Envelope, EnvelopeItem, Event, MonitorCheckIn, TraceId, Transaction};
+use sentry::protocol::{
+    Envelope, EnvelopeItem, Event, ItemContainer, Log, MonitorCheckIn, SessionAggregates,
+    SessionUpdate, TraceId, Transaction,
+};
 use sentry::{Client, Hub, Scope};
 
 use crate::config::{Config, ConfigError};
@@ -66,6 +69,13 @@ pub struct Captured {
     pub transactions: Vec<Transaction<'static>>,
     /// Cron check-ins of `#[vigil::monitor]` functions.
     pub check_ins: Vec<CheckIn>,
+    /// Session updates (release health in application mode; see
+    /// [`Config::release_health`]).
+    pub sessions: Vec<SessionUpdate<'static>>,
+    /// Session counts per minute (release health in request mode).
+    pub session_aggregates: Vec<SessionAggregates<'static>>,
+    /// Structured logs (see [`Config::enable_logs`]).
+    pub logs: Vec<Log>,
     /// Every envelope, as handed to the transport.
     pub envelopes: Vec<Envelope>,
 }
@@ -208,14 +218,25 @@ pub fn capture_with(config: Config, f: impl FnOnce()) -> Result<Captured, Config
         .unwrap_or_else(|| unreachable!("a capture sink always yields options"));
     let client = Arc::new(Client::from(sentry::apply_defaults(options)));
     crate::propagation::register_targets(&client, targets);
+    let options = client.options();
+    // The closure stands for a process: its session, in application mode.
+    let session =
+        options.auto_session_tracking && options.session_mode == sentry::SessionMode::Application;
     let hub = Arc::new(Hub::new(
         Some(Arc::clone(&client)),
         Arc::new(Scope::default()),
     ));
     {
         let _listener = Listener::new();
-        Hub::run(hub, f);
+        if session {
+            hub.start_session();
+        }
+        Hub::run(Arc::clone(&hub), f);
+        if session {
+            hub.end_session();
+        }
     }
+    // Sends the sessions and logs still queued too.
     client.flush(None);
     let envelopes = std::mem::take(&mut *store.lock().unwrap_or_else(PoisonError::into_inner));
     let mut captured = Captured::default();
@@ -239,6 +260,11 @@ pub fn capture_with(config: Config, f: impl FnOnce()) -> Result<Captured, Config
             match item {
                 EnvelopeItem::Event(e) => captured.events.push((**e).clone()),
                 EnvelopeItem::Transaction(t) => captured.transactions.push((**t).clone()),
+                EnvelopeItem::SessionUpdate(s) => captured.sessions.push(s.clone()),
+                EnvelopeItem::SessionAggregates(s) => captured.session_aggregates.push(s.clone()),
+                EnvelopeItem::ItemContainer(ItemContainer::Logs(logs)) => {
+                    captured.logs.extend(logs.iter().cloned());
+                }
                 _ => {}
             }
         }

@@ -7,7 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use sentry::protocol::{Envelope, EnvelopeItem};
+use sentry::protocol::{Envelope, EnvelopeItem, ItemContainer};
 use sentry::{Transport, TransportFactory, TransportOptions};
 use serde_json::{json, Value};
 
@@ -146,7 +146,7 @@ impl Transport for ScrubbingTransport {
     }
 }
 
-/// Scrubs every event and transaction of `envelope`; an item a user hook drops is left
+/// Scrubs every event, transaction and log of `envelope`; an item a user hook drops is left
 /// out, and an envelope left empty is not sent.
 pub(crate) fn scrub_envelope(scrubber: &Scrubber, envelope: Envelope) -> Option<Envelope> {
     let headers = envelope.headers().clone();
@@ -160,6 +160,12 @@ pub(crate) fn scrub_envelope(scrubber: &Scrubber, envelope: Envelope) -> Option<
             EnvelopeItem::Transaction(tx) => scrubber
                 .process_transaction(*tx)
                 .map(|t| EnvelopeItem::Transaction(Box::new(t))),
+            EnvelopeItem::ItemContainer(ItemContainer::Logs(mut logs)) => {
+                for log in &mut logs {
+                    scrubber.log(log);
+                }
+                Some(EnvelopeItem::ItemContainer(ItemContainer::Logs(logs)))
+            }
             other => Some(other),
         };
         if let Some(item) = item {

@@ -173,3 +173,21 @@ impl std::error::Error for NotFound {}
 pub fn lookup() -> Result<(), NotFound> {
     Err(NotFound)
 }
+
+/// The python of a virtualenv with Sentry's Python SDK (`.ci/sentry-sdk.sh` installs it), for
+/// the tests that read vigil's envelopes with sentry-python's parser and compare them with
+/// what sentry-python sends. No silent skip: the test fails when it cannot be set up.
+pub fn sentry_sdk_python() -> std::path::PathBuf {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new("bash")
+        .arg(root.join(".ci/sentry-sdk.sh"))
+        .output()
+        .expect("run .ci/sentry-sdk.sh (needs bash and python3 with venv)");
+    assert!(
+        out.status.success(),
+        ".ci/sentry-sdk.sh failed: sentry-python is needed for this comparison:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    std::path::PathBuf::from(stdout.lines().last().unwrap().trim())
+}

@@ -32,6 +32,22 @@ pub(crate) fn tag_value(value: &str) -> Result<(), String> {
     }
 }
 
+/// Feature flag names (`flag!`): 1 to 100 characters of `[A-Za-z0-9_.:-]`.
+pub(crate) fn flag_name(name: &str) -> Result<(), String> {
+    match rules::flag_name_problem(name) {
+        None => Ok(()),
+        Some(TagKeyProblem::Empty) => Err("a flag name cannot be empty".into()),
+        Some(TagKeyProblem::TooLong(len)) => Err(format!(
+            "this flag name is {len} characters long; Sentry keeps at most {} of a flag name",
+            rules::MAX_FLAG_NAME
+        )),
+        Some(TagKeyProblem::BadChar(bad)) => Err(format!(
+            "flag name `{name}` contains `{}`; a flag name is also a key in Sentry (`flag.evaluation.<name>` on spans): use only letters, digits, `_`, `.`, `:` and `-`",
+            bad.escape_debug()
+        )),
+    }
+}
+
 /// Sentry operations: lowercase words joined by dots, such as `db.query` or `http.client`.
 pub(crate) fn op(op: &str) -> Result<(), String> {
     let word_ok = |w: &str| {
@@ -180,6 +196,26 @@ mod tests {
         );
         assert_eq!(tag_key("").unwrap_err(), "a tag key cannot be empty");
         assert!(tag_key("ключ").is_err());
+    }
+
+    #[test]
+    fn flag_names() {
+        for good in [
+            "new_checkout",
+            "checkout.v2",
+            "team:billing-beta",
+            &"f".repeat(100),
+        ] {
+            assert!(flag_name(good).is_ok(), "{good}");
+        }
+        assert_eq!(flag_name("").unwrap_err(), "a flag name cannot be empty");
+        assert!(flag_name(&"f".repeat(101))
+            .unwrap_err()
+            .starts_with("this flag name is 101 characters long"));
+        assert!(flag_name("new checkout")
+            .unwrap_err()
+            .contains("contains ` `"));
+        assert!(flag_name("a\nb").unwrap_err().contains("contains `\\n`"));
     }
 
     #[test]

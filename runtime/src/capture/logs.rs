@@ -4,10 +4,14 @@
 //! event level and then returned by a monitored function is one event, not two (see
 //! [`logged_since`]). The logging integrations (`tracing`, `log`) read their records and
 //! hand them here.
+//!
+//! With `Config::enable_logs(true)`, every record at or above the breadcrumb level is also
+//! sent as one of Sentry's structured logs (the `sentry` client batches them).
 
 use std::cell::RefCell;
+use std::time::SystemTime;
 
-use sentry::protocol::{Breadcrumb, Event, LogEntry, Map, Value};
+use sentry::protocol::{Breadcrumb, Event, Log, LogAttribute, LogEntry, LogLevel, Map, Value};
 use sentry::{Hub, Level};
 
 use super::failure;
@@ -34,6 +38,8 @@ pub(crate) fn becomes(level: Level) -> Becomes {
 /// One log record: its level, logger (target), message and other fields.
 pub(crate) struct Record {
     pub(crate) level: Level,
+    /// The integration it came through, as Sentry's `sentry.origin` (`auto.tracing`).
+    pub(crate) origin: &'static str,
     pub(crate) logger: String,
     pub(crate) message: Option<String>,
     pub(crate) fields: Map<String, Value>,
@@ -52,9 +58,51 @@ impl Record {
     }
 }
 
-/// Turns a record into an error event or a breadcrumb, as [`becomes`] says.
+/// Are structured logs on for the client of `hub`? `init` gives the client its
+/// `before_send_log` (which links a log to vigil's current span) exactly when they are.
+fn logs_on(hub: &Hub) -> bool {
+    hub.client()
+        .is_some_and(|client| client.options().before_send_log.is_some())
+}
+
+/// The structured log of a record: level, message as body, fields as attributes, and the
+/// logger. The trace is added on the way out (`init`'s `before_send_log`).
+fn log_of(record: &Record) -> Log {
+    let mut attributes: Map<String, LogAttribute> = record
+        .fields
+        .iter()
+        .map(|(key, value)| (key.clone(), LogAttribute(value.clone())))
+        .collect();
+    attributes.insert("logger.name".into(), record.logger.clone().into());
+    attributes.insert("sentry.origin".into(), record.origin.into());
+    Log {
+        level: match record.level {
+            Level::Debug => LogLevel::Debug,
+            Level::Info => LogLevel::Info,
+            Level::Warning => LogLevel::Warn,
+            Level::Error => LogLevel::Error,
+            Level::Fatal => LogLevel::Fatal,
+        },
+        body: record.message.clone().unwrap_or_default(),
+        trace_id: None,
+        timestamp: SystemTime::now(),
+        severity_number: None,
+        attributes,
+    }
+}
+
+/// Turns a record into an error event or a breadcrumb, as [`becomes`] says, and into a
+/// structured log when they are on.
 pub(crate) fn record(record: Record) {
-    match becomes(record.level) {
+    let becomes = becomes(record.level);
+    if matches!(becomes, Becomes::Nothing) {
+        return;
+    }
+    let hub = Hub::current();
+    if logs_on(&hub) {
+        hub.capture_log(log_of(&record));
+    }
+    match becomes {
         Becomes::Event => {
             note_logged(&record);
             let message = record.message.unwrap_or_default();
@@ -71,7 +119,7 @@ pub(crate) fn record(record: Record) {
                 extra: record.fields,
                 ..Default::default()
             };
-            Hub::current().capture_event(event);
+            hub.capture_event(event);
         }
         Becomes::Breadcrumb => {
             let breadcrumb = Breadcrumb {
@@ -82,7 +130,7 @@ pub(crate) fn record(record: Record) {
                 data: record.fields,
                 ..Default::default()
             };
-            Hub::current().add_breadcrumb(breadcrumb);
+            hub.add_breadcrumb(breadcrumb);
         }
         Becomes::Nothing => {}
     }

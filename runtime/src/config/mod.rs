@@ -2,6 +2,7 @@
 //! before anything is handed to the `sentry` crate (which panics on some bad values).
 
 mod events;
+mod telemetry;
 mod values;
 
 use std::fmt;
@@ -13,6 +14,7 @@ use sentry::types::Dsn;
 
 use crate::scrub::Hook;
 
+pub use telemetry::SessionMode;
 pub(crate) use values::parse_rate;
 use values::{check_rate, check_release, check_spotlight_url, parse_bool, parse_dsn};
 pub use values::{ConfigError, Environment, Spool, Spotlight};
@@ -71,6 +73,10 @@ pub struct Config {
     pub(crate) transport: Option<Arc<dyn sentry::TransportFactory>>,
     pub(crate) tracing_subscriber: bool,
     pub(crate) trace_propagation_targets: Option<Vec<String>>,
+    /// `None`: on when anything is sent (off in `testing` captures).
+    pub(crate) release_health: Option<bool>,
+    pub(crate) session_mode: Option<SessionMode>,
+    pub(crate) enable_logs: bool,
 }
 
 impl fmt::Debug for Config {
@@ -98,6 +104,9 @@ impl fmt::Debug for Config {
             )
             .field("transport", &self.transport.is_some())
             .field("tracing_subscriber", &self.tracing_subscriber)
+            .field("release_health", &self.release_health)
+            .field("session_mode", &self.session_mode)
+            .field("enable_logs", &self.enable_logs)
             .finish_non_exhaustive()
     }
 }

@@ -13,7 +13,11 @@
 //!   route and status; a panic in a handler is captured too, and becomes a 500 response
 //!   instead of a dropped connection;
 //! - the caller's trace continues from its `sentry-trace` or `traceparent` header (see
-//!   [`crate::propagation`] for the other direction).
+//!   [`crate::propagation`] for the other direction);
+//! - release health in request mode (the default with this feature, see
+//!   [`SessionMode`](crate::SessionMode)): a session per request, healthy, errored (an error
+//!   event was captured while handling it: a 5xx, a returned error, an `ERROR` log) or
+//!   crashed (a panic), which the `sentry` client sends as counts per minute.
 //!
 //! The user: call [`set_user_context`](crate::set_user_context) anywhere while handling a
 //! request, or let your own auth extractor do it by implementing [`ToUser`] for it and
@@ -39,6 +43,7 @@ use http::{Request, Response, StatusCode};
 use sentry::protocol::{self, Event, Level, SpanStatus};
 use sentry::Hub;
 
+use crate::hooks::Integration;
 use crate::instrument::future::{Drive, InScope, Instrumented};
 use crate::span::{self, Here, OpenSpan, SpanName};
 use crate::state;
@@ -139,6 +144,41 @@ where
             crate::set_user_context(inner.to_user());
         }
         Ok(inner.map(Authenticated))
+    }
+}
+
+/// This integration at the core's seams: it serves requests, so release health counts
+/// sessions per request by default.
+pub(crate) struct Axum;
+
+impl Integration for Axum {
+    fn serves_requests(&self) -> bool {
+        true
+    }
+}
+
+/// A request's session (release health in request mode), on the request's hub: every event
+/// captured while handling the request goes through that hub and updates it (errored, or
+/// crashed for a panic). Ended when dropped: when the response is ready, or when the request
+/// is dropped unanswered (a healthy session: the client left).
+struct RequestSession(Arc<Hub>);
+
+impl RequestSession {
+    /// Starts a session on `hub` when the client counts sessions per request.
+    fn start(hub: &Arc<Hub>) -> Option<RequestSession> {
+        let client = hub.client()?;
+        let options = client.options();
+        if !options.auto_session_tracking || options.session_mode != sentry::SessionMode::Request {
+            return None;
+        }
+        hub.start_session();
+        Some(RequestSession(Arc::clone(hub)))
+    }
+}
+
+impl Drop for RequestSession {
+    fn drop(&mut self) {
+        self.0.end_session();
     }
 }
 
@@ -256,6 +296,7 @@ where
         );
         let context = Arc::new(RequestInfo::new(&req));
         let hub = Arc::new(Hub::new_from_top(Hub::current()));
+        let session = RequestSession::start(&hub);
         let error_captured = Arc::new(AtomicBool::new(false));
         let (span, inner) = Hub::run(Arc::clone(&hub), || {
             let context_for_events = Arc::clone(&context);
@@ -297,6 +338,7 @@ where
             name,
             error_captured,
             panicked: false,
+            session,
         };
         ResponseFuture {
             kind: Kind::On {
@@ -321,6 +363,8 @@ struct Http {
     /// function's `Err`, a panic): that event stands for a 5xx response, no second one.
     error_captured: Arc<AtomicBool>,
     panicked: bool,
+    /// Ended once the response is ready and its event (if any) captured.
+    session: Option<RequestSession>,
 }
 
 impl<F, ResB, E> Drive<F> for Http
@@ -363,6 +407,8 @@ where
                 sentry::protocol::Value::from(code.as_u16()),
             );
         }
+        // After the event above: the session counts it.
+        drop(self.session);
         crate::span::http_status(code.as_u16())
     }
 }

@@ -94,6 +94,7 @@ impl<L: log::Log> log::Log for VigilLogger<L> {
             }
             logs::record(Record {
                 level,
+                origin: "auto.log",
                 logger: record.target().to_owned(),
                 message: Some(record.args().to_string()),
                 fields,

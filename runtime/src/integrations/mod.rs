@@ -24,4 +24,6 @@ pub(crate) static ALL: &[&dyn Integration] = &[
     &sqlx::Sqlx,
     #[cfg(feature = "async-graphql")]
     &async_graphql::Graphql,
+    #[cfg(feature = "axum")]
+    &axum::Axum,
 ];

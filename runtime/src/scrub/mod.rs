@@ -18,8 +18,10 @@
 //! It never panics, keeps the event valid, is idempotent, and walks JSON values iteratively
 //! (deeper than [`MAX_DEPTH`] is replaced whole), so no input can overflow the stack.
 
+mod flags;
 mod http;
 mod limits;
+mod logs;
 mod pii;
 pub(crate) mod rules;
 mod text;
@@ -461,6 +463,7 @@ impl Scrubber {
                 continue;
             }
             match context {
+                Context::Other(map) if name == "flags" => self.flags(map),
                 Context::Other(map) => self.value_map(map),
                 Context::Trace(t) => {
                     self.opt_text(&mut t.description);

@@ -1,5 +1,5 @@
 //! Sentry's rules that both vigil crates apply: which names say "secret" (keys, parameter
-//! names, cookie names), and what a tag key and a tag value may be.
+//! names, cookie names), and what a tag key, a tag value and a feature flag name may be.
 //!
 //! One file, compiled by both crates (`vigil-macros` reaches it through a symlink, as
 //! `serde_derive_internals` shares serde_derive's `internals`), so the compile-time checks of
@@ -280,6 +280,26 @@ pub(crate) enum TagValueProblem {
     TooLong,
     /// A `\n` or `\r`.
     LineBreak,
+}
+
+/// Longest feature flag name, in characters: what Sentry's flag audit log keeps of a name
+/// (it pairs flag changes with the evaluations events carry).
+pub(crate) const MAX_FLAG_NAME: usize = 100;
+
+/// What is wrong with a feature flag name, if anything: 1 to [`MAX_FLAG_NAME`] characters of
+/// a tag key's `[A-Za-z0-9_.:-]` (a name is also a key: `flag.evaluation.<name>` on a span,
+/// `flags[<name>]` in Sentry's search).
+pub(crate) fn flag_name_problem(name: &str) -> Option<TagKeyProblem> {
+    if name.is_empty() {
+        return Some(TagKeyProblem::Empty);
+    }
+    let len = name.chars().count();
+    if len > MAX_FLAG_NAME {
+        return Some(TagKeyProblem::TooLong(len));
+    }
+    name.chars()
+        .find(|c| !is_tag_key_char(*c))
+        .map(TagKeyProblem::BadChar)
 }
 
 /// Longest number of trailing characters `#[sensitive(partial = N)]` may keep.

@@ -14,6 +14,9 @@ use sentry::Hub;
 
 use super::clock;
 use super::record::{SpanName, SpanRecord, Text, Timing, MAX_SPANS};
+
+/// Feature flag evaluations kept per span (sentry-python keeps 10).
+const FLAGS_PER_SPAN: usize = 10;
 use super::Current;
 
 /// What is shared by every span of one transaction.
@@ -41,8 +44,9 @@ pub(crate) struct TxShared {
 #[derive(Default)]
 struct TxInner {
     request: Option<protocol::Request>,
-    /// `flag.evaluation.<name>` data, set while the transaction runs.
-    flag_data: Vec<(String, Value)>,
+    /// `flag.evaluation.<name>` data of the transaction and its spans, by span id, set while
+    /// they run (at most [`FLAGS_PER_SPAN`] flags a span).
+    flag_data: Vec<(u64, String, Value)>,
     spans: Vec<SpanRecord>,
     dropped_spans: usize,
     finished: bool,
@@ -89,12 +93,27 @@ impl TxShared {
         self.inner().request = Some(request);
     }
 
-    /// Sets a data entry of the transaction from anywhere in it (feature flag evaluations).
-    pub(crate) fn set_flag_data(&self, key: String, value: Value) {
+    /// Sets a feature flag's data entry on span `span_id` of this transaction (the
+    /// transaction itself when it is its id), which may be running anywhere: an evaluation
+    /// already recorded on the span is updated; a new one is kept while the span has fewer
+    /// than [`FLAGS_PER_SPAN`], as sentry-python does.
+    pub(crate) fn set_flag_data(&self, span_id: u64, key: String, value: Value) {
         let mut inner = self.inner();
-        inner.flag_data.retain(|(k, _)| *k != key);
-        if inner.flag_data.len() < 100 {
-            inner.flag_data.push((key, value));
+        if inner.finished {
+            return;
+        }
+        let mut on_span = 0;
+        for (span, k, v) in inner.flag_data.iter_mut() {
+            if *span == span_id {
+                if *k == key {
+                    *v = value;
+                    return;
+                }
+                on_span += 1;
+            }
+        }
+        if on_span < FLAGS_PER_SPAN {
+            inner.flag_data.push((span_id, key, value));
         }
     }
 
@@ -184,7 +203,7 @@ impl Finished {
         };
         let at = |raw: u64| clock::at(tx.start, tx.start_raw, raw);
         let trace_id = tx.trace_id;
-        let spans = records
+        let mut spans: Vec<protocol::Span> = records
             .into_iter()
             .map(|r| r.into_protocol(trace_id, at))
             .collect();
@@ -192,7 +211,7 @@ impl Finished {
             .into_iter()
             .map(|(k, v)| (k.into_string(), v))
             .collect();
-        trace_data.extend(flag_data);
+        tx.place_flags(flag_data, &mut trace_data, &mut spans);
         if dropped > 0 {
             trace_data.insert("vigil.dropped_spans".into(), Value::from(dropped));
         }
@@ -243,6 +262,33 @@ impl Finished {
         let mut envelope = Envelope::new().with_headers(EnvelopeHeaders::new().with_trace(dsc));
         envelope.add_item(transaction);
         client.send_envelope(envelope);
+    }
+}
+
+impl TxShared {
+    /// Puts each flag evaluation on its span: the transaction's in `trace_data`, a child's in
+    /// its data (a child that was not kept loses them with it).
+    fn place_flags(
+        &self,
+        flags: Vec<(u64, String, Value)>,
+        trace_data: &mut Map<String, Value>,
+        spans: &mut [protocol::Span],
+    ) {
+        if flags.is_empty() {
+            return;
+        }
+        let by_id: std::collections::HashMap<protocol::SpanId, usize> = spans
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.span_id, i))
+            .collect();
+        for (span_id, key, value) in flags {
+            if span_id == self.span_id {
+                trace_data.insert(key, value);
+            } else if let Some(&i) = by_id.get(&super::span_id(span_id)) {
+                spans[i].data.insert(key, value);
+            }
+        }
     }
 }
 

@@ -68,6 +68,7 @@ pub(super) fn on_event(event: &tracing_core::Event<'_>) {
     event.record(&mut fields);
     logs::record(Record {
         level,
+        origin: "auto.tracing",
         logger: meta.target().to_owned(),
         message: fields.message,
         fields: fields.fields,

@@ -1,0 +1,73 @@
+"""Reads vigil's envelopes (files named on the command line) with sentry-python's own
+envelope parser, and makes sentry-python send release health sessions of both kinds, for
+comparison: an application session with one error, and request sessions (one healthy, one
+errored).
+
+Prints one JSON object: {"vigil": [[item type, payload], ...], "python": [[item type,
+payload], ...]} with only the session items ("session" and "sessions").
+"""
+import json
+import sys
+
+import sentry_sdk
+from sentry_sdk.envelope import Envelope
+from sentry_sdk.sessions import track_session
+from sentry_sdk.transport import Transport
+
+SESSION_TYPES = ("session", "sessions")
+
+
+def payload(item):
+    """The item's JSON: parsed by the envelope parser where it can, from its bytes otherwise."""
+    if item.payload.json is not None:
+        return item.payload.json
+    return json.loads(item.payload.get_bytes())
+
+
+vigil = []
+for path in sys.argv[1:]:
+    with open(path, "rb") as f:
+        envelope = Envelope.deserialize(f.read())
+    for item in envelope.items:
+        vigil.append([item.type, payload(item)])
+
+sent = []
+
+
+class Keep(Transport):
+    def capture_envelope(self, envelope):
+        sent.append(envelope)
+
+
+sentry_sdk.init(
+    dsn="https://public@localhost.invalid/1",
+    transport=Keep(),
+    release="vigil-health@1.0.0",
+    environment="production",
+)
+
+
+def fail(message):
+    """An error event (sentry-python counts exceptions only, not error-level messages)."""
+    try:
+        raise RuntimeError(message)
+    except RuntimeError:
+        sentry_sdk.capture_exception()
+
+
+scope = sentry_sdk.get_isolation_scope()
+with track_session(scope, session_mode="application"):
+    fail("disk full")
+for failing in (False, True):
+    with sentry_sdk.isolation_scope() as request_scope:
+        with track_session(request_scope, session_mode="request"):
+            if failing:
+                fail("responded 500")
+sentry_sdk.flush()
+python = [
+    [item.type, payload(item)]
+    for envelope in sent
+    for item in envelope.items
+    if item.type in SESSION_TYPES
+]
+json.dump({"vigil": vigil, "python": python}, sys.stdout)

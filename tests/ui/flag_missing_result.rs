@@ -1,0 +1,4 @@
+fn main() {
+    let _ = vigil::flag!();
+    let _ = vigil::flag!("new_checkout");
+}
