@@ -62,6 +62,11 @@ async fn work_async(order: u64) -> u64 {
     order * 2
 }
 
+#[vigil::monitored]
+async fn work_async_result(order: u64) -> Result<u64, Oops> {
+    Ok(order + 1)
+}
+
 #[vigil::transaction(op = "task", sample_rate = 0.0)]
 fn unsampled_transaction(f: impl FnOnce()) {
     f()
@@ -87,12 +92,14 @@ fn disabled_and_unsampled_paths_do_not_allocate() {
     // Warm up thread-locals and lazies outside the counted regions.
     let _ = work(1, &name);
     let _ = poll_ready(work_async(1));
+    let _ = poll_ready(work_async_result(1));
 
     // Disabled: nothing initialised.
     let n = allocations_during(|| {
         for i in 0..1_000 {
             assert!(work(i, &name).is_ok());
             assert_eq!(poll_ready(work_async(i)), i * 2);
+            assert_eq!(poll_ready(work_async_result(i)).ok(), Some(i + 1));
             let id = vigil::capture_message!("never built", order = i);
             assert!(id.is_nil());
             vigil::add_breadcrumb!("never built", order = i);
@@ -109,6 +116,7 @@ fn disabled_and_unsampled_paths_do_not_allocate() {
             for i in 0..1_000 {
                 assert!(work(i, &name).is_ok());
                 assert_eq!(poll_ready(work_async(i)), i * 2);
+                assert_eq!(poll_ready(work_async_result(i)).ok(), Some(i + 1));
             }
         });
         assert_eq!(n, 0, "the unsampled path allocated {n} times");
