@@ -36,6 +36,8 @@ pub(crate) struct TxShared {
     /// What made the transaction (Sentry's trace origin): `manual` unless an integration
     /// says otherwise (`auto.http.axum`).
     pub(crate) origin: std::sync::OnceLock<&'static str>,
+    /// The thread it started on (see `thread`): its spans name theirs only when another.
+    pub(crate) thread: u32,
 }
 
 #[derive(Default)]
@@ -76,6 +78,7 @@ impl TxShared {
             inner: Mutex::new(TxInner::default()),
             elsewhere: AtomicU32::new(0),
             origin: std::sync::OnceLock::new(),
+            thread: super::thread::current(),
         }
     }
 
@@ -254,6 +257,7 @@ impl Current {
             name,
             Timing { start_raw, end_raw },
             SpanStatus::Ok,
+            super::record::thread_off(self.tx.thread),
             Vec::new(),
             data,
         ));
