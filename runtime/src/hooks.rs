@@ -9,6 +9,7 @@
 //! which events vigil wants when a callsite is first hit, which may be before `init`, and
 //! caches the answer.
 
+use std::any::Any;
 use std::error::Error;
 
 use sentry::protocol::Event;
@@ -28,6 +29,11 @@ pub(crate) trait Integration: Sync {
         _source: Option<&(dyn Error + 'static)>,
     ) {
     }
+
+    /// An event was built from an error held in `container` (a value that dereferences to
+    /// the error: an `anyhow::Error`, a `Box<dyn Error>`): add what the container knows of
+    /// it (a backtrace it captured).
+    fn error_container(&self, _event: &mut Event<'static>, _container: &dyn Any) {}
 
     /// A monitored function's failure was just captured, on this thread.
     fn failure_captured(&self, _event: &Event<'static>) {}
@@ -69,6 +75,13 @@ pub(crate) fn error_event(
 ) {
     for i in all() {
         i.error_event(event, type_name, source);
+    }
+}
+
+/// See [`Integration::error_container`].
+pub(crate) fn error_container(event: &mut Event<'static>, container: &dyn Any) {
+    for i in all() {
+        i.error_container(event, container);
     }
 }
 

@@ -8,7 +8,7 @@ use std::ops::Deref;
 
 use sentry::protocol::{Event, Value};
 
-use super::event::{debug_event, display_event, error_event, opaque_event};
+use super::event::{debug_event, display_event, dyn_error_event, error_event, opaque_event};
 use super::failure::Verdict;
 
 /// A borrowed return value, for autoref-specialised classification.
@@ -37,13 +37,60 @@ pub trait OutcomeError {
     /// Classifies the value.
     fn __vigil_outcome(&self, capture: bool) -> Verdict;
 }
-impl<T, E: Error> OutcomeError for &&&&&Outcome<'_, Result<T, E>> {
+impl<T, E: Error> OutcomeError for &&&&&&Outcome<'_, Result<T, E>> {
     fn __vigil_outcome(&self, capture: bool) -> Verdict {
         on_err(self.0, capture, |e| error_event(e))
     }
 }
 
-/// `Result<T, E>` with `E: Deref<Target: Error>` (`Box<dyn Error>`, `anyhow::Error`).
+/// An error behind `dyn Error` (what `anyhow::Error`, `eyre::Report` and
+/// `Box<dyn Error + ...>` dereference to), seen as one so it can be downcast; and any sized
+/// error.
+pub trait AsDynError {
+    /// The error as `dyn Error`.
+    fn as_dyn_error(&self) -> &(dyn Error + 'static);
+}
+impl AsDynError for dyn Error + 'static {
+    fn as_dyn_error(&self) -> &(dyn Error + 'static) {
+        self
+    }
+}
+impl AsDynError for dyn Error + Send + 'static {
+    fn as_dyn_error(&self) -> &(dyn Error + 'static) {
+        self
+    }
+}
+impl AsDynError for dyn Error + Send + Sync + 'static {
+    fn as_dyn_error(&self) -> &(dyn Error + 'static) {
+        self
+    }
+}
+impl<E: Error + 'static> AsDynError for E {
+    fn as_dyn_error(&self) -> &(dyn Error + 'static) {
+        self
+    }
+}
+
+/// `Result<T, E>` with `E: Deref<Target: Error>`, all `'static` (`Box<dyn Error>`,
+/// `anyhow::Error`, `eyre::Report`): the error inside is named as well as it can be, and
+/// integrations see the container (`anyhow::Error`'s backtrace).
+pub trait OutcomeDerefDyn {
+    /// Classifies the value.
+    fn __vigil_outcome(&self, capture: bool) -> Verdict;
+}
+impl<T, E> OutcomeDerefDyn for &&&&&Outcome<'_, Result<T, E>>
+where
+    E: Deref + 'static,
+    E::Target: AsDynError,
+{
+    fn __vigil_outcome(&self, capture: bool) -> Verdict {
+        on_err(self.0, capture, |e| {
+            dyn_error_event((**e).as_dyn_error(), e)
+        })
+    }
+}
+
+/// `Result<T, E>` with `E: Deref<Target: Error>` that borrows (`Box<dyn Error + 'a>`).
 pub trait OutcomeDerefError {
     /// Classifies the value.
     fn __vigil_outcome(&self, capture: bool) -> Verdict;
@@ -142,13 +189,29 @@ pub trait ErrError {
     /// The event for the error, with its source chain.
     fn __vigil_event(&self) -> Event<'static>;
 }
-impl<E: Error + ?Sized> ErrError for &&ErrRef<'_, E> {
+impl<E: Error + ?Sized> ErrError for &&&ErrRef<'_, E> {
     fn __vigil_event(&self) -> Event<'static> {
         error_event(self.0)
     }
 }
 
-/// ... or anything that dereferences to one (`Box<dyn Error>`, `anyhow::Error`).
+/// ... or anything `'static` that dereferences to one (`Box<dyn Error>`, `anyhow::Error`,
+/// `eyre::Report`): named as well as it can be, and integrations see the container...
+pub trait ErrDerefDyn {
+    /// The event for the error, with its source chain.
+    fn __vigil_event(&self) -> Event<'static>;
+}
+impl<D> ErrDerefDyn for &&ErrRef<'_, D>
+where
+    D: Deref + 'static,
+    D::Target: AsDynError,
+{
+    fn __vigil_event(&self) -> Event<'static> {
+        dyn_error_event((**self.0).as_dyn_error(), self.0)
+    }
+}
+
+/// ... or anything else that dereferences to one.
 pub trait ErrDeref {
     /// The event for the error, with its source chain.
     fn __vigil_event(&self) -> Event<'static>;

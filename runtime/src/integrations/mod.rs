@@ -3,6 +3,8 @@
 //! Adding one: a module here, a feature in `Cargo.toml`, an entry in [`ALL`] if it uses a
 //! hook. ARCHITECTURE.md says more.
 
+#[cfg(feature = "anyhow")]
+mod anyhow;
 #[cfg(feature = "async-graphql")]
 pub mod async_graphql;
 #[cfg(feature = "axum")]
@@ -24,4 +26,6 @@ pub(crate) static ALL: &[&dyn Integration] = &[
     &sqlx::Sqlx,
     #[cfg(feature = "async-graphql")]
     &async_graphql::Graphql,
+    #[cfg(feature = "anyhow")]
+    &anyhow::Anyhow,
 ];
