@@ -186,6 +186,7 @@ pub(crate) fn callsite_frame(cs: &Callsite) -> Frame {
 /// lines, each followed by an `at path:line:col` line), outermost first, as Sentry wants
 /// them. Symbols lose their hash (`::h0123...`) and crate disambiguators (`std[0123...]`).
 /// `None` when no frame is found.
+#[allow(dead_code)] // for integrations (anyhow): not every build has one
 pub(crate) fn from_backtrace_text(text: &str) -> Option<Stacktrace> {
     let mut frames: Vec<Frame> = Vec::new();
     for line in text.lines() {
