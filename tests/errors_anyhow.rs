@@ -119,8 +119,11 @@ fn child_without_backtrace() {
     let line = line!() + 2;
     let captured = capture(|| {
         vigil::capture_exception!(anyhow::anyhow!("db down"));
+        let borrowed = anyhow::anyhow!("cache down");
+        vigil::capture_exception!(&borrowed);
     });
-    let event = captured.single_event();
+    assert_eq!(top(&captured.events[1]).ty, "anyhow::Error");
+    let event = &captured.events[0];
     let exception = top(event);
     assert_eq!(exception.ty, "anyhow::Error");
     assert_eq!(exception.module.as_deref(), Some("anyhow"));

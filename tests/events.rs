@@ -62,13 +62,26 @@ fn a_returned_error_is_titled_by_its_type_and_has_its_functions_frame() {
 #[test]
 fn standard_errors_are_named_by_their_public_path() {
     let err = std::io::Error::other("disk full");
+    let declined = PayError::Declined { amount: 1 };
     let captured = capture(|| {
         vigil::capture_exception!(err);
         vigil::capture_exception!(std::fmt::Error);
+        vigil::capture_exception!(&declined);
     });
-    let types: Vec<_> = captured.events.iter().map(|e| top(e).ty.clone()).collect();
-    // Not `Custom` (the `Debug` guess) nor a bare `Error`.
-    assert_eq!(types, ["io::Error", "fmt::Error"]);
+    let types: Vec<_> = captured
+        .events
+        .iter()
+        .map(|e| (top(e).ty.clone(), top(e).module.clone().unwrap_or_default()))
+        .collect();
+    // Not `Custom` (the `Debug` guess) nor a bare `Error`; a borrowed error as an owned one.
+    assert_eq!(
+        types,
+        [
+            ("io::Error".to_owned(), "std::io::error".to_owned()),
+            ("fmt::Error".to_owned(), "core::fmt".to_owned()),
+            ("PayError".to_owned(), "events".to_owned()),
+        ]
+    );
 }
 
 #[vigil::monitored]

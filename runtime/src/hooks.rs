@@ -9,7 +9,6 @@
 //! which events vigil wants when a callsite is first hit, which may be before `init`, and
 //! caches the answer.
 
-use std::any::Any;
 use std::error::Error;
 
 use sentry::protocol::Event;
@@ -21,7 +20,8 @@ pub(crate) trait Integration: Sync {
     fn transaction_starts(&self) {}
 
     /// An error event was built from an error whose type is `type_name`, with `source` the
-    /// rest of its chain: add what this integration knows of such errors.
+    /// rest of its chain (all of it when the error is seen as `dyn Error`, `type_name` then
+    /// naming what holds it): add what this integration knows of such errors.
     fn error_event(
         &self,
         _event: &mut Event<'static>,
@@ -29,11 +29,6 @@ pub(crate) trait Integration: Sync {
         _source: Option<&(dyn Error + 'static)>,
     ) {
     }
-
-    /// An event was built from an error held in `container` (a value that dereferences to
-    /// the error: an `anyhow::Error`, a `Box<dyn Error>`): add what the container knows of
-    /// it (a backtrace it captured).
-    fn error_container(&self, _event: &mut Event<'static>, _container: &dyn Any) {}
 
     /// A monitored function's failure was just captured, on this thread.
     fn failure_captured(&self, _event: &Event<'static>) {}
@@ -75,13 +70,6 @@ pub(crate) fn error_event(
 ) {
     for i in all() {
         i.error_event(event, type_name, source);
-    }
-}
-
-/// See [`Integration::error_container`].
-pub(crate) fn error_container(event: &mut Event<'static>, container: &dyn Any) {
-    for i in all() {
-        i.error_container(event, container);
     }
 }
 

@@ -170,7 +170,7 @@ fn plain_error() -> Name {
 /// The name of a container of errors: `anyhow::Error`, `eyre::Report`, `Box<dyn Error>`
 /// (paths inside the brackets left out: `Box<dyn Error + Send + Sync>`).
 pub(crate) fn container_name<D: ?Sized>() -> Name {
-    let full = std::any::type_name::<D>();
+    let full = without_refs(std::any::type_name::<D>());
     let generics = full.find('<').unwrap_or(full.len());
     let at = full[..generics].rfind("::");
     let (module, name) = match at {
@@ -187,6 +187,17 @@ pub(crate) fn container_name<D: ?Sized>() -> Name {
         None => name.to_owned(),
     };
     (ty, module.map(str::to_owned))
+}
+
+/// A type's name without the references around it (`&&app::PayError`: `app::PayError`).
+pub(crate) fn without_refs(mut name: &str) -> &str {
+    loop {
+        let next = name.trim_start_matches('&').trim_start_matches("mut ");
+        if next.len() == name.len() {
+            return name;
+        }
+        name = next;
+    }
 }
 
 /// `Box<dyn core::error::Error + core::marker::Send>` as `Box<dyn Error + Send>`.
@@ -252,9 +263,10 @@ mod tests {
             ("Box<dyn Error + Send + Sync>".to_owned(), None)
         );
         assert_eq!(
-            container_name::<std::sync::Arc<dyn Error>>(),
+            container_name::<&std::sync::Arc<dyn Error>>(),
             ("Arc<dyn Error>".to_owned(), None)
         );
+        assert_eq!(without_refs("&&mut &app::PayError"), "app::PayError");
     }
 
     #[derive(Debug)]

@@ -22,17 +22,23 @@ pub(crate) fn error_event<E: std::error::Error + ?Sized>(error: &E) -> Event<'st
     event
 }
 
-/// The event for an error held as `dyn Error` in `container` (an `anyhow::Error`, a
-/// `Box<dyn Error>`), with what integrations know of the error and of its container.
-pub(crate) fn dyn_error_event<D: std::any::Any>(
+/// The event for an error seen as `dyn Error` through `D` (a `Box<dyn Error>`, an
+/// `eyre::Report`), named `D` where nothing better is known.
+pub(crate) fn dyn_error_event<D: ?Sized>(
     error: &(dyn std::error::Error + 'static),
-    container: &D,
 ) -> Event<'static> {
     let held_by = super::chain::container_name::<D>();
     let mut event = errors_event(super::chain::of_dyn(error, &held_by));
     // The whole chain is what an integration must look through: the top is no known type.
     crate::hooks::error_event(&mut event, std::any::type_name::<D>(), Some(error));
-    crate::hooks::error_container(&mut event, container);
+    event
+}
+
+/// The event for the error an [`ErrorHolder`](super::dispatch::ErrorHolder) holds, with
+/// what the holder knows (an `anyhow::Error`'s backtrace).
+pub(crate) fn holder_event<H: super::dispatch::ErrorHolder + ?Sized>(holder: &H) -> Event<'static> {
+    let mut event = dyn_error_event::<H>(holder.held_error());
+    holder.enrich(&mut event);
     event
 }
 
@@ -48,7 +54,7 @@ fn errors_event(exceptions: Vec<sentry::protocol::Exception>) -> Event<'static> 
 /// The name of `E` as Rust code says it, without its module path (`PayError`,
 /// `Vec<u8>`); the module path is kept apart for the exception's `module`.
 pub(crate) fn type_names<E: ?Sized>() -> (String, Option<String>) {
-    let full = std::any::type_name::<E>();
+    let full = super::chain::without_refs(std::any::type_name::<E>());
     // The path is what stands before the last `::` outside any generic arguments.
     let generics = full.find('<').unwrap_or(full.len());
     let Some(at) = full[..generics].rfind("::") else {

@@ -10,22 +10,22 @@
 //! the core as any `dyn Error` is (`capture::chain`): a `.context(...)` layer takes the
 //! name of the error it wraps, an `anyhow!("...")` message is `anyhow::Error`.
 
-use std::any::Any;
 use std::backtrace::BacktraceStatus;
+use std::error::Error;
 
 use sentry::protocol::Event;
 
-use crate::hooks::Integration;
+use crate::capture::dispatch::ErrorHolder;
 
-/// The anyhow integration, in `integrations::ALL` when the feature is on.
-pub(crate) struct Anyhow;
+/// What `#[monitored]` and `capture_exception!` see of an `anyhow::Error` (the dispatch
+/// picks this before the `Deref` to `dyn Error` it also has).
+impl ErrorHolder for ::anyhow::Error {
+    fn held_error(&self) -> &(dyn Error + 'static) {
+        self.as_ref()
+    }
 
-impl Integration for Anyhow {
-    fn error_container(&self, event: &mut Event<'static>, container: &dyn Any) {
-        let Some(error) = container.downcast_ref::<::anyhow::Error>() else {
-            return;
-        };
-        let backtrace = error.backtrace();
+    fn enrich(&self, event: &mut Event<'static>) {
+        let backtrace = self.backtrace();
         if backtrace.status() != BacktraceStatus::Captured {
             return;
         }

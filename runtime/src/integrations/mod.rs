@@ -26,6 +26,4 @@ pub(crate) static ALL: &[&dyn Integration] = &[
     &sqlx::Sqlx,
     #[cfg(feature = "async-graphql")]
     &async_graphql::Graphql,
-    #[cfg(feature = "anyhow")]
-    &anyhow::Anyhow,
 ];

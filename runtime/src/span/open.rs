@@ -175,13 +175,13 @@ impl OpenSpan {
                 Timing {
                     start_raw: self.start_raw,
                     end_raw,
+                    thread: if self.thread == self.tx.thread {
+                        0
+                    } else {
+                        self.thread
+                    },
                 },
                 status,
-                if self.thread == self.tx.thread {
-                    0
-                } else {
-                    self.thread
-                },
                 self.tags,
                 self.data,
             )),
@@ -324,9 +324,9 @@ impl ChildSpan {
                 Timing {
                     start_raw: self.start_raw,
                     end_raw,
+                    thread: thread_off(parent.tx.thread),
                 },
                 status,
-                thread_off(parent.tx.thread),
                 self.data,
             ));
         }

@@ -92,11 +92,13 @@ struct Extras {
     data: Vec<(String, Value)>,
 }
 
-/// When a span ran, in span clock readings.
+/// When a span ran, in span clock readings, and where: the thread it ran on when not its
+/// transaction's (0: its transaction's).
 #[derive(Clone, Copy)]
 pub(crate) struct Timing {
     pub(crate) start_raw: u64,
     pub(crate) end_raw: u64,
+    pub(crate) thread: u32,
 }
 
 impl SpanRecord {
@@ -107,7 +109,6 @@ impl SpanRecord {
         name: SpanName,
         timing: Timing,
         status: SpanStatus,
-        thread: u32,
         tags: Vec<(Text, String)>,
         data: Vec<(Text, Value)>,
     ) -> Self {
@@ -131,7 +132,7 @@ impl SpanRecord {
             start_raw: timing.start_raw,
             end_raw: timing.end_raw,
             status,
-            thread,
+            thread: timing.thread,
             data: statics.into_boxed_slice(),
             extras: has_extras.then(|| Box::new(extras)),
         }
@@ -144,7 +145,6 @@ impl SpanRecord {
         cs: &'static Callsite,
         timing: Timing,
         status: SpanStatus,
-        thread: u32,
         data: Vec<(&'static str, Value)>,
     ) -> Self {
         SpanRecord {
@@ -154,7 +154,7 @@ impl SpanRecord {
             start_raw: timing.start_raw,
             end_raw: timing.end_raw,
             status,
-            thread,
+            thread: timing.thread,
             data: data.into_boxed_slice(),
             extras: None,
         }

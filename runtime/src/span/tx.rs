@@ -255,9 +255,12 @@ impl Current {
             crate::state::span_id(),
             self.span_id,
             name,
-            Timing { start_raw, end_raw },
+            Timing {
+                start_raw,
+                end_raw,
+                thread: super::record::thread_off(self.tx.thread),
+            },
             SpanStatus::Ok,
-            super::record::thread_off(self.tx.thread),
             Vec::new(),
             data,
         ));
