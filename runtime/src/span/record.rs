@@ -201,7 +201,9 @@ impl SpanRecord {
 
 /// `thread.id` and `thread.name` of thread `number` (none for 0: the transaction's thread).
 pub(crate) fn thread_data(number: u32) -> impl Iterator<Item = (&'static str, Value)> {
-    let id = (number != 0).then(|| ("thread.id", Value::from(number.to_string())));
+    // An integer, as Sentry's conventions and OpenTelemetry have it (sentry-python sends
+    // a string): nothing allocated, nothing for the scrubber to read.
+    let id = (number != 0).then(|| ("thread.id", Value::from(number)));
     let name = id
         .as_ref()
         .and_then(|_| super::thread::name(number))

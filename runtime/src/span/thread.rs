@@ -1,5 +1,5 @@
 //! The thread a span ran on, for `thread.id` and `thread.name` in its data (as
-//! sentry-python's spans carry them).
+//! sentry-python's spans carry them; the id an integer, as Sentry's conventions say).
 //!
 //! A thread is known by a small number, read from a thread-local: std's `ThreadId`, the
 //! number the `sentry` crate gives threads on events (a panic's thread), so a span and an
