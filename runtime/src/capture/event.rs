@@ -54,7 +54,15 @@ fn errors_event(exceptions: Vec<sentry::protocol::Exception>) -> Event<'static> 
 /// The name of `E` as Rust code says it, without its module path (`PayError`,
 /// `Vec<u8>`); the module path is kept apart for the exception's `module`.
 pub(crate) fn type_names<E: ?Sized>() -> (String, Option<String>) {
-    let full = super::chain::without_refs(std::any::type_name::<E>());
+    let full = std::any::type_name::<E>();
+    // A borrowed error is named as its type (`&app::PayError`: `PayError` in `app`); a
+    // borrowed type without a path keeps its `&` (`&str`).
+    let bare = super::chain::without_refs(full);
+    let full = if bare[..bare.find('<').unwrap_or(bare.len())].contains("::") {
+        bare
+    } else {
+        full
+    };
     // The path is what stands before the last `::` outside any generic arguments.
     let generics = full.find('<').unwrap_or(full.len());
     let Some(at) = full[..generics].rfind("::") else {
