@@ -192,7 +192,19 @@ pub use vigil_macros::monitor;
 /// literals; `{{ default }}` stands for Sentry's own grouping).
 ///
 /// The exception's type is the Rust type of the error (`io::Error`, `PayError`, with its
-/// path as the exception's module), the title Sentry shows with the message.
+/// path as the exception's module), the title Sentry shows with the message. Behind
+/// `dyn Error` (`Box<dyn Error>`, `anyhow::Error`, `eyre::Report`, and every error's
+/// sources) Rust keeps no type name: the standard library's errors are still named exactly;
+/// an `anyhow`/`eyre` `.context(...)` layer takes the name of the error it wraps; other
+/// errors are named by the name their derived `Debug` begins with (a struct's name, or an
+/// enum's *variant*: the enum's own name cannot be known there), and a plain message
+/// (`anyhow!("...")`, `"...".into()`) by its container (`anyhow::Error`,
+/// `Box<dyn Error + Send + Sync>`).
+///
+/// The event has the frame of the call (function, module, file, line, in-app), as a
+/// monitored function's failure has its function's, unless the error brings a stack trace
+/// of its own (an `anyhow::Error`'s backtrace, with the feature `anyhow`). Nothing is
+/// computed for it unless an event is built.
 ///
 /// ```
 /// let captured = vigil::testing::capture(|| {
@@ -202,7 +214,12 @@ pub use vigil_macros::monitor;
 /// });
 /// let event = captured.single_event();
 /// assert_eq!(event.tags["operation"], "payment");
-/// assert_eq!(event.exception.values[0].value.as_deref(), Some("card declined"));
+/// let exception = &event.exception.values[0];
+/// assert_eq!(exception.ty, "io::Error");
+/// assert_eq!(exception.value.as_deref(), Some("card declined"));
+/// let frame = &exception.stacktrace.as_ref().unwrap().frames[0];
+/// assert!(frame.function.is_some() && frame.lineno.is_some());
+/// assert_eq!(frame.in_app, Some(true));
 /// ```
 pub use vigil_macros::capture_exception;
 

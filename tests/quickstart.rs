@@ -165,41 +165,52 @@ fn word(w: &str) -> &str {
     if w.starts_with('(') && w.ends_with(')') && digits(&w[1..w.len() - 1]) {
         return "(<n>)";
     }
+    if w.strip_prefix("thread.id=").is_some_and(digits) {
+        return "thread.id=<n>";
+    }
     w
 }
 
-/// The README's excerpt of the quickstart's output: the `text` block after the marker.
-fn readme_excerpt() -> String {
+/// The README's excerpts of the quickstart's output: each `text` block after a marker.
+fn readme_excerpts() -> Vec<String> {
     let readme = include_str!("../README.md");
     let marker = "<!-- quickstart output: tests/quickstart.rs checks it -->";
-    let start = readme.find(marker).expect("the README marks the excerpt");
-    let block = &readme[start..];
-    let open = block
-        .find("```text\n")
-        .expect("a text block after the marker")
-        + 8;
-    let close = block[open..].find("\n```").expect("the block closes") + open;
-    block[open..close].to_owned()
+    let excerpts: Vec<String> = readme
+        .match_indices(marker)
+        .map(|(start, _)| {
+            let block = &readme[start..];
+            let open = block
+                .find("```text\n")
+                .expect("a text block after the marker")
+                + 8;
+            let close = block[open..].find("\n```").expect("the block closes") + open;
+            block[open..close].to_owned()
+        })
+        .collect();
+    assert!(!excerpts.is_empty(), "the README marks its excerpts");
+    excerpts
 }
 
 #[test]
-fn the_readme_excerpt_is_what_the_quickstart_prints() {
+fn the_readme_excerpts_are_what_the_quickstart_prints() {
     let output = run(&[]);
     let printed = normalize(&output);
-    let excerpt = readme_excerpt();
-    // The excerpt's lines appear in the output in order; `…` stands for lines left out.
-    let mut at = 0;
-    for (n, want) in normalize(&excerpt).iter().enumerate() {
-        if want == "…" {
-            continue;
-        }
-        match printed[at..].iter().position(|line| line == want) {
-            Some(i) => at += i + 1,
-            None => panic!(
-                "README excerpt line {} is not printed (after line {at}):\n  {want}\n\nprinted (normalized):\n{}\n\nprinted:\n{output}",
-                n + 1,
-                printed.join("\n")
-            ),
+    for (e, excerpt) in readme_excerpts().iter().enumerate() {
+        // The excerpt's lines appear in the output in order; `…` stands for lines left out.
+        let mut at = 0;
+        for (n, want) in normalize(excerpt).iter().enumerate() {
+            if want == "…" {
+                continue;
+            }
+            match printed[at..].iter().position(|line| line == want) {
+                Some(i) => at += i + 1,
+                None => panic!(
+                    "README excerpt {} line {} is not printed (after line {at}):\n  {want}\n\nprinted (normalized):\n{}\n\nprinted:\n{output}",
+                    e + 1,
+                    n + 1,
+                    printed.join("\n")
+                ),
+            }
         }
     }
     // A tour: a heading per step, in order, each followed by what it sent.

@@ -187,3 +187,59 @@ fn bound_work_outside_any_span_just_runs() {
     assert_eq!(out.unwrap(), 2);
     assert_eq!(std::thread::spawn(vigil::bind_fn(|| 5)).join().unwrap(), 5);
 }
+
+#[vigil::monitored]
+fn step(n: u64) -> u64 {
+    n + 1
+}
+
+/// `thread.id` and `thread.name` in a span's data, as sentry-python's spans carry them: on
+/// the transaction's trace context for its own thread, on a child span only when it ran on
+/// another.
+#[test]
+fn spans_name_the_thread_they_ran_on_when_not_their_transactions() {
+    let captured = vigil::testing::capture(|| {
+        let _tx = vigil::start_transaction("threads", "task");
+        step(1);
+        std::thread::Builder::new()
+            .name("worker-7".into())
+            .spawn(vigil::bind_fn(|| step(2)))
+            .unwrap()
+            .join()
+            .unwrap();
+        std::thread::spawn(vigil::bind_fn(|| step(3)))
+            .join()
+            .unwrap();
+    });
+    let tx = captured.single_transaction();
+    let root = match &tx.contexts["trace"] {
+        vigil::protocol::Context::Trace(t) => t.clone(),
+        other => panic!("{other:?}"),
+    };
+    // An integer, as Sentry's conventions have it.
+    let tx_thread = root.data["thread.id"].as_u64().expect("a number");
+    // The test harness names each test's thread after the test.
+    assert_eq!(
+        root.data["thread.name"],
+        "spans_name_the_thread_they_ran_on_when_not_their_transactions"
+    );
+    let threads: Vec<(Option<u64>, Option<&str>)> = tx
+        .spans
+        .iter()
+        .map(|s| {
+            let id = s.data.get("thread.id").and_then(|v| v.as_u64());
+            (id, s.data.get("thread.name").and_then(|v| v.as_str()))
+        })
+        .collect();
+    assert_eq!(threads.len(), 3);
+    // Same thread as the transaction: nothing added.
+    assert_eq!(threads[0], (None, None));
+    let (worker, name) = threads[1];
+    assert!(worker.is_some_and(|id| id != tx_thread), "{threads:?}");
+    assert_eq!(name, Some("worker-7"));
+    // An unnamed thread: its id alone.
+    assert!(threads[2]
+        .0
+        .is_some_and(|id| id != tx_thread && Some(id) != worker));
+    assert_eq!(threads[2].1, None);
+}

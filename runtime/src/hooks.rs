@@ -20,7 +20,8 @@ pub(crate) trait Integration: Sync {
     fn transaction_starts(&self) {}
 
     /// An error event was built from an error whose type is `type_name`, with `source` the
-    /// rest of its chain: add what this integration knows of such errors.
+    /// rest of its chain (all of it when the error is seen as `dyn Error`, `type_name` then
+    /// naming what holds it): add what this integration knows of such errors.
     fn error_event(
         &self,
         _event: &mut Event<'static>,

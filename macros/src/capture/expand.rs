@@ -135,12 +135,18 @@ pub(crate) fn expand(kind: CallKind, call: &Call) -> TokenStream {
             let err = &call.first;
             // Spanned at the user's expression, so a non-error value is reported there.
             let event = quote_spanned! {err.span()=>
-                (&&#private::ErrRef(&(#err))).__vigil_event()
+                (&&&&&#private::ErrRef(&(#err))).__vigil_event()
             };
+            // A function item here: its type's name says which function this is (read
+            // only when an event is built), for the event's frame.
             capture(quote! {
                 #[allow(unused_imports)]
-                use #private::dispatch::{ErrDeref as _, ErrError as _, ErrOther as _};
+                use #private::dispatch::{
+                    ErrDeref as _, ErrDerefDyn as _, ErrError as _, ErrHolder as _, ErrOther as _,
+                };
+                fn __vigil_here() {}
                 #private::EventBuilder::from_event(#event)
+                    .here(__vigil_here, ::core::module_path!(), ::core::file!(), ::core::line!())
             })
         }
         CallKind::Message => {

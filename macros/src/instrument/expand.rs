@@ -168,10 +168,10 @@ fn classify(private: &TokenStream, value: TokenStream, capture: TokenStream) -> 
     quote! {{
         #[allow(unused_imports)]
         use #private::dispatch::{
-            OutcomeAnyErr as _, OutcomeDebug as _, OutcomeDerefError as _, OutcomeDisplay as _,
-            OutcomeError as _, OutcomeOther as _,
+            OutcomeAnyErr as _, OutcomeDebug as _, OutcomeDerefDyn as _, OutcomeDerefError as _,
+            OutcomeDisplay as _, OutcomeError as _, OutcomeHolder as _, OutcomeOther as _,
         };
-        (&&&&&&#private::Outcome(#value)).__vigil_outcome(#capture)
+        (&&&&&&&&#private::Outcome(#value)).__vigil_outcome(#capture)
     }}
 }
 

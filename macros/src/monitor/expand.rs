@@ -35,10 +35,10 @@ pub(crate) fn expand(args: &Args, func: syn::ItemFn) -> TokenStream {
         quote! {{
             #[allow(unused_imports)]
             use #private::dispatch::{
-                OutcomeAnyErr as _, OutcomeDebug as _, OutcomeDerefError as _,
-                OutcomeDisplay as _, OutcomeError as _, OutcomeOther as _,
+                OutcomeAnyErr as _, OutcomeDebug as _, OutcomeDerefDyn as _, OutcomeDerefError as _,
+                OutcomeDisplay as _, OutcomeError as _, OutcomeHolder as _, OutcomeOther as _,
             };
-            (&&&&&&#private::Outcome(#value)).__vigil_outcome(false)
+            (&&&&&&&&#private::Outcome(#value)).__vigil_outcome(false)
         }}
     };
     let body = if sig.asyncness.is_some() {

@@ -1,6 +1,13 @@
 //! Autoref dispatch: what the macros call to classify a return value, record an argument or
 //! build the event of an error, whatever its type. `(&&&Outcome(&r)).__vigil_outcome(..)`
-//! picks the most specific impl that applies, at compile time.
+//! picks the most specific impl that applies, at compile time: the expression has one `&`
+//! more than the most specific impl's type, and each level below has one `&` less.
+//!
+//! Lifetimes play no part in the choice (the compiler picks an impl before it looks at
+//! them): a level that needs `'static` is picked for a type that borrows too, and then fails
+//! to compile. The levels that see an error as `dyn Error + 'static` (to downcast it) take
+//! containers of `'static` errors only: `Result<T, Box<dyn Error + 'a>>` with a borrowed
+//! `'a` does not compile under `#[monitored]`.
 
 use std::error::Error;
 use std::fmt::{Debug, Display};
@@ -8,7 +15,9 @@ use std::ops::Deref;
 
 use sentry::protocol::{Event, Value};
 
-use super::event::{debug_event, display_event, error_event, opaque_event};
+use super::event::{
+    debug_event, display_event, dyn_error_event, error_event, holder_event, opaque_event,
+};
 use super::failure::Verdict;
 
 /// A borrowed return value, for autoref-specialised classification.
@@ -37,13 +46,87 @@ pub trait OutcomeError {
     /// Classifies the value.
     fn __vigil_outcome(&self, capture: bool) -> Verdict;
 }
-impl<T, E: Error> OutcomeError for &&&&&Outcome<'_, Result<T, E>> {
+impl<T, E: Error> OutcomeError for &&&&&&&Outcome<'_, Result<T, E>> {
     fn __vigil_outcome(&self, capture: bool) -> Verdict {
         on_err(self.0, capture, |e| error_event(e))
     }
 }
 
-/// `Result<T, E>` with `E: Deref<Target: Error>` (`Box<dyn Error>`, `anyhow::Error`).
+/// A type that holds an error and knows more of it than the error says: an integration's
+/// (`anyhow::Error`, which captured a backtrace). Implemented in `integrations/`.
+pub trait ErrorHolder {
+    /// The error it holds.
+    fn held_error(&self) -> &(dyn Error + 'static);
+    /// Adds what the holder knows to the event built from its error.
+    fn enrich(&self, event: &mut Event<'static>);
+}
+impl<H: ErrorHolder + ?Sized> ErrorHolder for &H {
+    fn held_error(&self) -> &(dyn Error + 'static) {
+        (**self).held_error()
+    }
+    fn enrich(&self, event: &mut Event<'static>) {
+        (**self).enrich(event);
+    }
+}
+
+/// `Result<T, E>` with `E` an [`ErrorHolder`] (`anyhow::Error` with the feature `anyhow`).
+pub trait OutcomeHolder {
+    /// Classifies the value.
+    fn __vigil_outcome(&self, capture: bool) -> Verdict;
+}
+impl<T, E: ErrorHolder> OutcomeHolder for &&&&&&Outcome<'_, Result<T, E>> {
+    fn __vigil_outcome(&self, capture: bool) -> Verdict {
+        on_err(self.0, capture, |e| holder_event(e))
+    }
+}
+
+/// An error behind `dyn Error` (what `anyhow::Error`, `eyre::Report` and
+/// `Box<dyn Error + ...>` dereference to), seen as one so it can be downcast; and any sized
+/// error.
+pub trait AsDynError {
+    /// The error as `dyn Error`.
+    fn as_dyn_error(&self) -> &(dyn Error + 'static);
+}
+impl AsDynError for dyn Error + 'static {
+    fn as_dyn_error(&self) -> &(dyn Error + 'static) {
+        self
+    }
+}
+impl AsDynError for dyn Error + Send + 'static {
+    fn as_dyn_error(&self) -> &(dyn Error + 'static) {
+        self
+    }
+}
+impl AsDynError for dyn Error + Send + Sync + 'static {
+    fn as_dyn_error(&self) -> &(dyn Error + 'static) {
+        self
+    }
+}
+impl<E: Error + 'static> AsDynError for E {
+    fn as_dyn_error(&self) -> &(dyn Error + 'static) {
+        self
+    }
+}
+
+/// `Result<T, E>` with `E: Deref<Target: Error + 'static>` (`Box<dyn Error>`,
+/// `anyhow::Error`, `eyre::Report`): the error inside, named as well as it can be.
+pub trait OutcomeDerefDyn {
+    /// Classifies the value.
+    fn __vigil_outcome(&self, capture: bool) -> Verdict;
+}
+impl<T, E> OutcomeDerefDyn for &&&&&Outcome<'_, Result<T, E>>
+where
+    E: Deref,
+    E::Target: AsDynError,
+{
+    fn __vigil_outcome(&self, capture: bool) -> Verdict {
+        on_err(self.0, capture, |e| {
+            dyn_error_event::<E>((**e).as_dyn_error())
+        })
+    }
+}
+
+/// `Result<T, E>` with `E: Deref<Target: Error>` otherwise.
 pub trait OutcomeDerefError {
     /// Classifies the value.
     fn __vigil_outcome(&self, capture: bool) -> Verdict;
@@ -142,13 +225,40 @@ pub trait ErrError {
     /// The event for the error, with its source chain.
     fn __vigil_event(&self) -> Event<'static>;
 }
-impl<E: Error + ?Sized> ErrError for &&ErrRef<'_, E> {
+impl<E: Error + ?Sized> ErrError for &&&&ErrRef<'_, E> {
     fn __vigil_event(&self) -> Event<'static> {
         error_event(self.0)
     }
 }
 
-/// ... or anything that dereferences to one (`Box<dyn Error>`, `anyhow::Error`).
+/// ... or an [`ErrorHolder`] (`anyhow::Error` with the feature `anyhow`) ...
+pub trait ErrHolder {
+    /// The event for the error, with its source chain.
+    fn __vigil_event(&self) -> Event<'static>;
+}
+impl<H: ErrorHolder> ErrHolder for &&&ErrRef<'_, H> {
+    fn __vigil_event(&self) -> Event<'static> {
+        holder_event(self.0)
+    }
+}
+
+/// ... or anything that dereferences to a `'static` one (`Box<dyn Error>`, `anyhow::Error`,
+/// `eyre::Report`): named as well as it can be ...
+pub trait ErrDerefDyn {
+    /// The event for the error, with its source chain.
+    fn __vigil_event(&self) -> Event<'static>;
+}
+impl<D> ErrDerefDyn for &&ErrRef<'_, D>
+where
+    D: Deref,
+    D::Target: AsDynError,
+{
+    fn __vigil_event(&self) -> Event<'static> {
+        dyn_error_event::<D>((**self.0).as_dyn_error())
+    }
+}
+
+/// ... or anything else that dereferences to one.
 pub trait ErrDeref {
     /// The event for the error, with its source chain.
     fn __vigil_event(&self) -> Event<'static>;

@@ -13,24 +13,56 @@ use crate::value::to_value;
 
 /// The event for an error and its source chain, with what integrations know about it.
 pub(crate) fn error_event<E: std::error::Error + ?Sized>(error: &E) -> Event<'static> {
-    let mut event = sentry::event_from_error(error);
     // The `sentry` crate guesses a type from the `Debug` text (`Custom`, a variant's name);
     // the type is known here, unless it is a trait object.
-    if !std::any::type_name::<E>().starts_with("dyn ") {
-        if let Some(top) = event.exception.values.last_mut() {
-            let (ty, module) = type_names::<E>();
-            top.ty = ty;
-            top.module = module;
-        }
-    }
-    crate::hooks::error_event(&mut event, std::any::type_name::<E>(), error.source());
+    let full = std::any::type_name::<E>();
+    let name = (!full.trim_start_matches('&').starts_with("dyn ")).then(type_names::<E>);
+    let mut event = errors_event(super::chain::of_error(error, name));
+    crate::hooks::error_event(&mut event, full, error.source());
     event
+}
+
+/// The event for an error seen as `dyn Error` through `D` (a `Box<dyn Error>`, an
+/// `eyre::Report`), named `D` where nothing better is known.
+pub(crate) fn dyn_error_event<D: ?Sized>(
+    error: &(dyn std::error::Error + 'static),
+) -> Event<'static> {
+    let held_by = super::chain::container_name::<D>();
+    let mut event = errors_event(super::chain::of_dyn(error, &held_by));
+    // The whole chain is what an integration must look through: the top is no known type.
+    crate::hooks::error_event(&mut event, std::any::type_name::<D>(), Some(error));
+    event
+}
+
+/// The event for the error an [`ErrorHolder`](super::dispatch::ErrorHolder) holds, with
+/// what the holder knows (an `anyhow::Error`'s backtrace).
+pub(crate) fn holder_event<H: super::dispatch::ErrorHolder + ?Sized>(holder: &H) -> Event<'static> {
+    let mut event = dyn_error_event::<H>(holder.held_error());
+    holder.enrich(&mut event);
+    event
+}
+
+/// An error event with these exceptions (root cause first).
+fn errors_event(exceptions: Vec<sentry::protocol::Exception>) -> Event<'static> {
+    Event {
+        exception: exceptions.into(),
+        level: Level::Error,
+        ..Default::default()
+    }
 }
 
 /// The name of `E` as Rust code says it, without its module path (`PayError`,
 /// `Vec<u8>`); the module path is kept apart for the exception's `module`.
-fn type_names<E: ?Sized>() -> (String, Option<String>) {
+pub(crate) fn type_names<E: ?Sized>() -> (String, Option<String>) {
     let full = std::any::type_name::<E>();
+    // A borrowed error is named as its type (`&app::PayError`: `PayError` in `app`); a
+    // borrowed type without a path keeps its `&` (`&str`).
+    let bare = super::chain::without_refs(full);
+    let full = if bare[..bare.find('<').unwrap_or(bare.len())].contains("::") {
+        bare
+    } else {
+        full
+    };
     // The path is what stands before the last `::` outside any generic arguments.
     let generics = full.find('<').unwrap_or(full.len());
     let Some(at) = full[..generics].rfind("::") else {
@@ -155,6 +187,21 @@ impl EventBuilder {
                 ..Default::default()
             },
         }
+    }
+
+    /// Where the capture macro was called: its frame, when the error carries no stack trace
+    /// of its own. `probe` is a function item declared at the call site; only its type's
+    /// name is read (no cost until an event is built).
+    pub fn here<F>(
+        mut self,
+        _probe: F,
+        module: &'static str,
+        file: &'static str,
+        line: u32,
+    ) -> Self {
+        let frame = super::frames::caller_frame(std::any::type_name::<F>(), module, file, line);
+        super::frames::attach(&mut self.event, frame);
+        self
     }
 
     /// Sets the level.

@@ -2,6 +2,7 @@
 //! function captured once however far it is passed up ([`failure`]), and the autoref
 //! dispatch that lets the macros do the right thing for any type ([`dispatch`]).
 
+pub(crate) mod chain;
 pub mod dispatch;
 pub mod event;
 pub(crate) mod failure;

@@ -3,6 +3,8 @@
 //! Adding one: a module here, a feature in `Cargo.toml`, an entry in [`ALL`] if it uses a
 //! hook. ARCHITECTURE.md says more.
 
+#[cfg(feature = "anyhow")]
+mod anyhow;
 #[cfg(feature = "async-graphql")]
 pub mod async_graphql;
 #[cfg(feature = "axum")]

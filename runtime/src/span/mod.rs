@@ -9,6 +9,7 @@
 //! - `clock`: the span clock;
 //! - `current`: the thread's current span;
 //! - `record`: finished child spans, kept small;
+//! - `thread`: the thread a span ran on;
 //! - `tx`: what a transaction's spans share, and building the transaction;
 //! - `open`: open spans, and [`open()`], where every span and transaction is opened;
 //! - `handle`: the public [`Transaction`] and [`Span`].
@@ -18,6 +19,7 @@ mod current;
 mod handle;
 mod open;
 mod record;
+mod thread;
 mod tx;
 
 use sentry::protocol::{SpanId, TraceId};

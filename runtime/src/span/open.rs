@@ -9,7 +9,7 @@ use sentry::protocol::{SpanStatus, TraceId, Value};
 use sentry::Hub;
 
 use super::current::{self, Current, Entered, Opened};
-use super::record::{push_exact, SpanName, SpanRecord, Text, Timing};
+use super::record::{push_exact, thread_data, thread_off, SpanName, SpanRecord, Text, Timing};
 use super::tx::TxShared;
 use super::{clock, RemoteParent};
 use crate::callsite::Callsite;
@@ -23,6 +23,8 @@ pub(crate) struct OpenSpan {
     /// `None` for a transaction's root (named by the transaction).
     name: Option<SpanName>,
     start_raw: u64,
+    /// The thread it started on.
+    thread: u32,
     pub(crate) status: Option<SpanStatus>,
     tags: Vec<(Text, String)>,
     data: Vec<(Text, Value)>,
@@ -94,12 +96,14 @@ impl OpenSpan {
             hub,
         ));
         let start_raw = tx.start_raw;
+        let thread = tx.thread;
         Some(OpenSpan {
             tx,
             id,
             parent: parent_span_id.unwrap_or(0),
             name: None,
             start_raw,
+            thread,
             status: None,
             tags: Vec::new(),
             data: Vec::new(),
@@ -117,6 +121,7 @@ impl OpenSpan {
             parent: parent.span_id,
             name: Some(name),
             start_raw: clock::now_raw(),
+            thread: super::thread::current(),
             status: None,
             tags: Vec::new(),
             data: Vec::new(),
@@ -152,7 +157,17 @@ impl OpenSpan {
         let status = self.status.unwrap_or(status);
         let end_raw = clock::now_raw();
         match self.name {
-            None => self.tx.finish(status, end_raw, self.tags, self.data),
+            None => {
+                // The transaction's thread, on its trace context (its spans name theirs only
+                // when they ran on another).
+                let mut data = self.data;
+                if self.tx.sampled {
+                    for (key, value) in thread_data(self.thread) {
+                        push_exact(&mut data, Text::from(key), value);
+                    }
+                }
+                self.tx.finish(status, end_raw, self.tags, data)
+            }
             Some(name) => self.tx.push(SpanRecord::new(
                 self.id,
                 self.parent,
@@ -160,6 +175,11 @@ impl OpenSpan {
                 Timing {
                     start_raw: self.start_raw,
                     end_raw,
+                    thread: if self.thread == self.tx.thread {
+                        0
+                    } else {
+                        self.thread
+                    },
                 },
                 status,
                 self.tags,
@@ -304,6 +324,7 @@ impl ChildSpan {
                 Timing {
                     start_raw: self.start_raw,
                     end_raw,
+                    thread: thread_off(parent.tx.thread),
                 },
                 status,
                 self.data,

@@ -77,6 +77,9 @@ pub(crate) struct SpanRecord {
     pub(crate) start_raw: u64,
     pub(crate) end_raw: u64,
     pub(crate) status: SpanStatus,
+    /// The thread it ran on, when not its transaction's (0: its transaction's, which the
+    /// transaction's trace context names).
+    pub(crate) thread: u32,
     /// Data under callsite keys (the arguments of a monitored function), 48 bytes an entry.
     pub(crate) data: Box<[(&'static str, Value)]>,
     /// Tags and data under owned keys (set through the public API): rare, so boxed.
@@ -89,11 +92,13 @@ struct Extras {
     data: Vec<(String, Value)>,
 }
 
-/// When a span ran, in span clock readings.
+/// When a span ran, in span clock readings, and where: the thread it ran on when not its
+/// transaction's (0: its transaction's).
 #[derive(Clone, Copy)]
 pub(crate) struct Timing {
     pub(crate) start_raw: u64,
     pub(crate) end_raw: u64,
+    pub(crate) thread: u32,
 }
 
 impl SpanRecord {
@@ -127,6 +132,7 @@ impl SpanRecord {
             start_raw: timing.start_raw,
             end_raw: timing.end_raw,
             status,
+            thread: timing.thread,
             data: statics.into_boxed_slice(),
             extras: has_extras.then(|| Box::new(extras)),
         }
@@ -148,6 +154,7 @@ impl SpanRecord {
             start_raw: timing.start_raw,
             end_raw: timing.end_raw,
             status,
+            thread: timing.thread,
             data: data.into_boxed_slice(),
             extras: None,
         }
@@ -185,9 +192,33 @@ impl SpanRecord {
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v))
                 .chain(extras.data)
+                .chain(thread_data(self.thread).map(|(k, v)| (k.to_owned(), v)))
                 .collect(),
             ..Default::default()
         }
+    }
+}
+
+/// `thread.id` and `thread.name` of thread `number` (none for 0: the transaction's thread).
+pub(crate) fn thread_data(number: u32) -> impl Iterator<Item = (&'static str, Value)> {
+    // An integer, as Sentry's conventions and OpenTelemetry have it (sentry-python sends
+    // a string): nothing allocated, nothing for the scrubber to read.
+    let id = (number != 0).then(|| ("thread.id", Value::from(number)));
+    let name = id
+        .as_ref()
+        .and_then(|_| super::thread::name(number))
+        .map(|name| ("thread.name", Value::from(name)));
+    id.into_iter().chain(name)
+}
+
+/// The thread a span of `tx_thread`'s transaction runs on now, as a record keeps it.
+#[inline]
+pub(crate) fn thread_off(tx_thread: u32) -> u32 {
+    let here = super::thread::current();
+    if here == tx_thread {
+        0
+    } else {
+        here
     }
 }
 

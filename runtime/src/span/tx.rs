@@ -39,6 +39,8 @@ pub(crate) struct TxShared {
     /// What made the transaction (Sentry's trace origin): `manual` unless an integration
     /// says otherwise (`auto.http.axum`).
     pub(crate) origin: std::sync::OnceLock<&'static str>,
+    /// The thread it started on (see `thread`): its spans name theirs only when another.
+    pub(crate) thread: u32,
 }
 
 #[derive(Default)]
@@ -80,6 +82,7 @@ impl TxShared {
             inner: Mutex::new(TxInner::default()),
             elsewhere: AtomicU32::new(0),
             origin: std::sync::OnceLock::new(),
+            thread: super::thread::current(),
         }
     }
 
@@ -339,7 +342,11 @@ impl Current {
             crate::state::span_id(),
             self.span_id,
             name,
-            Timing { start_raw, end_raw },
+            Timing {
+                start_raw,
+                end_raw,
+                thread: super::record::thread_off(self.tx.thread),
+            },
             SpanStatus::Ok,
             Vec::new(),
             data,
