@@ -158,6 +158,21 @@ fn what_the_server_stores_is_intact_and_scrubbed() {
             total: 4200
         }
     );
+    // A log line at ERROR is an issue of its own: logger, message, fields (scrubbed).
+    let log_event = {
+        use tracing_subscriber::layer::SubscriberExt;
+        let subscriber = tracing_subscriber::registry().with(vigil::tracing_layer());
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::error!(
+                order = 7,
+                token = "e2e_log_secret_token",
+                "payment gateway unreachable"
+            );
+        });
+        sentry::Hub::current()
+            .last_event_id()
+            .expect("the ERROR log was captured")
+    };
     #[cfg(feature = "axum")]
     let request_event = capture_inside_a_request();
     assert!(guard.flush(Duration::from_secs(10)));
@@ -180,6 +195,20 @@ fn what_the_server_stores_is_intact_and_scrubbed() {
         );
         assert_eq!(stored["data"]["transaction"], "GET /orders/{id}");
     }
+
+    let stored = server.stored_event(&log_event.simple().to_string());
+    let data = &stored["data"];
+    // `error` is the protocol's default level: the `sentry` crate leaves it out.
+    assert!(
+        data["level"].is_null() || data["level"] == "error",
+        "{}",
+        data["level"]
+    );
+    assert_eq!(data["logger"], "e2e_bugsink");
+    assert_eq!(data["logentry"]["message"], "payment gateway unreachable");
+    assert_eq!(data["extra"]["order"], 7);
+    assert_eq!(data["extra"]["token"], "[Filtered]");
+    assert!(!stored.to_string().contains("e2e_log_secret_token"));
 
     let stored = server.stored_event(&id.simple().to_string());
     let data = &stored["data"];
