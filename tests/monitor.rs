@@ -4,8 +4,6 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::process::Command;
 
 use vigil::protocol::{Context, MonitorCheckInStatus, MonitorIntervalUnit, MonitorSchedule};
 use vigil::testing::{Captured, CheckIn};
@@ -254,29 +252,7 @@ fn check_ins_parse_with_sentry_sdk_and_carry_what_sentry_python_sends() {
         assert!(common::block_on(billing_run()).is_err());
         let _ = nightly_report(false);
     });
-    let dir = std::env::temp_dir().join(format!("vigil-checkins-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut paths = Vec::new();
-    for (i, envelope) in captured.envelopes.iter().enumerate() {
-        let path = dir.join(format!("{i}.envelope"));
-        let mut bytes = Vec::new();
-        envelope.to_writer(&mut bytes).unwrap();
-        std::fs::write(&path, bytes).unwrap();
-        paths.push(path);
-    }
-    let python = common::sentry_sdk_python();
-    let out = Command::new(&python)
-        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sentry_sdk_checkins.py"))
-        .args(&paths)
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    assert!(
-        out.status.success(),
-        "sentry_sdk_checkins.py failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let parsed = common::through_sentry_sdk("sentry_sdk_checkins.py", &captured.envelopes);
     let vigil: Vec<&serde_json::Value> = parsed["vigil"]
         .as_array()
         .unwrap()

@@ -9,37 +9,11 @@ import sys
 
 import sentry_sdk
 from sentry_sdk.crons import capture_checkin
-from sentry_sdk.envelope import Envelope
-from sentry_sdk.transport import Transport
 
-def payload(item):
-    """The item's JSON: parsed by the envelope parser for events, from its bytes otherwise."""
-    if item.payload.json is not None:
-        return item.payload.json
-    return json.loads(item.payload.get_bytes())
+from sentry_sdk_side import payload, start_python, vigil_items
 
-
-vigil = []
-for path in sys.argv[1:]:
-    with open(path, "rb") as f:
-        envelope = Envelope.deserialize(f.read())
-    for item in envelope.items:
-        vigil.append([item.type, payload(item), envelope.headers])
-
-sent = []
-
-
-class Keep(Transport):
-    def capture_envelope(self, envelope):
-        sent.append(envelope)
-
-
-sentry_sdk.init(
-    dsn="https://public@localhost.invalid/1",
-    transport=Keep(),
-    release="vigil-e2e@1.0.0",
-    environment="staging",
-)
+vigil = [[ty, body, headers] for ty, body, headers in vigil_items()]
+sent = start_python("vigil-e2e@1.0.0", "staging")
 config = {"schedule": {"type": "crontab", "value": "0 3 * * *"}, "max_runtime": 30}
 check_in_id = capture_checkin(
     monitor_slug="nightly-report", status="in_progress", monitor_config=config

@@ -10,41 +10,15 @@ import json
 import sys
 
 import sentry_sdk
-from sentry_sdk.envelope import Envelope
 from sentry_sdk.sessions import track_session
-from sentry_sdk.transport import Transport
 
 SESSION_TYPES = ("session", "sessions")
 
 
-def payload(item):
-    """The item's JSON: parsed by the envelope parser where it can, from its bytes otherwise."""
-    if item.payload.json is not None:
-        return item.payload.json
-    return json.loads(item.payload.get_bytes())
+from sentry_sdk_side import payload, start_python, vigil_items
 
-
-vigil = []
-for path in sys.argv[1:]:
-    with open(path, "rb") as f:
-        envelope = Envelope.deserialize(f.read())
-    for item in envelope.items:
-        vigil.append([item.type, payload(item)])
-
-sent = []
-
-
-class Keep(Transport):
-    def capture_envelope(self, envelope):
-        sent.append(envelope)
-
-
-sentry_sdk.init(
-    dsn="https://public@localhost.invalid/1",
-    transport=Keep(),
-    release="vigil-health@1.0.0",
-    environment="production",
-)
+vigil = [[ty, body] for ty, body, _ in vigil_items()]
+sent = start_python("vigil-health@1.0.0", "production")
 
 
 def fail(message):

@@ -6,42 +6,13 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::process::Command;
 
 use vigil::protocol::{Envelope, SessionStatus};
 
 /// The session items of `envelopes` as sentry-python's parser reads them, and the session
 /// items sentry-python sends for the same kinds of session (`tests/sentry_sdk_sessions.py`).
 fn through_sentry_sdk(envelopes: &[Envelope]) -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {
-    let dir = std::env::temp_dir().join(format!(
-        "vigil-sessions-{}-{}",
-        std::process::id(),
-        envelopes.len()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut paths = Vec::new();
-    for (i, envelope) in envelopes.iter().enumerate() {
-        let path = dir.join(format!("{i}.envelope"));
-        let mut bytes = Vec::new();
-        envelope.to_writer(&mut bytes).unwrap();
-        // The wire format reads back as the `sentry` crate wrote it.
-        assert!(Envelope::from_slice(&bytes).is_ok());
-        std::fs::write(&path, bytes).unwrap();
-        paths.push(path);
-    }
-    let out = Command::new(common::sentry_sdk_python())
-        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sentry_sdk_sessions.py"))
-        .args(&paths)
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    assert!(
-        out.status.success(),
-        "sentry_sdk_sessions.py failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let parsed = common::through_sentry_sdk("sentry_sdk_sessions.py", envelopes);
     let items =
         |side: &str| -> Vec<serde_json::Value> { parsed[side].as_array().unwrap().to_vec() };
     (items("vigil"), items("python"))

@@ -191,3 +191,43 @@ pub fn sentry_sdk_python() -> std::path::PathBuf {
     let stdout = String::from_utf8(out.stdout).unwrap();
     std::path::PathBuf::from(stdout.lines().last().unwrap().trim())
 }
+
+/// Runs `tests/<script>` (a sentry-python comparison script, see `tests/sentry_sdk_side.py`)
+/// on `envelopes`, written to files as the `sentry` crate puts them on the wire; the JSON it
+/// prints.
+#[allow(dead_code)] // not every test binary compares with sentry-python
+pub fn through_sentry_sdk(
+    script: &str,
+    envelopes: &[vigil::protocol::Envelope],
+) -> serde_json::Value {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "vigil-{script}-{}-{}",
+        std::process::id(),
+        RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut paths = Vec::new();
+    for (i, envelope) in envelopes.iter().enumerate() {
+        let path = dir.join(format!("{i}.envelope"));
+        let mut bytes = Vec::new();
+        envelope.to_writer(&mut bytes).unwrap();
+        // The wire format reads back as the `sentry` crate wrote it.
+        assert!(vigil::protocol::Envelope::from_slice(&bytes).is_ok());
+        std::fs::write(&path, bytes).unwrap();
+        paths.push(path);
+    }
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(sentry_sdk_python())
+        .arg(root.join("tests").join(script))
+        .args(&paths)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
