@@ -114,9 +114,11 @@ impl Worker {
     }
 }
 
+/// The worker once started; `None` inside if its thread could not be started.
+static WORKER: OnceLock<Option<&'static Worker>> = OnceLock::new();
+
 /// The worker, started on first use; `None` if its thread could not be started.
 fn worker() -> Option<&'static Worker> {
-    static WORKER: OnceLock<Option<&'static Worker>> = OnceLock::new();
     *WORKER.get_or_init(|| {
         let worker: &'static Worker = Box::leak(Box::new(Worker {
             state: Mutex::new(State {
@@ -174,7 +176,8 @@ pub(crate) fn drain(timeout: Duration) -> bool {
     if on_worker() {
         return true;
     }
-    let Some(worker) = worker() else {
+    // Never started (nothing was ever queued): nothing to wait for, and no thread to start.
+    let Some(&Some(worker)) = WORKER.get() else {
         return true;
     };
     let deadline = Instant::now() + timeout;
