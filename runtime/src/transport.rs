@@ -79,8 +79,15 @@ impl Sinks {
         let Some(mut envelope) = scrub_envelope(&self.scrubber, envelope) else {
             return;
         };
-        if let Some(report) = crate::worker::take_lost() {
-            envelope.add_item(EnvelopeItem::ClientReport(report));
+        // With an event or a transaction only: a check-in's envelope is rewritten as bytes
+        // (`monitor::complete`), and one built as bytes takes no item.
+        let carries = envelope
+            .items()
+            .any(|item| matches!(item, EnvelopeItem::Event(_) | EnvelopeItem::Transaction(_)));
+        if carries {
+            if let Some(report) = crate::worker::take_lost() {
+                envelope.add_item(EnvelopeItem::ClientReport(report));
+            }
         }
         self.send(crate::monitor::complete(envelope));
     }
