@@ -106,7 +106,7 @@ impl Sinks {
 
     /// Runs `f` on Spotlight, then on the main sink, sharing `timeout` between them.
     fn each(&self, timeout: Duration, f: impl Fn(&dyn Transport, Duration) -> bool) -> bool {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::worker::deadline_in(timeout);
         let left = || deadline.saturating_duration_since(Instant::now());
         let spotlight = self
             .spotlight
@@ -121,7 +121,7 @@ impl ScrubbingTransport {
     /// Lets the worker finish what is queued, sends what it dropped since its last envelope
     /// as a client report, then runs `f` on the sinks in the time left.
     fn settle(&self, timeout: Duration, f: impl Fn(&dyn Transport, Duration) -> bool) -> bool {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::worker::deadline_in(timeout);
         let drained = crate::worker::drain(timeout);
         if let Some(report) = crate::worker::take_lost() {
             let mut envelope = Envelope::new();

@@ -180,7 +180,8 @@ pub(crate) fn drain(timeout: Duration) -> bool {
     let Some(&Some(worker)) = WORKER.get() else {
         return true;
     };
-    let deadline = Instant::now() + timeout;
+    // A timeout too large for a deadline (`Duration::MAX`: "wait for ever") waits a day.
+    let deadline = deadline_in(timeout);
     let mut state = worker.lock();
     if state.jobs.is_empty() && !state.busy {
         return true;
@@ -229,4 +230,11 @@ pub(crate) fn take_lost() -> Option<ClientReport> {
         Item::new(Category::Transaction, Reason::QueueOverflow, transactions),
         Item::new(Category::Span, Reason::QueueOverflow, spans),
     ]))
+}
+
+/// `timeout` from now, at most a day (`Instant + Duration::MAX` would panic).
+pub(crate) fn deadline_in(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(86_400))
 }

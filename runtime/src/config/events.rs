@@ -153,7 +153,9 @@ impl Config {
     }
 
     /// A hook run on every error or message event after vigil's scrubbing; return `None` to
-    /// drop the event. A hook that panics drops the event.
+    /// drop the event. A hook that panics drops the event. It runs on vigil's worker thread,
+    /// not the thread that captured the event (the development spool aside): read what it
+    /// needs from the event, not from thread-locals.
     ///
     /// ```
     /// # use vigil_runtime as vigil;
@@ -172,6 +174,7 @@ impl Config {
     }
 
     /// A hook run on every transaction after vigil's scrubbing; return `None` to drop it.
+    /// Like [`before_send`](Self::before_send), it runs on vigil's worker thread.
     ///
     /// ```
     /// # use vigil_runtime as vigil;

@@ -204,6 +204,11 @@ impl Finished {
         let Some(client) = tx.hub.client() else {
             return;
         };
+        if !client.is_enabled() {
+            // Closed while this waited (its transport is gone): counted, not silently lost.
+            crate::worker::lost_transaction(records.len());
+            return;
+        }
         let at = |raw: u64| clock::at(tx.start, tx.start_raw, raw);
         let trace_id = tx.trace_id;
         let mut spans: Vec<protocol::Span> = records
