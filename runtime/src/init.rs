@@ -195,8 +195,8 @@ impl Drop for Guard {
         if let Some(client) = self.client.take() {
             let timeout = self.shutdown_timeout;
             let _ = bounded(timeout, move || {
-                // Flushed first: transactions still with vigil's worker are sent through the
-                // client, which closing takes the transport from.
+                // Flushed (vigil's worker, then the transport), then closed; closing drains
+                // the worker too, for what arrives in between.
                 if let Some(bound) = bound {
                     bound.flush(Some(timeout));
                 }

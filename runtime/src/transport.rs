@@ -4,10 +4,12 @@
 
 use std::fs::OpenOptions;
 use std::io::{IsTerminal, Write};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
-use sentry::protocol::{Envelope, EnvelopeItem, ItemContainer};
+use sentry::protocol::client_report::{Category, Item, Reason};
+use sentry::protocol::{ClientReport, Envelope, EnvelopeItem, ItemContainer};
 use sentry::{Transport, TransportFactory, TransportOptions};
 use serde_json::{json, Value};
 
@@ -49,14 +51,37 @@ impl TransportFactory for Factory {
             Sink::Custom(factory) => Some(factory.create_transport_with_options(options)),
             Sink::Nowhere => None,
         };
-        Arc::new(ScrubbingTransport {
-            sinks: Arc::new(Sinks {
-                inner,
-                spotlight: self.spotlight.as_deref().map(SpotlightTransport::new),
-                scrubber: Arc::clone(&self.scrubber),
-            }),
-        })
+        let sinks = Arc::new(Sinks {
+            inner,
+            spotlight: self.spotlight.as_deref().map(SpotlightTransport::new),
+            scrubber: Arc::clone(&self.scrubber),
+            lost_transactions: AtomicU64::new(0),
+            lost_spans: AtomicU64::new(0),
+        });
+        let mut registry = SINKS.lock().unwrap_or_else(PoisonError::into_inner);
+        registry.retain(|(_, sinks)| sinks.strong_count() > 0);
+        registry.push((factory_key(self), Arc::downgrade(&sinks)));
+        Arc::new(ScrubbingTransport { sinks })
     }
+}
+
+/// The sinks of each client vigil built, by the address of its transport factory (what the
+/// client's options hold): a finished transaction goes to its own client's sinks directly,
+/// not back through the client (whose transport is gone once it closes).
+static SINKS: Mutex<Vec<(usize, Weak<Sinks>)>> = Mutex::new(Vec::new());
+
+fn factory_key(factory: *const dyn TransportFactory) -> usize {
+    factory as *const () as usize
+}
+
+/// The sinks of `client`, if vigil built it and its transport is still alive.
+pub(crate) fn sinks_of(client: &sentry::Client) -> Option<Arc<Sinks>> {
+    let key = factory_key(Arc::as_ptr(client.options().transport.as_ref()?));
+    let registry = SINKS.lock().unwrap_or_else(PoisonError::into_inner);
+    registry
+        .iter()
+        .find(|(k, _)| *k == key)
+        .and_then(|(_, sinks)| sinks.upgrade())
 }
 
 /// What the client sends to: each envelope is queued for vigil's worker, which scrubs it
@@ -70,9 +95,33 @@ pub(crate) struct Sinks {
     inner: Option<Arc<dyn Transport>>,
     spotlight: Option<SpotlightTransport>,
     scrubber: Arc<Scrubber>,
+    /// Transactions, and the spans in them (root included), dropped because the worker's
+    /// queue was full or the client had closed: reported with the next envelope sent.
+    lost_transactions: AtomicU64,
+    lost_spans: AtomicU64,
 }
 
 impl Sinks {
+    /// Counts a transaction of `spans` child spans that will not be sent.
+    pub(crate) fn lost_transaction(&self, spans: usize) {
+        self.lost_transactions.fetch_add(1, Ordering::Relaxed);
+        self.lost_spans
+            .fetch_add(spans as u64 + 1, Ordering::Relaxed);
+    }
+
+    /// The client report of what was lost since the last one (`queue_overflow`), if anything.
+    fn take_lost(&self) -> Option<ClientReport> {
+        if self.lost_transactions.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
+        let transactions = self.lost_transactions.swap(0, Ordering::Relaxed);
+        let spans = self.lost_spans.swap(0, Ordering::Relaxed);
+        Some(ClientReport::new([
+            Item::new(Category::Transaction, Reason::QueueOverflow, transactions),
+            Item::new(Category::Span, Reason::QueueOverflow, spans),
+        ]))
+    }
+
     /// Scrubs `envelope` and hands it to Spotlight and the main sink, with the client report
     /// of what the worker's queue dropped since the last envelope (on the worker).
     pub(crate) fn forward(&self, envelope: Envelope) {
@@ -85,7 +134,7 @@ impl Sinks {
             .items()
             .any(|item| matches!(item, EnvelopeItem::Event(_) | EnvelopeItem::Transaction(_)));
         if carries {
-            if let Some(report) = crate::worker::take_lost() {
+            if let Some(report) = self.take_lost() {
                 envelope.add_item(EnvelopeItem::ClientReport(report));
             }
         }
@@ -123,7 +172,7 @@ impl ScrubbingTransport {
     fn settle(&self, timeout: Duration, f: impl Fn(&dyn Transport, Duration) -> bool) -> bool {
         let deadline = crate::worker::deadline_in(timeout);
         let drained = crate::worker::drain(timeout);
-        if let Some(report) = crate::worker::take_lost() {
+        if let Some(report) = self.sinks.take_lost() {
             let mut envelope = Envelope::new();
             envelope.add_item(EnvelopeItem::ClientReport(report));
             self.sinks.send(envelope);

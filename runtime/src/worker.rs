@@ -11,12 +11,10 @@
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
-use sentry::protocol::client_report::{Category, Item, Reason};
-use sentry::protocol::{ClientReport, Envelope};
+use sentry::protocol::Envelope;
 
 /// Jobs waiting at most (a transaction keeps at most 1,000 spans: this bounds memory too).
 pub(crate) const CAPACITY: usize = 100;
@@ -206,30 +204,6 @@ pub(crate) fn drain(timeout: Duration) -> bool {
     };
     state.draining -= 1;
     done
-}
-
-/// Transactions, and the spans in them (root included), dropped because the queue was
-/// full: reported with the next envelope sent (see [`take_lost`]).
-static LOST_TRANSACTIONS: AtomicU64 = AtomicU64::new(0);
-static LOST_SPANS: AtomicU64 = AtomicU64::new(0);
-
-/// Counts a transaction of `spans` child spans dropped because the queue was full.
-pub(crate) fn lost_transaction(spans: usize) {
-    LOST_TRANSACTIONS.fetch_add(1, Ordering::Relaxed);
-    LOST_SPANS.fetch_add(spans as u64 + 1, Ordering::Relaxed);
-}
-
-/// The client report of what was dropped since the last one (`queue_overflow`), if anything.
-pub(crate) fn take_lost() -> Option<ClientReport> {
-    if LOST_TRANSACTIONS.load(Ordering::Relaxed) == 0 {
-        return None;
-    }
-    let transactions = LOST_TRANSACTIONS.swap(0, Ordering::Relaxed);
-    let spans = LOST_SPANS.swap(0, Ordering::Relaxed);
-    Some(ClientReport::new([
-        Item::new(Category::Transaction, Reason::QueueOverflow, transactions),
-        Item::new(Category::Span, Reason::QueueOverflow, spans),
-    ]))
 }
 
 /// `timeout` from now, at most a day (`Instant + Duration::MAX` would panic).

@@ -155,6 +155,13 @@ impl TxShared {
             }
             inner.spans.len()
         };
+        // Sent to its own client's sinks (none: a client vigil did not build, or closed).
+        let Some(client) = self.hub.client() else {
+            return;
+        };
+        let Some(sinks) = crate::transport::sinks_of(&client) else {
+            return;
+        };
         // What the scope says now (user, tags, contexts), not when the worker gets to it.
         let scope = self.hub.configure_scope(|scope| scope.clone());
         let finished = Finished {
@@ -164,9 +171,10 @@ impl TxShared {
             tags,
             data,
             scope,
+            sinks: Arc::clone(&sinks),
         };
         if crate::worker::push(crate::worker::Job::Transaction(finished)).is_err() {
-            crate::worker::lost_transaction(spans);
+            sinks.lost_transaction(spans);
         }
     }
 }
@@ -179,10 +187,11 @@ pub(crate) struct Finished {
     tags: Vec<(Text, String)>,
     data: Vec<(Text, Value)>,
     scope: sentry::Scope,
+    sinks: Arc<crate::transport::Sinks>,
 }
 
 impl Finished {
-    /// Builds the protocol transaction and hands it to the client (on the worker).
+    /// Builds the protocol transaction and hands it to its client's sinks (on the worker).
     pub(crate) fn send(self) {
         let Finished {
             tx,
@@ -191,6 +200,7 @@ impl Finished {
             tags,
             data,
             scope,
+            sinks,
         } = self;
         let (records, dropped, request, flag_data) = {
             let mut inner = tx.inner();
@@ -204,11 +214,6 @@ impl Finished {
         let Some(client) = tx.hub.client() else {
             return;
         };
-        if !client.is_enabled() {
-            // Closed while this waited (its transport is gone): counted, not silently lost.
-            crate::worker::lost_transaction(records.len());
-            return;
-        }
         let at = |raw: u64| clock::at(tx.start, tx.start_raw, raw);
         let trace_id = tx.trace_id;
         let mut spans: Vec<protocol::Span> = records
@@ -269,7 +274,7 @@ impl Finished {
         }
         let mut envelope = Envelope::new().with_headers(EnvelopeHeaders::new().with_trace(dsc));
         envelope.add_item(transaction);
-        client.send_envelope(envelope);
+        sinks.forward(envelope);
     }
 }
 
