@@ -22,16 +22,9 @@ use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use tower::ServiceExt;
 use tracing_subscriber::layer::SubscriberExt;
-use vigil::protocol::Envelope;
 
-struct Serializing;
-impl sentry::Transport for Serializing {
-    fn send_envelope(&self, envelope: Envelope) {
-        let mut bytes = Vec::with_capacity(4096);
-        let _ = envelope.to_writer(&mut bytes);
-        black_box(bytes);
-    }
-}
+mod support;
+use support::Serializing;
 
 #[derive(Debug)]
 struct AppError;

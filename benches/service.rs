@@ -37,7 +37,9 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use sqlx::SqlitePool;
-use vigil::protocol::Envelope;
+
+mod support;
+use support::Serializing;
 
 const SETUPS: &[&str] = &[
     "bare",
@@ -48,16 +50,6 @@ const SETUPS: &[&str] = &[
 ];
 
 // ---- the service ------------------------------------------------------------------------
-
-/// Serializes every envelope, then drops it: the cost of a transport short of the network.
-struct Serializing;
-impl sentry::Transport for Serializing {
-    fn send_envelope(&self, envelope: Envelope) {
-        let mut bytes = Vec::with_capacity(4096);
-        let _ = envelope.to_writer(&mut bytes);
-        std::hint::black_box(bytes);
-    }
-}
 
 #[derive(Debug)]
 struct AppError(String);
