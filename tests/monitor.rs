@@ -69,6 +69,12 @@ fn other_order() -> u32 {
     1
 }
 
+/// A job whose error borrows its input (a `dyn Error` that is not `'static`).
+#[vigil::monitor(slug = "parse-batch", interval = "1 hour")]
+fn parse_batch<'a>(input: &'a str) -> Result<u32, Box<dyn std::error::Error + 'a>> {
+    input.parse::<u32>().map_err(|_| input.into())
+}
+
 fn config() -> vigil::Config {
     vigil::Config::new()
         .traces_sample_rate(1.0)
@@ -329,4 +335,27 @@ fn check_ins_parse_with_sentry_sdk_and_carry_what_sentry_python_sends() {
         }
         assert_eq!(ours["monitor_config"]["schedule"]["type"], "crontab");
     }
+}
+
+#[test]
+fn a_borrowed_dyn_error_fails_the_check_in() {
+    let input = String::from("not a number");
+    let captured = capture(|| {
+        assert_eq!(parse_batch("12").unwrap(), 12);
+        assert!(parse_batch(&input).is_err());
+    });
+    let statuses: Vec<_> = captured
+        .check_ins
+        .iter()
+        .map(|c| (c.check_in.monitor_slug.as_str(), c.check_in.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("parse-batch", MonitorCheckInStatus::InProgress),
+            ("parse-batch", MonitorCheckInStatus::Ok),
+            ("parse-batch", MonitorCheckInStatus::InProgress),
+            ("parse-batch", MonitorCheckInStatus::Error),
+        ]
+    );
 }

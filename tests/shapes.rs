@@ -341,6 +341,60 @@ fn every_err_is_an_event_and_reads_as_written() {
     assert_eq!(refused.module.as_deref(), Some("shapes"));
 }
 
+/// An error that borrows the input it rejects.
+#[derive(Debug)]
+struct BadToken<'a>(&'a str);
+
+impl std::fmt::Display for BadToken<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "bad token {:?}", self.0)
+    }
+}
+
+impl std::error::Error for BadToken<'_> {}
+
+#[vigil::monitored]
+fn borrowed_dyn_error<'a>(input: &'a str) -> Result<u32, Box<dyn std::error::Error + 'a>> {
+    input.parse().map_err(|_| Box::new(BadToken(input)) as _)
+}
+
+#[vigil::monitored]
+async fn borrowed_dyn_error_async<'a>(
+    input: &'a str,
+) -> Result<u32, Box<dyn std::error::Error + Send + Sync + 'a>> {
+    yield_now().await;
+    input.parse().map_err(|_| Box::new(BadToken(input)) as _)
+}
+
+#[vigil::monitored]
+fn elided_dyn_error(input: &str) -> Result<u32, Box<dyn std::error::Error + '_>> {
+    input.parse().map_err(|_| Box::new(BadToken(input)) as _)
+}
+
+#[test]
+fn an_error_that_borrows_behind_dyn_error_compiles_and_is_captured() {
+    let input = String::from("x1");
+    let captured = capture(|| {
+        assert!(borrowed_dyn_error(&input).is_err());
+        assert_eq!(borrowed_dyn_error("7").unwrap(), 7);
+        assert!(elided_dyn_error(&input).is_err());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        assert!(runtime.block_on(borrowed_dyn_error_async(&input)).is_err());
+    });
+    // Named from what the error says of itself (its `Debug`): without `'static` it cannot be
+    // downcast.
+    assert_eq!(
+        values(&captured.events),
+        vec![
+            ("BadToken".into(), "bad token \"x1\"".into()),
+            ("BadToken".into(), "bad token \"x1\"".into()),
+            ("BadToken".into(), "bad token \"x1\"".into()),
+        ]
+    );
+}
+
 #[vigil::monitored(err = ignore)]
 fn ignored_unbounded<X>(x: X) -> Result<(), X> {
     Err(x)

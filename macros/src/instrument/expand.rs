@@ -17,6 +17,7 @@ use syn::ReturnType;
 use super::attr::Args;
 use super::item::{self, Param, Record, Shape};
 use super::Kind;
+use crate::internals::classify::classify;
 use crate::internals::{function, ty};
 
 /// What every part of the expansion needs.
@@ -163,18 +164,6 @@ fn records(private: &TokenStream, params: &[Param]) -> TokenStream {
     }
 }
 
-/// The autoref classification of a result (see the runtime's `capture::dispatch`).
-fn classify(private: &TokenStream, value: TokenStream, capture: TokenStream) -> TokenStream {
-    quote! {{
-        #[allow(unused_imports)]
-        use #private::dispatch::{
-            OutcomeAnyErr as _, OutcomeDebug as _, OutcomeDerefDyn as _, OutcomeDerefError as _,
-            OutcomeDisplay as _, OutcomeError as _, OutcomeHolder as _, OutcomeOther as _,
-        };
-        (&&&&&&&&#private::Outcome(#value)).__vigil_outcome(#capture)
-    }}
-}
-
 /// An async body with output type `output`, run in the runtime's instrumented future.
 fn async_body(
     ctx: &Ctx,
@@ -191,7 +180,12 @@ fn async_body(
     let inspect = ty::is_inspectable(output);
     let (output_ty, _) = ty::erase_impl_trait(output);
     let finish = if inspect {
-        let classify = classify(private, quote!(__vigil_out), quote!(__vigil_capture));
+        let classify = classify(
+            private,
+            output,
+            quote!(__vigil_out),
+            quote!(__vigil_capture),
+        );
         quote!(|__vigil_out, __vigil_capture| #classify)
     } else {
         quote!(|_, _| #private::Verdict::Ok)
@@ -241,7 +235,7 @@ fn sync_body(ctx: &Ctx, output: &ReturnType, inspect: bool, block: &syn::Block) 
             unreachable!("a `()` result is not read")
         };
         let (output_ty, _) = ty::erase_impl_trait(ty);
-        let classify = classify(private, quote!(&__vigil_ret), quote!(__vigil_capture));
+        let classify = classify(private, ty, quote!(&__vigil_ret), quote!(__vigil_capture));
         quote! {
             let __vigil_ret = #private::call::<#output_ty, _>(move || #block);
             if #guard.is_active() {

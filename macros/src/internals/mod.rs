@@ -1,9 +1,12 @@
 //! What every macro of the crate shares: the error collector, the option and key parsers,
 //! the `crate = "..."` option, levels, the checks, and the fallback on an error.
 //!
-//! Nothing here generates a macro's expansion; each macro module (`instrument`, `capture`,
-//! `redact`, `sensitive`) parses and checks with these, then expands on its own.
+//! Nothing here generates a macro's expansion, but for the one expression that reads a
+//! function's result (`classify`), which `#[monitored]` and `#[monitor]` both emit; each
+//! macro module (`instrument`, `capture`, `redact`, `sensitive`) parses and checks with
+//! these, then expands on its own.
 
+pub(crate) mod classify;
 pub(crate) mod errors;
 pub(crate) mod fallback;
 pub(crate) mod function;

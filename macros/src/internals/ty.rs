@@ -43,6 +43,24 @@ pub(crate) fn is_inspectable(ty: &syn::Type) -> bool {
     }
 }
 
+/// Does `ty` name a lifetime other than `'static` (`'a`, `'_`, or a reference's elided one)?
+pub(crate) fn borrows(ty: &syn::Type) -> bool {
+    // `VisitMut` on a copy: the crate builds `syn` with `visit-mut` only.
+    struct Finder(bool);
+    impl syn::visit_mut::VisitMut for Finder {
+        fn visit_lifetime_mut(&mut self, lifetime: &mut syn::Lifetime) {
+            self.0 |= lifetime.ident != "static";
+        }
+        fn visit_type_reference_mut(&mut self, reference: &mut syn::TypeReference) {
+            self.0 |= reference.lifetime.is_none();
+            syn::visit_mut::visit_type_reference_mut(self, reference);
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit_mut::VisitMut::visit_type_mut(&mut finder, &mut ty.clone());
+    finder.0
+}
+
 fn last_segment_is(path: &syn::Path, name: &str) -> bool {
     path.segments.last().is_some_and(|s| s.ident == name)
 }

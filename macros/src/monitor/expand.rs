@@ -13,6 +13,7 @@ use syn::spanned::Spanned;
 use syn::ReturnType;
 
 use super::parse::{Args, Schedule};
+use crate::internals::classify::classify;
 use crate::internals::function;
 use crate::internals::ty::{erase_impl_trait, is_inspectable};
 
@@ -31,21 +32,11 @@ pub(crate) fn expand(args: &Args, func: syn::ItemFn) -> TokenStream {
         ReturnType::Default => None,
         ReturnType::Type(_, ty) => Some((**ty).clone()),
     };
-    let classify = |value: TokenStream| {
-        quote! {{
-            #[allow(unused_imports)]
-            use #private::dispatch::{
-                OutcomeAnyErr as _, OutcomeDebug as _, OutcomeDerefDyn as _, OutcomeDerefError as _,
-                OutcomeDisplay as _, OutcomeError as _, OutcomeHolder as _, OutcomeOther as _,
-            };
-            (&&&&&&&&#private::Outcome(#value)).__vigil_outcome(false)
-        }}
-    };
     let body = if sig.asyncness.is_some() {
         let output_ty = output.clone().unwrap_or_else(|| syn::parse_quote!(()));
         let inspect = is_inspectable(&output_ty);
         let finish = if inspect {
-            let classify = classify(quote!(__vigil_out));
+            let classify = classify(&private, &output_ty, quote!(__vigil_out), quote!(false));
             quote!(|__vigil_out| #classify)
         } else {
             quote!(|_| #private::Verdict::Ok)
@@ -74,7 +65,7 @@ pub(crate) fn expand(args: &Args, func: syn::ItemFn) -> TokenStream {
         match output.filter(is_inspectable) {
             Some(ty) => {
                 let (output_ty, _) = erase_impl_trait(&ty);
-                let classify = classify(quote!(&__vigil_ret));
+                let classify = classify(&private, &ty, quote!(&__vigil_ret), quote!(false));
                 quote_spanned! {span=>
                     #monitor
                     let mut __vigil_checkin = #private::checkin(&__VIGIL_MONITOR);

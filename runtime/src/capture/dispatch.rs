@@ -5,9 +5,10 @@
 //!
 //! Lifetimes play no part in the choice (the compiler picks an impl before it looks at
 //! them): a level that needs `'static` is picked for a type that borrows too, and then fails
-//! to compile. The levels that see an error as `dyn Error + 'static` (to downcast it) take
-//! containers of `'static` errors only: `Result<T, Box<dyn Error + 'a>>` with a borrowed
-//! `'a` does not compile under `#[monitored]`.
+//! to compile. The one level that sees an error as `dyn Error + 'static` (to downcast it,
+//! [`OutcomeDerefDyn`]) is therefore left out by the macros when the result's type names a
+//! lifetime other than `'static` (`Result<T, Box<dyn Error + 'a>>`): such an error is
+//! captured by the level below, named from what it says of itself.
 
 use std::error::Error;
 use std::fmt::{Debug, Display};
