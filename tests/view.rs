@@ -515,3 +515,35 @@ fn captured_displays_every_envelope_in_order() {
     let nothing = vigil::testing::capture(|| {});
     assert_eq!(nothing.to_string(), "nothing was captured\n");
 }
+
+#[vigil::monitor(slug = "nightly-export", schedule = "0 3 * * *")]
+fn nightly_export(fail: bool) -> Result<u32, std::io::Error> {
+    if fail {
+        return Err(std::io::Error::other("disk full"));
+    }
+    Ok(3)
+}
+
+#[test]
+fn a_monitored_jobs_check_ins_show_as_they_are_sent() {
+    // Check-ins leave vigil written as bytes (with the fields the `sentry` crate's type
+    // lacks); the view reads them back.
+    let captured = vigil::testing::capture(|| {
+        nightly_export(false).unwrap();
+        let _ = nightly_export(true);
+    });
+    let text = captured.to_string();
+    let check_ins: Vec<&str> = text.lines().filter(|l| l.starts_with("CHECK-IN")).collect();
+    assert_eq!(check_ins.len(), 4, "{text}");
+    for (line, status) in check_ins
+        .iter()
+        .zip(["in_progress", "ok", "in_progress", "error"])
+    {
+        assert!(line.contains("nightly-export"), "{text}");
+        assert!(
+            line.contains(&format!(" {status} ")) || line.ends_with(status),
+            "{line}"
+        );
+        assert!(line.contains("schedule 0 3 * * *"), "{line}");
+    }
+}

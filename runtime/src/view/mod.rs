@@ -170,6 +170,19 @@ impl Pretty {
             width: self.width,
             color: self.color,
         };
+        // An envelope vigil wrote as bytes (a check-in with the fields the `sentry` crate's
+        // type lacks, `monitor::complete`) lists no items: read them back from its bytes.
+        let parsed;
+        let envelope = if envelope.items().next().is_none() {
+            let mut bytes = Vec::new();
+            parsed = envelope
+                .to_writer(&mut bytes)
+                .ok()
+                .and_then(|()| Envelope::from_slice(&bytes).ok());
+            parsed.as_ref().unwrap_or(envelope)
+        } else {
+            envelope
+        };
         for item in envelope.items() {
             match item {
                 EnvelopeItem::Event(e) => event::render(&mut block, e),
