@@ -20,6 +20,7 @@
 
 mod flags;
 mod http;
+mod keys;
 mod limits;
 mod logs;
 mod pii;
@@ -36,69 +37,13 @@ use sentry::protocol::{
 /// What replaces a secret.
 pub const FILTERED: &str = "[Filtered]";
 
+use keys::{is_cookie_string_key, is_user_mask, says_nothing, LOCATION_KEYS, PII_KEY_PARTS};
 #[cfg(test)]
 use limits::CUT;
 use limits::{limit_name, sanitize_tags, truncate, MAX_DEPTH, MAX_ITEMS, MAX_STRING};
 use pii::{scrub_pii, Pii};
 pub(crate) use rules::normalize;
 use text::{mentions_credentials, scrub_text};
-
-/// Key fragments that name personal data, filtered unless `send_default_pii` is on
-/// (sentry-python's PII denylist).
-const PII_KEY_PARTS: &[&str] = &[
-    "forwardedfor",
-    "realip",
-    "remoteaddr",
-    "ipaddress",
-    "clientip",
-];
-
-/// Span data keys of Sentry's conventions that Relay leaves to explicit rules
-/// (`apply_scrubbing: manual` in `relay-conventions`): where the code ran and what it talked
-/// to. Their values are file and function names, database and host names: vigil's detectors
-/// run on them, but not the rule that filters a value for mentioning credentials
-/// (`src/api/authentication.py` is a file name, not a secret).
-const LOCATION_KEYS: &[&str] = &[
-    "code.filepath",
-    "code.file.path",
-    "code.function",
-    "code.function.name",
-    "code.namespace",
-    "db.system",
-    "db.system.name",
-    "db.name",
-    "db.namespace",
-    "db.collection.name",
-    "db.operation",
-    "db.operation.name",
-    "db.stored_procedure.name",
-    "server.address",
-    "thread.name",
-];
-
-/// Keys whose value is a whole cookie string, filtered cookie by cookie (a `Cookie` header
-/// goes whole, as sentry-python sends it).
-const COOKIE_STRING_KEYS: &[&str] = &[
-    "http.request.header.cookie",
-    "http.response.header.set-cookie",
-    "http_cookie",
-];
-
-/// Strings Relay never scrubs: they say nothing (`"null"` under `password`).
-/// A mask the application made of a secret, as `#[sensitive(partial = 4)]` does
-/// (`************1111`) or a `#[sensitive(with = f)]` function that hides most of a value
-/// with `*` (`**** **** **** 1111`): at least half its characters are `*` (at least three,
-/// unless it is nothing but `*`), and at most [`rules::MAX_PARTIAL`] are not. Under a
-/// sensitive key it is kept as the application wrote it.
-fn is_user_mask(text: &str) -> bool {
-    let stars = text.chars().filter(|c| *c == '*').count();
-    let others = text.chars().count() - stars;
-    stars > 0 && stars >= others && others <= rules::MAX_PARTIAL && (stars >= 3 || others == 0)
-}
-
-fn says_nothing(text: &str) -> bool {
-    matches!(text, "" | "true" | "false" | "null" | "undefined")
-}
 
 /// Is `key` sensitive by name? Relay's default key rule (`password`, `secret`, `auth`,
 /// `token`, `api_key`, ... anywhere in the key), sentry-python's denylist, and session, card
@@ -579,12 +524,6 @@ impl Scrubber {
             None => Some(tx),
         }
     }
-}
-
-fn is_cookie_string_key(key: &str) -> bool {
-    COOKIE_STRING_KEYS
-        .iter()
-        .any(|k| key.eq_ignore_ascii_case(k))
 }
 
 fn run_hook<T>(hook: &Hook<T>, item: T) -> Option<T> {
