@@ -243,3 +243,26 @@ fn monitor_with_crate() {
         ]
     );
 }
+
+#[test]
+fn flag_with_crate() {
+    let captured = capture(|| {
+        let _tx = vig::start_transaction("checkout", "task");
+        assert!(vig::flag!("new_checkout", true, crate = "vig"));
+        assert!(!vig::flag!("dark_mode", false, crate = "::vig"));
+        vig::capture_message!("after the flags", crate = "vig");
+    });
+    let event = captured.single_event();
+    let Some(Context::Other(flags)) = event.contexts.get("flags") else {
+        panic!("no flags context: {:?}", event.contexts)
+    };
+    let values = &flags["values"];
+    assert_eq!(values[0]["flag"], "new_checkout");
+    assert_eq!(values[0]["result"], true);
+    assert_eq!(values[1]["flag"], "dark_mode");
+    assert_eq!(values[1]["result"], false);
+    let tx = captured.single_transaction();
+    assert_eq!(tx.extra.get("crate"), None);
+    assert_eq!(trace(tx).data["flag.evaluation.new_checkout"], true);
+    assert_eq!(trace(tx).data["flag.evaluation.dark_mode"], false);
+}
