@@ -18,6 +18,7 @@ async fn child(n: u64) -> Result<u64, std::io::Error> {
 async fn fan_out(bound: bool) -> u64 {
     vigil::set_user_context(vigil::User::new(42).username("ada"));
     sentry::configure_scope(|scope| scope.set_tag("tenant", "acme"));
+    vigil::set_feature_flag("new_checkout", true);
     let tasks: Vec<_> = (0..10u64)
         .map(|n| {
             if bound {
@@ -83,6 +84,12 @@ fn ten_bound_children_on_a_multi_threaded_runtime_record_their_spans_under_the_t
         Some("ada")
     );
     assert_eq!(event.tags["tenant"], "acme");
+    // And the flags evaluated in the request before the spawn.
+    let Some(vigil::protocol::Context::Other(flags)) = event.contexts.get("flags") else {
+        panic!("no flags context: {:?}", event.contexts)
+    };
+    assert_eq!(flags["values"][0]["flag"], "new_checkout");
+    assert_eq!(flags["values"][0]["result"], true);
     match &event.contexts["trace"] {
         vigil::protocol::Context::Trace(t) => assert_eq!(t.trace_id, root.trace_id),
         other => panic!("{other:?}"),
