@@ -329,7 +329,8 @@ fn every_err_is_an_event_and_reads_as_written() {
             ("Refused".into(), "refused with 451".into()),
             (
                 "Opaque".into(),
-                "a `Opaque` (it implements neither `Display` nor `Debug`)".into()
+                "a `Opaque` (where it was returned, its type showed neither `Display` nor `Debug`)"
+                    .into()
             ),
             ("Failed".into(), "step 8 failed".into()),
             ("Failed".into(), "step 9 failed".into()),

@@ -109,11 +109,12 @@ pub(crate) fn debug_event<E: Debug + ?Sized>(e: &E) -> Event<'static> {
     exception_event::<E>(format!("{e:?}"))
 }
 
-/// The event of an error whose type shows nothing of itself: its type's name.
+/// The event of an error whose type shows nothing of itself where it was returned (a generic
+/// `E` with no bound, even if the type behind it is `Debug`): its type's name.
 pub(crate) fn opaque_event<E: ?Sized>(_: &E) -> Event<'static> {
     let (ty, _) = type_names::<E>();
     exception_event::<E>(format!(
-        "a `{ty}` (it implements neither `Display` nor `Debug`)"
+        "a `{ty}` (where it was returned, its type showed neither `Display` nor `Debug`)"
     ))
 }
 
