@@ -143,6 +143,9 @@ fn a_returned_future_is_instrumented_not_its_creation() {
 #[async_trait::async_trait]
 trait Store {
     async fn load(&self, id: u32) -> Result<u32, Failed>;
+    // A default method: `#[async_trait]` has made it a fn returning a boxed future by the
+    // time `#[monitored]` sees it.
+    #[vigil::monitored]
     async fn load_twice(&self, id: u32) -> Result<u32, Failed> {
         Ok(self.load(id).await? + self.load(id).await?)
     }
@@ -192,9 +195,10 @@ fn async_trait_methods_are_instrumented_around_their_future() {
     assert_eq!(
         tree(tx),
         vec![
-            ("shapes::load".into(), Some("<root>".into())),
-            ("shapes::load".into(), Some("<root>".into())),
+            ("shapes::load".into(), Some("shapes::load_twice".into())),
+            ("shapes::load".into(), Some("shapes::load_twice".into())),
             ("shapes::load_local".into(), Some("<root>".into())),
+            ("shapes::load_twice".into(), Some("<root>".into())),
             ("shapes::step".into(), Some("shapes::load".into())),
             ("shapes::step".into(), Some("shapes::load".into())),
             ("shapes::step".into(), Some("shapes::load_local".into())),
