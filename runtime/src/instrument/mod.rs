@@ -1,8 +1,9 @@
 //! Running code in a span: the guard of a monitored sync function ([`guard`]), the span of a
 //! monitored async function ([`async_span`]), the one instrumented future every async
 //! span runs in ([`future`]), the macros' and the integrations' alike, and work bound to the
-//! current span and scope to run elsewhere ([`bind`]). Spans are opened with
-//! [`crate::span::open`], the one place that decides between child, transaction and nothing.
+//! current span and scope to run elsewhere ([`bind`]). The guard and the async span decide
+//! between child, transaction and nothing inline, from one read of the current span (the hot
+//! path); everything else opens spans with [`crate::span::open`].
 
 pub mod async_span;
 pub(crate) mod bind;

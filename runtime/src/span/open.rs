@@ -206,8 +206,9 @@ pub(crate) enum Here<'a> {
     Request(Option<&'a RemoteParent>),
 }
 
-/// Opens a span named `name` here: the one place that decides between a child span, a
-/// transaction and nothing. `None` when nothing is recorded (disabled, no current span for a
+/// Opens a span named `name` here: deciding between a child span, a transaction and nothing
+/// (for every caller but the monitored functions' guard and async span, which make the same
+/// decision inline from one read of the current span). `None` when nothing is recorded (disabled, no current span for a
 /// child, tracing off); a child of an unsampled transaction is nothing too.
 pub(crate) fn open(name: SpanName, here: Here<'_>) -> Option<OpenSpan> {
     match here {
