@@ -223,13 +223,30 @@ fn a_transaction_rate_limit_holds_transactions_back_while_events_go() {
         vigil::capture_message!("after the limit", i = i);
     }
     assert!(guard.flush(Duration::from_secs(5)));
+    // The client report of what the limit held back goes with the client's next envelope.
+    vigil::capture_message!("the last one");
+    assert!(guard.flush(Duration::from_secs(5)));
     drop(guard);
     let bodies = bodies.lock().unwrap().clone();
     let after: Vec<(String, Value)> = bodies.iter().skip(1).flat_map(|b| items(b)).collect();
     let count = |ty: &str| after.iter().filter(|(t, _)| t == ty).count();
-    // Each report's event inside and the message after it: six events, no transaction.
-    assert_eq!(count("event"), 6, "events still flow: {after:#?}");
+    // Each report's event inside, the message after it, the last one: no transaction.
+    assert_eq!(count("event"), 7, "events still flow: {after:#?}");
     assert_eq!(count("transaction"), 0, "held back: {after:#?}");
+    // And counted as such in the client reports Sentry receives.
+    let limited: u64 = after
+        .iter()
+        .filter(|(t, _)| t == "client_report")
+        .flat_map(|(_, report)| {
+            report["discarded_events"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter(|d| d["reason"] == "ratelimit_backoff" && d["category"] == "transaction")
+        .map(|d| d["quantity"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(limited, 3, "{after:#?}");
 }
 
 #[test]
@@ -341,6 +358,66 @@ fn a_custom_transport_gets_typed_items_without_the_entry_and_user_contexts_stay_
     assert!(event.get("transaction_info").is_none(), "{event:#}");
     assert_eq!(event["contexts"][RESERVED]["source"], "route");
     assert_eq!(event["contexts"][RESERVED]["password"], "[Filtered]");
+}
+
+/// The python of the virtualenv with Sentry's Relay (`.ci/setup-relay.sh` installs it, as for
+/// `tests/relay_compare.rs`). No silent skip: the test fails when it cannot be set up.
+fn relay_python() -> std::path::PathBuf {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let output = std::process::Command::new("bash")
+        .arg(root.join(".ci/setup-relay.sh"))
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .expect("run .ci/setup-relay.sh (needs bash and python3 with venv)");
+    assert!(output.status.success(), ".ci/setup-relay.sh failed");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    stdout.lines().last().expect("a python path").trim().into()
+}
+
+/// Normalizes each payload as Sentry's ingest does (Relay's `StoreNormalizer`): what it
+/// keeps of `transaction_info` and the spans' origins, and the errors it found.
+const NORMALIZE: &str = r#"
+import json, sys
+from sentry_relay.processing import StoreNormalizer
+normalizer = StoreNormalizer(project_id=1)
+out = []
+for payload in json.load(sys.stdin):
+    n = normalizer.normalize_event(payload)
+    out.append({
+        "transaction_info": n.get("transaction_info"),
+        "origins": [s.get("origin") for s in n.get("spans") or []],
+        "errors": n.get("errors") or [],
+    })
+json.dump(out, sys.stdout)
+"#;
+
+#[test]
+fn relay_keeps_the_fields_as_sent() {
+    let _turn = turn();
+    let captured = vigil::testing::capture(run_scenario);
+    let mut payloads = captured.payloads("transaction");
+    payloads.extend(captured.payloads("event"));
+    let mut child = std::process::Command::new(relay_python())
+        .args(["-c", NORMALIZE])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    serde_json::to_writer(child.stdin.take().unwrap(), &payloads).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let normalized: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(normalized.len(), payloads.len());
+    for (sent, kept) in payloads.iter().zip(&normalized) {
+        assert_eq!(kept["errors"], Value::Array(vec![]), "{sent:#}");
+        let info = sent.get("transaction_info").cloned().unwrap_or(Value::Null);
+        assert_eq!(kept["transaction_info"], info, "{sent:#}");
+        let origins: Vec<Value> = sent["spans"]
+            .as_array()
+            .map(|spans| spans.iter().map(|s| s["origin"].clone()).collect())
+            .unwrap_or_default();
+        assert_eq!(kept["origins"], Value::Array(origins), "{sent:#}");
+    }
 }
 
 /// The integrations' sources and origins, with every integration of the build.
