@@ -113,7 +113,8 @@ impl TxShared {
             return;
         }
         let mut inner = self.inner();
-        if !inner.finished {
+        // One a span at most (the spans beyond are dropped anyway).
+        if !inner.finished && inner.origins.len() < MAX_SPANS {
             inner.origins.push((span_id, origin));
         }
     }
@@ -154,6 +155,13 @@ impl TxShared {
 
     /// Adds a finished child span (at most [`MAX_SPANS`]; the rest are counted).
     pub(super) fn push(&self, record: SpanRecord) {
+        self.push_made_by(record, None);
+    }
+
+    /// [`TxShared::push`], with the origin of the span (`(its id, origin)`) when it is not
+    /// `manual`, in the same look at the buffer.
+    #[inline]
+    fn push_made_by(&self, record: SpanRecord, origin: Option<(u64, &'static str)>) {
         let mut inner = self.inner();
         if inner.finished {
             return;
@@ -163,6 +171,9 @@ impl TxShared {
             return;
         }
         inner.spans.push(record);
+        if let Some(origin) = origin {
+            inner.origins.push(origin);
+        }
     }
 
     /// Finishes the transaction (once; later calls do nothing). A sampled one is handed to
@@ -392,8 +403,7 @@ impl Current {
         let end_raw = clock::now_raw();
         let start_raw = end_raw.saturating_sub(clock::ticks(elapsed));
         let id = crate::state::span_id();
-        self.tx.set_origin(id, origin);
-        self.tx.push(SpanRecord::new(
+        let record = SpanRecord::new(
             id,
             self.span_id,
             name,
@@ -405,7 +415,8 @@ impl Current {
             SpanStatus::Ok,
             Vec::new(),
             data,
-        ));
+        );
+        self.tx.push_made_by(record, Some((id, origin)));
     }
 
     /// The description and `data[key]` of the last child span of this span with operation
