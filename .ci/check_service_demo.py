@@ -42,6 +42,16 @@ def trace(t):
     return t["contexts"]["trace"]
 
 
+# How each transaction got its name and what made each span (fields the `sentry` crate's
+# types lack, written by vigil): routes, the job (a #[transaction] of op task).
+for t in transactions:
+    want = "task" if t["transaction"] == "cleanup_orders" else "route"
+    assert t.get("transaction_info") == {"source": want}, (t["transaction"], t.get("transaction_info"))
+    assert "__vigil_wire" not in t["contexts"], t["contexts"].keys()
+    assert all("origin" in s for s in t["spans"]), t["spans"]
+assert all(s["origin"] == "auto.db.sqlx" for s in queries), queries
+
+
 # The fan-out: each spawned task's span (bound with vigil::bind) is under the request's root.
 summary = next(t for t in transactions if t["transaction"] == "GET /orders/summary")
 tasks = [s for s in summary["spans"] if s["description"] == "service::find_order"]
@@ -53,6 +63,7 @@ dashboard = next(t for t in transactions if t["transaction"] == "GET /dashboard"
 [call] = [s for s in dashboard["spans"] if s["op"] == "http.client"]
 assert call["description"].startswith("GET http://") and call["description"].endswith("/orders/2"), call
 assert call["data"]["http.response.status_code"] == 200, call
+assert call["origin"] == "auto.http.reqwest", call
 called = [t for t in transactions if trace(t).get("parent_span_id") == call["span_id"]]
 assert len(called) == 1 and called[0]["transaction"] == "GET /orders/{id}", called
 assert trace(called[0])["trace_id"] == trace(dashboard)["trace_id"]

@@ -126,6 +126,7 @@ fn every_envelope_goes_to_the_sidecar_scrubbed_as_spotlight_expects() {
             Some("application/x-sentry-envelope")
         );
         let text = String::from_utf8_lossy(&request.body);
+        assert!(!text.contains("__vigil_wire"), "{text}");
         for secret in ["abc.def.ghi", "sk_live_123", "hunter2"] {
             assert!(!text.contains(secret), "{secret} reached Spotlight: {text}");
         }
@@ -143,6 +144,13 @@ fn every_envelope_goes_to_the_sidecar_scrubbed_as_spotlight_expects() {
                     kinds.push("transaction");
                     assert_eq!(tx.name.as_deref(), Some("spotlit"));
                     assert_eq!(tx.spans.len(), 1);
+                    // What the typed protocol lacks is written too (see tests/wire.rs).
+                    for field in [
+                        r#""transaction_info":{"source":"custom"}"#,
+                        r#""origin":"manual""#,
+                    ] {
+                        assert!(text.contains(field), "no {field}: {text}");
+                    }
                 }
                 other => panic!("unexpected item {other:?}"),
             }

@@ -51,6 +51,10 @@ impl Integration for EventIntegration {
                 if event.transaction.is_none() {
                     event.transaction = Some(current.tx.name.to_string());
                 }
+                // Named by its transaction: how that got its name too.
+                if event.transaction.as_deref() == Some(&*current.tx.name) {
+                    crate::wire::mark_event(&mut event, current.tx.source());
+                }
             }
         });
         Some(event)

@@ -18,6 +18,7 @@ mod capture;
 mod config;
 mod flags;
 mod hooks;
+mod http;
 mod init;
 mod instrument;
 mod monitor;
@@ -29,6 +30,7 @@ mod state;
 mod transport;
 mod user;
 mod value;
+mod wire;
 mod worker;
 
 // Integrations, on the core's seams (see ARCHITECTURE.md).

@@ -44,7 +44,7 @@ impl SpotlightTransport {
                 return;
             }
             let mut body = Vec::new();
-            if envelope.to_writer(&mut body).is_err() {
+            if crate::wire::to_writer(&envelope, &mut body).is_err() {
                 return;
             }
             let sent = agent

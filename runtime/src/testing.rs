@@ -76,8 +76,13 @@ pub struct Captured {
     pub session_aggregates: Vec<SessionAggregates<'static>>,
     /// Structured logs (see [`Config::enable_logs`]).
     pub logs: Vec<Log>,
-    /// Every envelope, as handed to the transport.
+    /// Every envelope, as handed to the transport (typed, so without the fields the
+    /// `sentry` crate's protocol types have no place for: see [`Captured::json`]).
     pub envelopes: Vec<Envelope>,
+    /// Every envelope as JSON, as the JSON spool writes it (`{"headers": .., "items":
+    /// [{"type": .., "payload": ..}]}`): events and transactions as they go on the wire,
+    /// with `transaction_info.source` and each span's `origin`. See [`Captured::payloads`].
+    pub json: Vec<serde_json::Value>,
 }
 
 /// A cron check-in, as sent (see `#[vigil::monitor]`).
@@ -117,6 +122,28 @@ pub struct CheckIn {
 }
 
 impl Captured {
+    /// The payloads of every item of type `ty` (`"event"`, `"transaction"`, ...) as they go
+    /// on the wire, in the order sent: the fields the typed items lack are there.
+    ///
+    /// ```
+    /// # use vigil_runtime as vigil;
+    /// let captured = vigil::testing::capture(|| {
+    ///     let _tx = vigil::start_transaction("job", "task");
+    /// });
+    /// let [tx] = &captured.payloads("transaction")[..] else { panic!("{captured}") };
+    /// assert_eq!(tx["transaction_info"]["source"], "custom");
+    /// assert_eq!(tx["contexts"]["trace"]["origin"], "manual");
+    /// ```
+    pub fn payloads(&self, ty: &str) -> Vec<&serde_json::Value> {
+        self.json
+            .iter()
+            .filter_map(|envelope| envelope["items"].as_array())
+            .flatten()
+            .filter(|item| item["type"] == ty)
+            .map(|item| &item["payload"])
+            .collect()
+    }
+
     /// The one event captured; panics (with the events seen) if there is not exactly one.
     ///
     /// ```
@@ -238,7 +265,8 @@ pub fn capture_with(config: Config, f: impl FnOnce()) -> Result<Captured, Config
     }
     // Sends the sessions and logs still queued too.
     client.flush(None);
-    let envelopes = std::mem::take(&mut *store.lock().unwrap_or_else(PoisonError::into_inner));
+    let sent = std::mem::take(&mut *store.lock().unwrap_or_else(PoisonError::into_inner));
+    let (envelopes, json): (Vec<Envelope>, Vec<serde_json::Value>) = sent.into_iter().unzip();
     let mut captured = Captured::default();
     for envelope in &envelopes {
         if envelope.items().next().is_none() {
@@ -270,5 +298,6 @@ pub fn capture_with(config: Config, f: impl FnOnce()) -> Result<Captured, Config
         }
     }
     captured.envelopes = envelopes;
+    captured.json = json;
     Ok(captured)
 }

@@ -1,6 +1,8 @@
 //! The transport vigil hands to the `sentry` client: it scrubs every outgoing item, then
-//! passes the envelope to the real sender (HTTP), the development spool, a test capture or
-//! the user's own transport, and to Spotlight when it is on.
+//! passes the envelope to the real sender (vigil's HTTP transport, `http.rs`), the
+//! development spool, a test capture or the user's own transport, and to Spotlight when it
+//! is on. Each sink writes out or strips the fields that travel in the reserved context
+//! entry (see `wire`): the user's own transport gets typed items without them.
 
 use std::fs::OpenOptions;
 use std::io::{IsTerminal, Write};
@@ -17,16 +19,19 @@ use crate::config::Spool;
 use crate::scrub::Scrubber;
 use crate::spotlight::SpotlightTransport;
 use crate::view::Pretty;
+use crate::wire;
 
 /// Where envelopes go once scrubbed.
 #[derive(Clone)]
 pub(crate) enum Sink {
-    /// The `sentry` crate's own HTTP transport (queue, retries, rate limits).
+    /// vigil's HTTP transport: the `sentry` crate's ureq transport and transport thread
+    /// (queue, rate limits, client reports), writing the wire fields (`http.rs`).
     Http,
     /// The development spool: the readable view or JSON lines.
     Spool(Spool),
-    /// Kept in memory for `vigil::testing`.
-    Capture(Arc<Mutex<Vec<Envelope>>>),
+    /// Kept in memory for `vigil::testing`: each envelope without the reserved entry, and
+    /// as JSON with its wire fields (as the JSON spool writes it).
+    Capture(Arc<Mutex<Vec<(Envelope, Value)>>>),
     /// The user's own transport.
     Custom(Arc<dyn TransportFactory>),
     /// Nowhere but Spotlight (no DSN, no spool).
@@ -43,12 +48,12 @@ pub(crate) struct Factory {
 impl TransportFactory for Factory {
     fn create_transport_with_options(&self, options: TransportOptions) -> Arc<dyn Transport> {
         let inner: Option<Arc<dyn Transport>> = match &self.sink {
-            Sink::Http => Some(
-                sentry::transports::DefaultTransportFactory.create_transport_with_options(options),
-            ),
+            Sink::Http => Some(Arc::new(crate::http::HttpTransport::new(options))),
             Sink::Spool(spool) => Some(Arc::new(SpoolTransport::new(spool))),
             Sink::Capture(store) => Some(Arc::new(CaptureTransport(Arc::clone(store)))),
-            Sink::Custom(factory) => Some(factory.create_transport_with_options(options)),
+            Sink::Custom(factory) => Some(Arc::new(Stripping(
+                factory.create_transport_with_options(options),
+            ))),
             Sink::Nowhere => None,
         };
         let sinks = Arc::new(Sinks {
@@ -232,7 +237,8 @@ pub(crate) fn scrub_envelope(scrubber: &Scrubber, envelope: Envelope) -> Option<
     (kept > 0).then_some(out)
 }
 
-/// One JSON object per envelope, for humans and for `jq`.
+/// One JSON object per envelope, for humans and for `jq`: events and transactions as they
+/// go on the wire (with `transaction_info` and span origins, see `wire`).
 pub(crate) fn envelope_to_json(envelope: &Envelope) -> Value {
     if envelope.items().next().is_none() {
         let (headers, items) = raw_items(envelope);
@@ -245,8 +251,10 @@ pub(crate) fn envelope_to_json(envelope: &Envelope) -> Value {
     let items: Vec<Value> = envelope
         .items()
         .map(|item| match item {
-            EnvelopeItem::Event(e) => json!({"type": "event", "payload": e}),
-            EnvelopeItem::Transaction(t) => json!({"type": "transaction", "payload": t}),
+            EnvelopeItem::Event(_) => json!({"type": "event", "payload": wire::item_json(item)}),
+            EnvelopeItem::Transaction(_) => {
+                json!({"type": "transaction", "payload": wire::item_json(item)})
+            }
             EnvelopeItem::SessionUpdate(s) => json!({"type": "session", "payload": s}),
             EnvelopeItem::SessionAggregates(s) => json!({"type": "sessions", "payload": s}),
             EnvelopeItem::MonitorCheckIn(c) => json!({"type": "check_in", "payload": c}),
@@ -329,7 +337,7 @@ impl Transport for SpoolTransport {
     fn send_envelope(&self, envelope: Envelope) {
         let text = if self.pretty {
             // Asked each time: the terminal may have been resized.
-            let mut text = Pretty::for_stderr().render(&envelope);
+            let mut text = Pretty::for_stderr().render(&wire::strip(envelope));
             text.push('\n');
             text
         } else {
@@ -352,13 +360,35 @@ impl Transport for SpoolTransport {
     }
 }
 
-struct CaptureTransport(Arc<Mutex<Vec<Envelope>>>);
+/// Keeps each envelope for `vigil::testing`: typed without the reserved entry, and as JSON
+/// with the fields it stands for.
+struct CaptureTransport(Arc<Mutex<Vec<(Envelope, Value)>>>);
 
 impl Transport for CaptureTransport {
     fn send_envelope(&self, envelope: Envelope) {
+        let json = envelope_to_json(&envelope);
+        let envelope = wire::strip(envelope);
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(envelope);
+            .push((envelope, json));
+    }
+}
+
+/// The user's own transport, handed typed items without vigil's reserved entry (so without
+/// `transaction_info` and span origins, which the typed protocol has no place for).
+struct Stripping(Arc<dyn Transport>);
+
+impl Transport for Stripping {
+    fn send_envelope(&self, envelope: Envelope) {
+        self.0.send_envelope(wire::strip(envelope));
+    }
+
+    fn flush(&self, timeout: Duration) -> bool {
+        self.0.flush(timeout)
+    }
+
+    fn shutdown(&self, timeout: Duration) -> bool {
+        self.0.shutdown(timeout)
     }
 }

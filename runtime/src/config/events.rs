@@ -194,6 +194,13 @@ impl Config {
     /// Sends through this transport instead of HTTP (scrubbing still happens first): for
     /// tests, benchmarks, or a transport of your own. Enables vigil without a DSN.
     ///
+    /// It gets the `sentry` crate's typed items, so without the two fields those types have
+    /// no place for and vigil's own HTTP transport writes: `transaction_info.source` (on
+    /// transactions and the events inside them) and each span's `origin` (the transaction's
+    /// own is there, in `contexts.trace.origin`). To send what vigil sends, write envelopes
+    /// as JSON the way the JSON spool does (`VIGIL_SPOOL=json`), or test with
+    /// [`crate::testing::capture`], whose `Captured::payloads` shows them.
+    ///
     /// ```
     /// # use vigil_runtime as vigil;
     /// use std::sync::{Arc, Mutex};

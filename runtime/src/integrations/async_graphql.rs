@@ -52,6 +52,10 @@ use crate::instrument::future::{Drive, InScope, Instrumented};
 use crate::span::{self, Here, OpenSpan, SpanName};
 use crate::state;
 use crate::value::to_value;
+use crate::wire::Source;
+
+/// What made an operation's span or transaction (Sentry's origin).
+const ORIGIN: &str = "auto.graphql.async_graphql";
 
 /// The extension to add to a schema: `Schema::build(..).extension(vigil::async_graphql::extension())`.
 ///
@@ -174,9 +178,11 @@ impl Extension for PerRequest {
             Here::ChildOrTransaction { sample_rate: None },
         );
         if let Some(span) = &mut span {
-            // When the operation is a transaction of its own, the integration made it.
+            span.tx.set_origin(span.id, ORIGIN);
+            // A transaction of its own: named after the operation, as sentry-python's
+            // Strawberry integration names it (`component`).
             if span.is_root() {
-                let _ = span.tx.origin.set("auto.graphql.async_graphql");
+                let _ = span.tx.source.set(Source::Component);
             }
             span.set_data("graphql.document", Value::from(parsed.document.clone()));
             span.set_data("graphql.operation.type", Value::from(ty));

@@ -47,6 +47,10 @@ use crate::hooks::Integration;
 use crate::instrument::future::{Drive, InScope, Instrumented};
 use crate::span::{self, Here, OpenSpan, SpanName};
 use crate::state;
+use crate::wire::Source;
+
+/// What made the request's transaction (Sentry's origin).
+const ORIGIN: &str = "auto.http.axum";
 
 /// What an application's own auth extractor says of the user, for [`Authenticated`].
 ///
@@ -284,10 +288,11 @@ where
                 },
             };
         }
-        let route = req
-            .extensions()
-            .get::<axum::extract::MatchedPath>()
-            .map_or_else(|| req.uri().path().to_owned(), |m| m.as_str().to_owned());
+        // Named by the matched route (`route`), or the raw path when none matched (`url`).
+        let (route, source) = match req.extensions().get::<axum::extract::MatchedPath>() {
+            Some(m) => (m.as_str().to_owned(), Source::Route),
+            None => (req.uri().path().to_owned(), Source::Url),
+        };
         let name = format!("{} {route}", req.method());
         let incoming = crate::propagation::incoming(
             req.headers()
@@ -309,6 +314,7 @@ where
                     }
                     if event.transaction.is_none() {
                         event.transaction = Some(name_for_events.clone());
+                        crate::wire::mark_event(&mut event, source);
                     }
                     if event.level >= Level::Error {
                         error_seen.store(true, Ordering::Relaxed);
@@ -324,7 +330,8 @@ where
                 if span.tx.sampled {
                     span.tx.set_request(context.get().clone());
                 }
-                let _ = span.tx.origin.set("auto.http.axum");
+                span.tx.set_origin(span.id, ORIGIN);
+                let _ = span.tx.source.set(source);
             }
             // The inner service's `call` runs in the request's span too.
             let entered = span.as_ref().map(|s| span::enter(s.as_current()));

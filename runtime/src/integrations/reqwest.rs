@@ -41,6 +41,9 @@ use crate::instrument::future::{Drive, InScope, Instrumented};
 use crate::span::{self, Here, OpenSpan, SpanName};
 use crate::state;
 
+/// What made a request's `http.client` span (Sentry's origin).
+const ORIGIN: &str = "auto.http.reqwest";
+
 /// The middleware: `ClientBuilder::new(client).with(vigil::reqwest::middleware())`.
 ///
 /// ```
@@ -106,6 +109,7 @@ fn start(mut req: Request) -> (Request, Option<OpenSpan>, HttpClient) {
             SpanName::owned("http.client", format!("{method} {bare}")),
             Here::ChildOnly,
         )?;
+        span.tx.set_origin(span.id, ORIGIN);
         span.set_data("http.request.method", Value::from(method.clone()));
         span.set_data("url", Value::from(bare.clone()));
         if let Some(host) = url.host_str() {

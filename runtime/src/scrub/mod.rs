@@ -504,25 +504,33 @@ impl Scrubber {
     }
 
     /// Scrubs, then runs the user's hook (a panicking hook drops the item: nothing unscrubbed
-    /// or half-processed is sent).
+    /// or half-processed is sent). vigil's reserved entry (`wire`: the transaction's name
+    /// source and span origins, no user data) is neither scrubbed nor shown to the hook.
     pub(crate) fn process_event(&self, mut event: Event<'static>) -> Option<Event<'static>> {
+        let entry = crate::wire::take(&mut event.contexts);
         self.event(&mut event);
-        match &self.before_send {
-            Some(hook) => run_hook(hook, event),
-            None => Some(event),
-        }
+        let mut event = match &self.before_send {
+            Some(hook) => run_hook(hook, event)?,
+            None => event,
+        };
+        crate::wire::put_back(&mut event.contexts, entry);
+        Some(event)
     }
 
-    /// Scrubs, then runs the user's transaction hook.
+    /// Scrubs, then runs the user's transaction hook (vigil's reserved entry aside, as for
+    /// events).
     pub(crate) fn process_transaction(
         &self,
         mut tx: Transaction<'static>,
     ) -> Option<Transaction<'static>> {
+        let entry = crate::wire::take(&mut tx.contexts);
         self.transaction(&mut tx);
-        match &self.before_send_transaction {
-            Some(hook) => run_hook(hook, tx),
-            None => Some(tx),
-        }
+        let mut tx = match &self.before_send_transaction {
+            Some(hook) => run_hook(hook, tx)?,
+            None => tx,
+        };
+        crate::wire::put_back(&mut tx.contexts, entry);
+        Some(tx)
     }
 }
 

@@ -14,6 +14,7 @@ use sentry::Hub;
 
 use super::clock;
 use super::record::{SpanName, SpanRecord, Text, Timing, MAX_SPANS};
+use crate::wire::Source;
 
 /// Feature flag evaluations kept per span (sentry-python keeps 10).
 const FLAGS_PER_SPAN: usize = 10;
@@ -37,8 +38,11 @@ pub(crate) struct TxShared {
     /// database driver's worker thread), for whoever must wait for their spans.
     pub(crate) elsewhere: AtomicU32,
     /// What made the transaction (Sentry's trace origin): `manual` unless an integration
-    /// says otherwise (`auto.http.axum`).
-    pub(crate) origin: std::sync::OnceLock<&'static str>,
+    /// says otherwise (`auto.http.axum`); set through [`TxShared::set_origin`].
+    origin: std::sync::OnceLock<&'static str>,
+    /// How the transaction got its name (`transaction_info.source`): `custom` unless its
+    /// opener says otherwise (see `wire::Source`).
+    pub(crate) source: std::sync::OnceLock<Source>,
     /// The thread it started on (see `thread`): its spans name theirs only when another.
     pub(crate) thread: u32,
 }
@@ -49,6 +53,8 @@ struct TxInner {
     /// `flag.evaluation.<name>` data of the transaction and its spans, by span id, set while
     /// they run (at most [`FLAGS_PER_SPAN`] flags a span).
     flag_data: Vec<(u64, String, Value)>,
+    /// The origins of child spans that are not `manual` (made by an integration), by id.
+    origins: Vec<(u64, &'static str)>,
     spans: Vec<SpanRecord>,
     dropped_spans: usize,
     finished: bool,
@@ -82,6 +88,7 @@ impl TxShared {
             inner: Mutex::new(TxInner::default()),
             elsewhere: AtomicU32::new(0),
             origin: std::sync::OnceLock::new(),
+            source: std::sync::OnceLock::new(),
             thread: super::thread::current(),
         }
     }
@@ -94,6 +101,32 @@ impl TxShared {
     #[allow(dead_code)] // not every build has an HTTP server integration
     pub(crate) fn set_request(&self, request: protocol::Request) {
         self.inner().request = Some(request);
+    }
+
+    /// Sets the origin of span `span_id` of this transaction (the transaction's own, on its
+    /// trace context, when it is its id): what made it, when not the user's code (`manual`).
+    /// An integration names its spans with its own constant (`auto.http.axum`, ...).
+    #[allow(dead_code)] // for integrations
+    pub(crate) fn set_origin(&self, span_id: u64, origin: &'static str) {
+        if span_id == self.span_id {
+            let _ = self.origin.set(origin);
+            return;
+        }
+        let mut inner = self.inner();
+        // One a span at most (the spans beyond are dropped anyway).
+        if !inner.finished && inner.origins.len() < MAX_SPANS {
+            inner.origins.push((span_id, origin));
+        }
+    }
+
+    /// The transaction's origin (Sentry's trace origin).
+    pub(crate) fn origin(&self) -> &'static str {
+        self.origin.get().copied().unwrap_or(crate::wire::MANUAL)
+    }
+
+    /// How the transaction got its name.
+    pub(crate) fn source(&self) -> Source {
+        self.source.get().copied().unwrap_or(Source::Custom)
     }
 
     /// Sets a feature flag's data entry on span `span_id` of this transaction (the
@@ -122,6 +155,13 @@ impl TxShared {
 
     /// Adds a finished child span (at most [`MAX_SPANS`]; the rest are counted).
     pub(super) fn push(&self, record: SpanRecord) {
+        self.push_made_by(record, None);
+    }
+
+    /// [`TxShared::push`], with the origin of the span (`(its id, origin)`) when it is not
+    /// `manual`, in the same look at the buffer.
+    #[inline]
+    fn push_made_by(&self, record: SpanRecord, origin: Option<(u64, &'static str)>) {
         let mut inner = self.inner();
         if inner.finished {
             return;
@@ -131,6 +171,9 @@ impl TxShared {
             return;
         }
         inner.spans.push(record);
+        if let Some(origin) = origin {
+            inner.origins.push(origin);
+        }
     }
 
     /// Finishes the transaction (once; later calls do nothing). A sampled one is handed to
@@ -202,13 +245,14 @@ impl Finished {
             scope,
             sinks,
         } = self;
-        let (records, dropped, request, flag_data) = {
+        let (records, dropped, request, flag_data, origins) = {
             let mut inner = tx.inner();
             (
                 std::mem::take(&mut inner.spans),
                 inner.dropped_spans,
                 inner.request.take(),
                 std::mem::take(&mut inner.flag_data),
+                std::mem::take(&mut inner.origins),
             )
         };
         let Some(client) = tx.hub.client() else {
@@ -234,7 +278,7 @@ impl Finished {
             parent_span_id: tx.parent_span_id.map(super::span_id),
             op: Some(tx.op.to_string()),
             status: Some(status),
-            origin: Some(tx.origin.get().copied().unwrap_or("manual").to_owned()),
+            origin: Some(tx.origin().to_owned()),
             data: trace_data,
             ..Default::default()
         };
@@ -253,6 +297,15 @@ impl Finished {
             .tags
             .extend(tags.into_iter().map(|(k, v)| (k.into_string(), v)));
         transaction.contexts.insert("trace".into(), trace.into());
+        // `transaction_info` and the spans' origins, which the typed protocol lacks: written
+        // out where the transaction is (see `wire`).
+        let origins = origins
+            .into_iter()
+            .map(|(id, origin)| (super::span_id(id), origin));
+        transaction.contexts.insert(
+            crate::wire::KEY.into(),
+            crate::wire::entry(Some(tx.source()), origins),
+        );
         let options = client.options();
         transaction.release.clone_from(&options.release);
         transaction.environment.clone_from(&options.environment);
@@ -335,11 +388,12 @@ pub(crate) fn with_vigil_package(sdk: &mut protocol::ClientSdkInfo) {
 #[allow(dead_code)]
 impl Current {
     /// Records a child span of this span that ended now after running for `elapsed`
-    /// (measured by someone else, such as sqlx). Not recorded when the transaction is not
-    /// sampled.
+    /// (measured by someone else, such as sqlx), made by `origin` (the integration's). Not
+    /// recorded when the transaction is not sampled.
     pub(crate) fn record_finished_child(
         &self,
         name: SpanName,
+        origin: &'static str,
         elapsed: Duration,
         data: Vec<(Text, Value)>,
     ) {
@@ -348,8 +402,9 @@ impl Current {
         }
         let end_raw = clock::now_raw();
         let start_raw = end_raw.saturating_sub(clock::ticks(elapsed));
-        self.tx.push(SpanRecord::new(
-            crate::state::span_id(),
+        let id = crate::state::span_id();
+        let record = SpanRecord::new(
+            id,
             self.span_id,
             name,
             Timing {
@@ -360,7 +415,8 @@ impl Current {
             SpanStatus::Ok,
             Vec::new(),
             data,
-        ));
+        );
+        self.tx.push_made_by(record, Some((id, origin)));
     }
 
     /// The description and `data[key]` of the last child span of this span with operation

@@ -63,6 +63,8 @@ impl Integration for Sqlx {
 
 /// The operation of query spans.
 const OP: &str = "db.sql.query";
+/// What made a query's span (Sentry's origin).
+const ORIGIN: &str = "auto.db.sqlx";
 /// The target of sqlx's query events.
 const TARGET: &str = "sqlx::query";
 
@@ -253,7 +255,7 @@ fn on_query_event(event: &TracingEvent<'_>) {
     );
     let hub = span::with_current(|current| {
         current.map(|current| {
-            current.record_finished_child(SpanName::owned(OP, sql), elapsed, data);
+            current.record_finished_child(SpanName::owned(OP, sql), ORIGIN, elapsed, data);
             Arc::clone(&current.tx.hub)
         })
     });

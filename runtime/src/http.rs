@@ -1,0 +1,144 @@
+//! vigil's HTTP transport to Sentry: the `sentry` crate's own ureq transport
+//! (`sentry-0.49.5/src/transports/ureq.rs`, MIT, by Sentry), rebuilt on the crate's public
+//! pieces so that the body is written by [`crate::wire::to_writer`], which adds the fields
+//! the typed protocol lacks (`transaction_info`, span `origin`).
+//!
+//! Everything else is the crate's: the transport thread (`StdTransportThread`: the bounded
+//! channel, dropping and counting what does not fit, and the rate-limit filter by item
+//! category, which sees the typed items, so a `transaction` limit still holds transactions
+//! back while events go), the `RateLimiter` updated from the answer (`X-Sentry-Rate-Limits`,
+//! else `Retry-After`, else a 429), the ureq agent configured the same way (proxies,
+//! `accept_invalid_certs`, rustls, the `X-Sentry-Auth` header with the user agent, the DSN's
+//! envelope URL), and the lost data recorded in client reports (`send_error` for a 4xx or
+//! 5xx other than 429, `network_error` when the request fails).
+
+use std::time::Duration;
+
+use sentry::protocol::Envelope;
+use sentry::transports::{RateLimiter, StdTransportThread, StdTransportThreadOptions};
+use sentry::types::Scheme;
+use sentry::{Transport, TransportOptions};
+use sentry_core::client_report::Reason as LossReason;
+use sentry_core::sentry_debug;
+use ureq::tls::{TlsConfig, TlsProvider};
+use ureq::{Agent, Proxy};
+
+/// The status code of a rate-limited envelope.
+const HTTP_RATE_LIMIT_STATUS: u16 = 429;
+/// The status code of an envelope too large for Sentry.
+const HTTP_PAYLOAD_TOO_LARGE: u16 = 413;
+/// The `sentry` crate's default channel capacity (its `DEFAULT_CHANNEL_CAPACITY`).
+const DEFAULT_CHANNEL_CAPACITY: usize = 30;
+
+/// Sends envelopes to Sentry from the `sentry` crate's transport thread.
+pub(crate) struct HttpTransport {
+    thread: StdTransportThread,
+}
+
+/// The ureq agent for `options`, as the `sentry` crate's ureq transport builds it (rustls,
+/// the only TLS provider vigil's build of `sentry` has).
+fn agent(options: &TransportOptions) -> Agent {
+    let mut builder = Agent::config_builder().tls_config(
+        TlsConfig::builder()
+            .provider(TlsProvider::Rustls)
+            .disable_verification(options.accept_invalid_certs)
+            .build(),
+    );
+    let proxy = match (
+        options.dsn.scheme(),
+        &options.http_proxy,
+        &options.https_proxy,
+    ) {
+        (Scheme::Https, _, Some(proxy)) | (_, Some(proxy), _) => match Proxy::new(proxy.as_ref()) {
+            Ok(proxy) => Some(proxy),
+            Err(err) => {
+                sentry_debug!("invalid proxy: {:?}", err);
+                None
+            }
+        },
+        _ => None,
+    };
+    builder = builder.proxy(proxy);
+    builder.build().new_agent()
+}
+
+impl HttpTransport {
+    pub(crate) fn new(options: TransportOptions) -> Self {
+        let agent = agent(&options);
+        let auth = options.dsn.to_auth(Some(&options.user_agent)).to_string();
+        let url = options.dsn.envelope_api_url().to_string();
+        let recorder = options.client_report_recorder.clone();
+        let send = move |envelope: Envelope, rl: &mut RateLimiter| {
+            let mut body = Vec::new();
+            if let Err(err) = crate::wire::to_writer(&envelope, &mut body) {
+                // The `sentry` crate panics here (its thread ends, nothing is sent again);
+                // vigil counts the envelope lost and goes on.
+                sentry_debug!("Failed to serialize envelope: {}", err);
+                recorder.record_lost_data(&envelope, LossReason::InternalError);
+                return;
+            }
+            let request = agent
+                .post(&url)
+                .header("X-Sentry-Auth", &auth)
+                .config()
+                .http_status_as_error(false)
+                .build()
+                .send(&body);
+            match request {
+                Ok(mut response) => {
+                    let header = |key: &str| {
+                        response
+                            .headers()
+                            .get(key)
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_owned)
+                    };
+                    if let Some(limits) = header("x-sentry-rate-limits") {
+                        rl.update_from_sentry_header(&limits);
+                    } else if let Some(retry_after) = header("retry-after") {
+                        rl.update_from_retry_after(&retry_after);
+                    } else if response.status() == HTTP_RATE_LIMIT_STATUS {
+                        rl.update_from_429();
+                    }
+                    let status = response.status().as_u16();
+                    match response.body_mut().read_to_string() {
+                        Err(err) => sentry_debug!("Failed to read sentry response: {}", err),
+                        Ok(text) => sentry_debug!("Get response: `{}`", text),
+                    }
+                    if status == HTTP_PAYLOAD_TOO_LARGE {
+                        sentry_debug!("Envelope was discarded due to size limits (HTTP 413).");
+                    }
+                    if (400..=599).contains(&status) && status != HTTP_RATE_LIMIT_STATUS {
+                        recorder.record_lost_data(&envelope, LossReason::SendError);
+                    }
+                }
+                Err(err) => {
+                    sentry_debug!("Failed to send envelope: {}", err);
+                    recorder.record_lost_data(&envelope, LossReason::NetworkError);
+                }
+            }
+        };
+        let capacity = options
+            .transport_channel_capacity
+            .map_or(DEFAULT_CHANNEL_CAPACITY, |c| c.get());
+        let thread = StdTransportThreadOptions::new(send)
+            .with_client_report_recorder(options.client_report_recorder)
+            .with_channel_capacity(capacity)
+            .spawn_thread();
+        HttpTransport { thread }
+    }
+}
+
+impl Transport for HttpTransport {
+    fn send_envelope(&self, envelope: Envelope) {
+        self.thread.send(envelope);
+    }
+
+    fn flush(&self, timeout: Duration) -> bool {
+        self.thread.flush(timeout)
+    }
+
+    fn shutdown(&self, timeout: Duration) -> bool {
+        self.flush(timeout)
+    }
+}

@@ -1,0 +1,348 @@
+//! The fields Sentry reads that the `sentry` crate's typed protocol has no place for, and
+//! the writer that puts them on the wire.
+//!
+//! `sentry-types` 0.49's `Transaction` and `Event` have no `transaction_info` (Sentry's
+//! `transaction_info.source`: how the transaction got its name), and its `Span` no `origin`
+//! (what made the span). Serde drops unknown fields, so a typed item cannot carry them; and
+//! sending the item as bytes instead would put it under the rate-limit category "any", so a
+//! `transaction` limit from Sentry would no longer hold it back. So the fields travel *inside*
+//! the typed item, as one reserved entry of its `contexts` ([`KEY`]), through the worker,
+//! the scrubber and the `sentry` transport thread's rate-limit filter (which sees a typed
+//! transaction or event, of its own category); only where the item is written out (vigil's
+//! HTTP transport, Spotlight, the JSON spool, the test capture's JSON) is the entry taken
+//! out again and turned into the fields ([`to_writer`], [`item_json`]). Every other view of
+//! the item (the readable view, a user's own transport, the user's `before_send` hooks)
+//! gets it without the entry ([`strip`], [`take`]).
+//!
+//! The entry holds a number drawn once per process ([`nonce`]): a context a user names the
+//! same (which never carries it) stays an ordinary context and never becomes wire fields.
+
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::io::Write;
+use std::sync::OnceLock;
+
+use sentry::protocol::{Context, Envelope, EnvelopeItem, Event, Map, SpanId, Value};
+
+use crate::callsite::Callsite;
+
+/// The reserved key in `contexts` the fields travel under.
+pub(crate) const KEY: &str = "__vigil_wire";
+
+/// The origin of a span or transaction that the user's code made (`#[monitored]`,
+/// `#[transaction]`, `start_transaction`, a `Span` handle): Sentry's `manual`. Integrations
+/// name their own (`auto.http.axum`, ...), each in its module.
+pub(crate) const MANUAL: &str = "manual";
+
+/// How a transaction got its name: Sentry's `transaction_info.source`, with the values of
+/// sentry-python's `TransactionSource`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// Named after a software component: a function (`#[transaction]` without `name`), a
+    /// GraphQL operation (as sentry-python's Strawberry integration does).
+    Component,
+    /// A name the user chose (`#[transaction(name = ..)]`, `start_transaction`).
+    Custom,
+    /// A route pattern (`GET /users/{id}`: the HTTP layer's matched route).
+    #[allow(dead_code)] // not every build has an HTTP server integration
+    Route,
+    /// A background task (`#[transaction(op = "task")]`, as Celery, RQ and ARQ name theirs).
+    Task,
+    /// A raw URL path (the HTTP layer when no route matched): high cardinality, which
+    /// Sentry's server groups by itself.
+    #[allow(dead_code)] // not every build has an HTTP server integration
+    Url,
+}
+
+impl Source {
+    /// The value on the wire.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Source::Component => "component",
+            Source::Custom => "custom",
+            Source::Route => "route",
+            Source::Task => "task",
+            Source::Url => "url",
+        }
+    }
+}
+
+impl Source {
+    /// The source of a `#[transaction]` function's name. Its op is `task` unless the
+    /// attribute says otherwise, and sentry-python's task-queue integrations (Celery, RQ,
+    /// ARQ) report every task's transaction as `task`, named after the task's function or the
+    /// name it was given: so `task` for that op, whatever the name. With another op: named
+    /// after the function (`module::function`, no `name = ..`), `component` (sentry-python's
+    /// source for a transaction named after a function or a handler); with `name = ..`,
+    /// `custom` (a name chosen by the user, as `start_transaction`'s). A cron monitor
+    /// (`#[monitor]`) makes no transaction of its own: its job is usually a
+    /// `#[transaction(op = "task")]`, reported as `task`.
+    pub(crate) fn of_callsite(cs: &Callsite) -> Source {
+        let derived = cs
+            .name
+            .strip_prefix(cs.module)
+            .and_then(|rest| rest.strip_prefix("::"))
+            == Some(cs.function);
+        match (cs.op, derived) {
+            ("task", _) => Source::Task,
+            (_, true) => Source::Component,
+            (_, false) => Source::Custom,
+        }
+    }
+}
+
+/// Marks an event with the source of its transaction's name (`transaction_info`, as
+/// sentry-python's scope puts it on every event captured in a transaction), unless it has
+/// vigil's entry already.
+pub(crate) fn mark_event(event: &mut Event<'static>, source: Source) {
+    if !event.contexts.get(KEY).is_some_and(is_ours) {
+        event.contexts.insert(KEY.into(), entry(Some(source), []));
+    }
+}
+
+/// The number that marks vigil's own entry, drawn once per process.
+fn nonce() -> &'static str {
+    static NONCE: OnceLock<String> = OnceLock::new();
+    NONCE.get_or_init(|| {
+        let n = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
+        format!("{n:016x}")
+    })
+}
+
+/// The reserved entry for an item: its transaction's name source, and the origins of its
+/// spans that are not [`MANUAL`] (every other span of a vigil transaction is).
+pub(crate) fn entry(
+    source: Option<Source>,
+    origins: impl IntoIterator<Item = (SpanId, &'static str)>,
+) -> Context {
+    let mut map = Map::new();
+    map.insert("nonce".into(), Value::from(nonce()));
+    if let Some(source) = source {
+        map.insert("source".into(), Value::from(source.as_str()));
+    }
+    let origins: serde_json::Map<String, Value> = origins
+        .into_iter()
+        .map(|(id, origin)| (id.to_string(), Value::from(origin)))
+        .collect();
+    map.insert("span_origins".into(), Value::Object(origins));
+    Context::Other(map)
+}
+
+/// Is `context` vigil's own entry (not a user's context of the same name)?
+fn is_ours(context: &Context) -> bool {
+    matches!(context, Context::Other(map) if map.get("nonce").and_then(Value::as_str) == Some(nonce()))
+}
+
+/// Takes vigil's entry out of `contexts` (a user's context of the same name stays).
+pub(crate) fn take(contexts: &mut Map<String, Context>) -> Option<Context> {
+    if contexts.get(KEY).is_some_and(is_ours) {
+        contexts.remove(KEY)
+    } else {
+        None
+    }
+}
+
+/// Puts an entry [`take`] took back.
+pub(crate) fn put_back(contexts: &mut Map<String, Context>, entry: Option<Context>) {
+    if let Some(entry) = entry {
+        contexts.insert(KEY.into(), entry);
+    }
+}
+
+/// Does any event or transaction of `envelope` carry vigil's entry?
+fn carries(envelope: &Envelope) -> bool {
+    envelope.items().any(|item| match item {
+        EnvelopeItem::Event(e) => e.contexts.get(KEY).is_some_and(is_ours),
+        EnvelopeItem::Transaction(t) => t.contexts.get(KEY).is_some_and(is_ours),
+        _ => false,
+    })
+}
+
+/// `envelope` without vigil's entries: what a user's own transport and the readable view
+/// get (typed items, without `transaction_info` and span origins).
+pub(crate) fn strip(envelope: Envelope) -> Envelope {
+    if !carries(&envelope) {
+        return envelope;
+    }
+    let mut out = Envelope::new().with_headers(envelope.headers().clone());
+    for mut item in envelope.into_items() {
+        match &mut item {
+            EnvelopeItem::Event(e) => drop(take(&mut e.contexts)),
+            EnvelopeItem::Transaction(t) => drop(take(&mut t.contexts)),
+            _ => {}
+        }
+        out.add_item(item);
+    }
+    out
+}
+
+/// Turns vigil's entry in an event's or transaction's JSON into the fields it stands for:
+/// `transaction_info.source` at the top, `origin` on each span (those it names, [`MANUAL`]
+/// for the others). Without the entry the payload is left as it is.
+pub(crate) fn apply(payload: &mut Value) {
+    let Some(contexts) = payload.get_mut("contexts").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let ours = contexts
+        .get(KEY)
+        .and_then(|c| c.get("nonce"))
+        .and_then(Value::as_str)
+        == Some(nonce());
+    if !ours {
+        return;
+    }
+    let Some(Value::Object(entry)) = contexts.remove(KEY) else {
+        return;
+    };
+    let Some(top) = payload.as_object_mut() else {
+        return;
+    };
+    if let Some(source) = entry.get("source") {
+        let mut info = serde_json::Map::new();
+        info.insert("source".into(), source.clone());
+        top.entry("transaction_info").or_insert(Value::Object(info));
+    }
+    let Some(Value::Array(spans)) = top.get_mut("spans") else {
+        return;
+    };
+    let origins: HashMap<&str, &Value> = match entry.get("span_origins") {
+        Some(Value::Object(map)) => map.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+        _ => HashMap::new(),
+    };
+    for span in spans.iter_mut().filter_map(Value::as_object_mut) {
+        let origin = span
+            .get("span_id")
+            .and_then(Value::as_str)
+            .and_then(|id| origins.get(id))
+            .map_or_else(|| Value::from(MANUAL), |v| (*v).clone());
+        span.insert("origin".into(), origin);
+    }
+}
+
+/// An event's or transaction's JSON as it goes on the wire (vigil's entry applied); `None`
+/// for other items.
+pub(crate) fn item_json(item: &EnvelopeItem) -> Option<Value> {
+    let mut payload = match item {
+        EnvelopeItem::Event(e) => serde_json::to_value(e).ok()?,
+        EnvelopeItem::Transaction(t) => serde_json::to_value(t).ok()?,
+        _ => return None,
+    };
+    apply(&mut payload);
+    Some(payload)
+}
+
+/// Writes `envelope` as `Envelope::to_writer` does, with vigil's entry of each event and
+/// transaction turned into its fields ([`apply`]).
+pub(crate) fn to_writer(envelope: &Envelope, out: &mut Vec<u8>) -> std::io::Result<()> {
+    if !carries(envelope) {
+        return envelope.to_writer(out);
+    }
+    serde_json::to_writer(&mut *out, envelope.headers())?;
+    out.push(b'\n');
+    for item in envelope.items() {
+        if let Some(payload) = item_json(item) {
+            let ty = if matches!(item, EnvelopeItem::Event(_)) {
+                "event"
+            } else {
+                "transaction"
+            };
+            let body = serde_json::to_vec(&payload)?;
+            writeln!(out, r#"{{"type":"{ty}","length":{}}}"#, body.len())?;
+            out.extend_from_slice(&body);
+            out.push(b'\n');
+            continue;
+        }
+        // Any other item exactly as the `sentry` crate writes it: alone in an envelope of no
+        // headers, whose header line (`{}`) is left out.
+        let mut single = Envelope::new();
+        single.add_item(item.clone());
+        let mut bytes = Vec::new();
+        single.to_writer(&mut bytes)?;
+        let start = bytes.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
+        out.extend_from_slice(&bytes[start..]);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sentry::protocol::{Event, Span, Transaction};
+
+    fn transaction() -> Transaction<'static> {
+        let mut tx = Transaction {
+            name: Some("GET /users/{id}".into()),
+            ..Default::default()
+        };
+        for id in [1u64, 2] {
+            tx.spans.push(Span {
+                span_id: SpanId::from(id.to_be_bytes()),
+                ..Default::default()
+            });
+        }
+        tx.contexts.insert(
+            KEY.into(),
+            entry(
+                Some(Source::Route),
+                [(SpanId::from(2u64.to_be_bytes()), "auto.db.sqlx")],
+            ),
+        );
+        tx
+    }
+
+    fn written(envelope: &Envelope) -> Vec<(String, Value)> {
+        let mut bytes = Vec::new();
+        to_writer(envelope, &mut bytes).unwrap();
+        let parsed = Envelope::from_slice(&bytes).unwrap();
+        assert_eq!(parsed.items().count(), envelope.items().count());
+        crate::transport::raw_items(&Envelope::from_bytes_raw(bytes).unwrap()).1
+    }
+
+    #[test]
+    fn the_writer_turns_the_entry_into_fields() {
+        let mut envelope = Envelope::new();
+        envelope.add_item(transaction());
+        let mut event = Event::default();
+        event
+            .contexts
+            .insert(KEY.into(), entry(Some(Source::Task), []));
+        envelope.add_item(event);
+        envelope.add_item(EnvelopeItem::ClientReport(sentry::protocol::ClientReport::new(Vec::<sentry::protocol::client_report::Item>::new())));
+        let items = written(&envelope);
+        let types: Vec<&str> = items.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(types, ["transaction", "event", "client_report"]);
+        let tx = &items[0].1;
+        assert_eq!(tx["transaction_info"]["source"], "route");
+        assert_eq!(tx["spans"][0]["origin"], "manual");
+        assert_eq!(tx["spans"][1]["origin"], "auto.db.sqlx");
+        assert!(tx["contexts"].get(KEY).is_none());
+        assert_eq!(items[1].1["transaction_info"]["source"], "task");
+        assert!(items[1].1["contexts"].get(KEY).is_none());
+    }
+
+    #[test]
+    fn a_users_context_of_the_same_name_stays_a_context() {
+        let mut tx = Transaction::default();
+        let mut theirs = Map::new();
+        theirs.insert("source".into(), Value::from("route"));
+        tx.contexts.insert(KEY.into(), Context::Other(theirs));
+        let mut envelope = Envelope::new();
+        envelope.add_item(tx);
+        let items = written(&envelope);
+        assert!(items[0].1.get("transaction_info").is_none());
+        assert_eq!(items[0].1["contexts"][KEY]["source"], "route");
+        let mut stripped = strip(envelope);
+        let Some(EnvelopeItem::Transaction(tx)) = stripped.items().next() else {
+            panic!()
+        };
+        assert!(tx.contexts.contains_key(KEY));
+        let mut contexts = tx.contexts.clone();
+        assert!(take(&mut contexts).is_none());
+        stripped = Envelope::new();
+        stripped.add_item(transaction());
+        let Some(EnvelopeItem::Transaction(tx)) = strip(stripped).items().next().cloned() else {
+            panic!()
+        };
+        assert!(!tx.contexts.contains_key(KEY));
+    }
+}
