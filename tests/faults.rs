@@ -2,8 +2,10 @@
 //! and server errors or cut-off responses cost nothing but the lost envelope. Its own test
 //! binary: `init` binds a process-wide client.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+mod common;
+
+use std::io::Write;
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,29 +23,6 @@ enum Mode {
 
 /// The item types of every envelope received, in order.
 type Received = Arc<Mutex<Vec<Vec<String>>>>;
-
-fn read_request(stream: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
-    let mut length = 0usize;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().ok()?;
-            }
-        }
-    }
-    let mut body = vec![0u8; length];
-    reader.read_exact(&mut body).ok()?;
-    Some(body)
-}
 
 fn item_types(body: &[u8]) -> Vec<String> {
     // Envelope: a header line, then for each item a header line and a payload line.
@@ -69,7 +48,7 @@ fn serve(mode: Mode) -> (u16, Received) {
             std::thread::spawn(move || {
                 let mut stream = stream;
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                while let Some(body) = read_request(&mut stream) {
+                while let Some(body) = common::read_http_request(&mut stream) {
                     let first = {
                         let mut seen = seen.lock().unwrap();
                         seen.push(item_types(&body));

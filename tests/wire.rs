@@ -10,8 +10,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -30,29 +30,6 @@ fn turn() -> std::sync::MutexGuard<'static, ()> {
 /// The bodies of every request a loopback "Sentry" received.
 type Bodies = Arc<Mutex<Vec<Vec<u8>>>>;
 
-fn read_request(stream: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
-    let mut length = 0usize;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().ok()?;
-            }
-        }
-    }
-    let mut body = vec![0u8; length];
-    reader.read_exact(&mut body).ok()?;
-    Some(body)
-}
-
 /// A loopback "Sentry": answers the first request with `first`, the others with 200.
 fn serve(first: &'static [u8]) -> (u16, Bodies) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -65,7 +42,7 @@ fn serve(first: &'static [u8]) -> (u16, Bodies) {
             std::thread::spawn(move || {
                 let mut stream = stream;
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                while let Some(body) = read_request(&mut stream) {
+                while let Some(body) = common::read_http_request(&mut stream) {
                     let n = {
                         let mut seen = seen.lock().unwrap();
                         seen.push(body);

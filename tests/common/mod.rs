@@ -231,3 +231,28 @@ pub fn through_sentry_sdk(
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// One HTTP/1.1 request read off `stream` (a loopback stand-in for Sentry): its body, by its
+/// `Content-Length`; `None` when the client closed the connection.
+pub fn read_http_request(stream: &mut std::net::TcpStream) -> Option<Vec<u8>> {
+    let mut reader = std::io::BufReader::new(stream.try_clone().ok()?);
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if std::io::BufRead::read_line(&mut reader, &mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().ok()?;
+            }
+        }
+    }
+    let mut body = vec![0u8; length];
+    std::io::Read::read_exact(&mut reader, &mut body).ok()?;
+    Some(body)
+}
