@@ -21,6 +21,13 @@ use vigil::protocol::{Envelope, EnvelopeItem};
 /// The reserved entry's key (vigil's `wire::KEY`): it must never reach a sink's output.
 const RESERVED: &str = "__vigil_wire";
 
+/// Does a typed item's `contexts` hold vigil's entry (its key is [`RESERVED`] and a number)?
+fn has_entry(contexts: &vigil::protocol::Map<String, vigil::protocol::Context>) -> bool {
+    contexts
+        .keys()
+        .any(|k| k.starts_with(RESERVED) && k != RESERVED)
+}
+
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn turn() -> std::sync::MutexGuard<'static, ()> {
@@ -237,10 +244,10 @@ fn the_test_capture_shows_the_fields_and_its_typed_items_no_entry() {
         &raw,
     );
     for tx in &captured.transactions {
-        assert!(!tx.contexts.contains_key(RESERVED));
+        assert!(!has_entry(&tx.contexts));
     }
     for event in &captured.events {
-        assert!(!event.contexts.contains_key(RESERVED));
+        assert!(!has_entry(&event.contexts));
     }
     assert!(!common::wire(&captured.envelopes).contains(RESERVED));
     assert!(!captured.to_string().contains(RESERVED), "{captured}");
@@ -307,9 +314,9 @@ fn a_custom_transport_gets_typed_items_without_the_entry_and_user_contexts_stay_
             match item {
                 EnvelopeItem::Transaction(t) => {
                     transactions += 1;
-                    assert!(!t.contexts.contains_key(RESERVED), "{t:#?}");
+                    assert!(!has_entry(&t.contexts), "{t:#?}");
                 }
-                EnvelopeItem::Event(e) => assert!(!e.contexts.contains_key(RESERVED), "{e:#?}"),
+                EnvelopeItem::Event(e) => assert!(!has_entry(&e.contexts), "{e:#?}"),
                 _ => {}
             }
         }
@@ -335,6 +342,40 @@ fn a_custom_transport_gets_typed_items_without_the_entry_and_user_contexts_stay_
     assert!(event.get("transaction_info").is_none(), "{event:#}");
     assert_eq!(event["contexts"][RESERVED]["source"], "route");
     assert_eq!(event["contexts"][RESERVED]["password"], "[Filtered]");
+
+    // Inside a transaction too: the user's context stays theirs beside vigil's entry, and the
+    // fields come from vigil's.
+    let captured = vigil::testing::capture(|| {
+        let _tx = vigil::start_transaction("job", "queue.process");
+        sentry::configure_scope(|scope| {
+            let mut map = std::collections::BTreeMap::new();
+            map.insert("source".to_owned(), Value::from("route"));
+            scope.set_context(RESERVED, vigil::protocol::Context::Other(map));
+        });
+        vigil::capture_message!("inside, with the user's context");
+    });
+    let [event] = &captured.payloads("event")[..] else {
+        panic!("{captured}")
+    };
+    let [tx] = &captured.payloads("transaction")[..] else {
+        panic!("{captured}")
+    };
+    for payload in [event, tx] {
+        assert_eq!(
+            payload["transaction_info"]["source"], "custom",
+            "{payload:#}"
+        );
+        assert_eq!(
+            payload["contexts"][RESERVED]["source"], "route",
+            "{payload:#}"
+        );
+        let keys: Vec<&String> = payload["contexts"].as_object().unwrap().keys().collect();
+        assert!(
+            keys.iter()
+                .all(|k| !k.starts_with(RESERVED) || *k == RESERVED),
+            "{keys:?}"
+        );
+    }
 }
 
 /// The python of the virtualenv with Sentry's Relay (`.ci/setup-relay.sh` installs it, as for

@@ -10,7 +10,10 @@
 //! else `Retry-After`, else a 429), the ureq agent configured the same way (proxies,
 //! `accept_invalid_certs`, rustls, the `X-Sentry-Auth` header with the user agent, the DSN's
 //! envelope URL), and the lost data recorded in client reports (`send_error` for a 4xx or
-//! 5xx other than 429, `network_error` when the request fails).
+//! 5xx other than 429, `network_error` when the request fails). Two things differ: a request
+//! gives up after 30 s (ureq has no timeout by default: a hung connection would stall the
+//! thread for ever), and an envelope that cannot be serialized is counted lost rather than
+//! panicking the thread.
 
 use std::time::Duration;
 
@@ -27,6 +30,10 @@ use ureq::{Agent, Proxy};
 const HTTP_RATE_LIMIT_STATUS: u16 = 429;
 /// The status code of an envelope too large for Sentry.
 const HTTP_PAYLOAD_TOO_LARGE: u16 = 413;
+/// How long one request may take in all. ureq has none by default (nor has the `sentry`
+/// crate's transport): a connection that hangs would hold the transport thread, and with it
+/// every later envelope, a flush and the shutdown at the end of `main`, for ever.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The `sentry` crate's default channel capacity (its `DEFAULT_CHANNEL_CAPACITY`).
 const DEFAULT_CHANNEL_CAPACITY: usize = 30;
 
@@ -38,12 +45,14 @@ pub(crate) struct HttpTransport {
 /// The ureq agent for `options`, as the `sentry` crate's ureq transport builds it (rustls,
 /// the only TLS provider vigil's build of `sentry` has).
 fn agent(options: &TransportOptions) -> Agent {
-    let mut builder = Agent::config_builder().tls_config(
-        TlsConfig::builder()
-            .provider(TlsProvider::Rustls)
-            .disable_verification(options.accept_invalid_certs)
-            .build(),
-    );
+    let mut builder = Agent::config_builder()
+        .timeout_global(Some(REQUEST_TIMEOUT))
+        .tls_config(
+            TlsConfig::builder()
+                .provider(TlsProvider::Rustls)
+                .disable_verification(options.accept_invalid_certs)
+                .build(),
+        );
     let proxy = match (
         options.dsn.scheme(),
         &options.http_proxy,

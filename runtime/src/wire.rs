@@ -6,7 +6,7 @@
 //! (what made the span). Serde drops unknown fields, so a typed item cannot carry them; and
 //! sending the item as bytes instead would put it under the rate-limit category "any", so a
 //! `transaction` limit from Sentry would no longer hold it back. So the fields travel *inside*
-//! the typed item, as one reserved entry of its `contexts` ([`KEY`]), through the worker,
+//! the typed item, as one reserved entry of its `contexts` ([`key`]), through the worker,
 //! the scrubber and the `sentry` transport thread's rate-limit filter (which sees a typed
 //! transaction or event, of its own category); only where the item is written out (vigil's
 //! HTTP transport, Spotlight, the JSON spool, the test capture's JSON) is the entry taken
@@ -14,8 +14,9 @@
 //! the item (the readable view, a user's own transport, the user's `before_send` hooks)
 //! gets it without the entry ([`strip`], [`take`]).
 //!
-//! The entry holds a number drawn once per process ([`nonce`]): a context a user names the
-//! same (which never carries it) stays an ordinary context and never becomes wire fields.
+//! The entry's key ends in a number drawn once per process ([`nonce`]), which the entry
+//! holds too: a user's context can neither replace it nor be taken for it, and stays an
+//! ordinary context.
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -26,8 +27,15 @@ use sentry::protocol::{Context, Envelope, EnvelopeItem, Event, Map, SpanId, Valu
 
 use crate::callsite::Callsite;
 
-/// The reserved key in `contexts` the fields travel under.
-pub(crate) const KEY: &str = "__vigil_wire";
+/// The start of the reserved key in `contexts` the fields travel under ([`key`]).
+const PREFIX: &str = "__vigil_wire";
+
+/// The reserved key in `contexts` the fields travel under: [`PREFIX`] and the process's
+/// [`nonce`], so no context a user names can take its place or be taken for it.
+pub(crate) fn key() -> &'static str {
+    static KEY: OnceLock<String> = OnceLock::new();
+    KEY.get_or_init(|| format!("{PREFIX}.{}", nonce()))
+}
 
 /// The origin of a span or transaction that the user's code made (`#[monitored]`,
 /// `#[transaction]`, `start_transaction`, a `Span` handle): Sentry's `manual`. Integrations
@@ -95,8 +103,8 @@ impl Source {
 /// sentry-python's scope puts it on every event captured in a transaction), unless it has
 /// vigil's entry already.
 pub(crate) fn mark_event(event: &mut Event<'static>, source: Source) {
-    if !event.contexts.get(KEY).is_some_and(is_ours) {
-        event.contexts.insert(KEY.into(), entry(Some(source), []));
+    if !event.contexts.get(key()).is_some_and(is_ours) {
+        event.contexts.insert(key().into(), entry(Some(source), []));
     }
 }
 
@@ -135,8 +143,8 @@ fn is_ours(context: &Context) -> bool {
 
 /// Takes vigil's entry out of `contexts` (a user's context of the same name stays).
 pub(crate) fn take(contexts: &mut Map<String, Context>) -> Option<Context> {
-    if contexts.get(KEY).is_some_and(is_ours) {
-        contexts.remove(KEY)
+    if contexts.get(key()).is_some_and(is_ours) {
+        contexts.remove(key())
     } else {
         None
     }
@@ -145,15 +153,15 @@ pub(crate) fn take(contexts: &mut Map<String, Context>) -> Option<Context> {
 /// Puts an entry [`take`] took back.
 pub(crate) fn put_back(contexts: &mut Map<String, Context>, entry: Option<Context>) {
     if let Some(entry) = entry {
-        contexts.insert(KEY.into(), entry);
+        contexts.insert(key().into(), entry);
     }
 }
 
 /// Does any event or transaction of `envelope` carry vigil's entry?
 fn carries(envelope: &Envelope) -> bool {
     envelope.items().any(|item| match item {
-        EnvelopeItem::Event(e) => e.contexts.get(KEY).is_some_and(is_ours),
-        EnvelopeItem::Transaction(t) => t.contexts.get(KEY).is_some_and(is_ours),
+        EnvelopeItem::Event(e) => e.contexts.get(key()).is_some_and(is_ours),
+        EnvelopeItem::Transaction(t) => t.contexts.get(key()).is_some_and(is_ours),
         _ => false,
     })
 }
@@ -184,14 +192,14 @@ pub(crate) fn apply(payload: &mut Value) {
         return;
     };
     let ours = contexts
-        .get(KEY)
+        .get(key())
         .and_then(|c| c.get("nonce"))
         .and_then(Value::as_str)
         == Some(nonce());
     if !ours {
         return;
     }
-    let Some(Value::Object(entry)) = contexts.remove(KEY) else {
+    let Some(Value::Object(entry)) = contexts.remove(key()) else {
         return;
     };
     let Some(top) = payload.as_object_mut() else {
@@ -281,7 +289,7 @@ mod tests {
             });
         }
         tx.contexts.insert(
-            KEY.into(),
+            key().into(),
             entry(
                 Some(Source::Route),
                 [(SpanId::from(2u64.to_be_bytes()), "auto.db.sqlx")],
@@ -305,7 +313,7 @@ mod tests {
         let mut event = Event::default();
         event
             .contexts
-            .insert(KEY.into(), entry(Some(Source::Task), []));
+            .insert(key().into(), entry(Some(Source::Task), []));
         envelope.add_item(event);
         envelope.add_item(EnvelopeItem::ClientReport(sentry::protocol::ClientReport::new(Vec::<sentry::protocol::client_report::Item>::new())));
         let items = written(&envelope);
@@ -315,34 +323,46 @@ mod tests {
         assert_eq!(tx["transaction_info"]["source"], "route");
         assert_eq!(tx["spans"][0]["origin"], "manual");
         assert_eq!(tx["spans"][1]["origin"], "auto.db.sqlx");
-        assert!(tx["contexts"].get(KEY).is_none());
+        assert!(tx["contexts"].get(key()).is_none());
         assert_eq!(items[1].1["transaction_info"]["source"], "task");
-        assert!(items[1].1["contexts"].get(KEY).is_none());
+        assert!(items[1].1["contexts"].get(key()).is_none());
     }
 
     #[test]
     fn a_users_context_of_the_same_name_stays_a_context() {
+        let theirs = || {
+            let mut map = Map::new();
+            map.insert("source".into(), Value::from("url"));
+            Context::Other(map)
+        };
+        // Alone: written as an ordinary context, no fields from it.
         let mut tx = Transaction::default();
-        let mut theirs = Map::new();
-        theirs.insert("source".into(), Value::from("route"));
-        tx.contexts.insert(KEY.into(), Context::Other(theirs));
+        tx.contexts.insert(PREFIX.into(), theirs());
         let mut envelope = Envelope::new();
         envelope.add_item(tx);
         let items = written(&envelope);
         assert!(items[0].1.get("transaction_info").is_none());
-        assert_eq!(items[0].1["contexts"][KEY]["source"], "route");
-        let mut stripped = strip(envelope);
+        assert_eq!(items[0].1["contexts"][PREFIX]["source"], "url");
+        let stripped = strip(envelope);
         let Some(EnvelopeItem::Transaction(tx)) = stripped.items().next() else {
             panic!()
         };
-        assert!(tx.contexts.contains_key(KEY));
+        assert!(tx.contexts.contains_key(PREFIX));
         let mut contexts = tx.contexts.clone();
         assert!(take(&mut contexts).is_none());
-        stripped = Envelope::new();
-        stripped.add_item(transaction());
-        let Some(EnvelopeItem::Transaction(tx)) = strip(stripped).items().next().cloned() else {
+        // Beside vigil's own entry: both kept apart, the fields from vigil's.
+        let mut tx = transaction();
+        tx.contexts.insert(PREFIX.into(), theirs());
+        let mut envelope = Envelope::new();
+        envelope.add_item(tx);
+        let items = written(&envelope);
+        assert_eq!(items[0].1["transaction_info"]["source"], "route");
+        assert_eq!(items[0].1["contexts"][PREFIX]["source"], "url");
+        assert!(items[0].1["contexts"].get(key()).is_none());
+        let Some(EnvelopeItem::Transaction(tx)) = strip(envelope).items().next().cloned() else {
             panic!()
         };
-        assert!(!tx.contexts.contains_key(KEY));
+        assert!(tx.contexts.contains_key(PREFIX));
+        assert!(!tx.contexts.contains_key(key()));
     }
 }

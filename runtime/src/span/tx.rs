@@ -303,7 +303,7 @@ impl Finished {
             .into_iter()
             .map(|(id, origin)| (super::span_id(id), origin));
         transaction.contexts.insert(
-            crate::wire::KEY.into(),
+            crate::wire::key().into(),
             crate::wire::entry(Some(tx.source()), origins),
         );
         let options = client.options();
