@@ -230,6 +230,8 @@ pub(crate) fn complete(envelope: Envelope) -> Envelope {
         for item in envelope.items() {
             let EnvelopeItem::MonitorCheckIn(check_in) = item else {
                 // Any other item, as the `sentry` crate writes it (without its header line).
+                // A check-in's envelope carries no event or transaction (`Sinks::forward`
+                // adds a client report only beside those), so no `wire` entry is written here.
                 let mut one = Vec::new();
                 let mut single = Envelope::new();
                 single.add_item(item.clone());

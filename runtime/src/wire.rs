@@ -260,8 +260,14 @@ pub(crate) fn to_writer(envelope: &Envelope, out: &mut Vec<u8>) -> std::io::Resu
             out.push(b'\n');
             continue;
         }
-        // Any other item exactly as the `sentry` crate writes it: alone in an envelope of no
-        // headers, whose header line (`{}`) is left out.
+        // An attachment as the `sentry` crate writes it (without copying its buffer).
+        if let EnvelopeItem::Attachment(attachment) = item {
+            attachment.to_writer(&mut *out)?;
+            out.push(b'\n');
+            continue;
+        }
+        // Any other item (small) exactly as the `sentry` crate writes it: alone in an
+        // envelope of no headers, whose header line (`{}`) is left out.
         let mut single = Envelope::new();
         single.add_item(item.clone());
         let mut bytes = Vec::new();
@@ -326,6 +332,47 @@ mod tests {
         assert!(tx["contexts"].get(key()).is_none());
         assert_eq!(items[1].1["transaction_info"]["source"], "task");
         assert!(items[1].1["contexts"].get(key()).is_none());
+    }
+
+    #[test]
+    fn other_items_are_written_byte_for_byte_as_the_sentry_crate_writes_them() {
+        let mut event = Event::default();
+        event
+            .contexts
+            .insert(key().into(), entry(Some(Source::Task), []));
+        let mut envelope = Envelope::new();
+        envelope.add_item(event);
+        envelope.add_item(sentry::protocol::Attachment {
+            buffer: b"line one\0\xffbinary".to_vec(),
+            filename: "dump.bin".into(),
+            content_type: Some("application/octet-stream".into()),
+            ty: None,
+        });
+        envelope.add_item(EnvelopeItem::ClientReport(
+            sentry::protocol::ClientReport::new([sentry::protocol::client_report::Item::new(
+                sentry::protocol::client_report::Category::Transaction,
+                sentry::protocol::client_report::Reason::QueueOverflow,
+                3,
+            )]),
+        ));
+        let mut ours = Vec::new();
+        to_writer(&envelope, &mut ours).unwrap();
+        let mut theirs = Vec::new();
+        strip(envelope).to_writer(&mut theirs).unwrap();
+        // After the header line and the event's two lines, the same bytes.
+        let after_event = |bytes: &[u8]| {
+            let mut lines = 0;
+            let at = bytes
+                .iter()
+                .position(|&b| {
+                    lines += usize::from(b == b'\n');
+                    lines == 3
+                })
+                .unwrap();
+            bytes[at + 1..].to_vec()
+        };
+        assert_eq!(after_event(&ours), after_event(&theirs));
+        assert!(!after_event(&ours).is_empty());
     }
 
     #[test]
