@@ -13,7 +13,7 @@ use sentry::protocol::{
 use sentry::Hub;
 
 use super::clock;
-use super::record::{SpanName, SpanRecord, Text, Timing, MAX_SPANS};
+use super::record::{Args, Chunks, SpanName, SpanRecord, Text, Timing, MAX_SPANS};
 
 /// Feature flag evaluations kept per span (sentry-python keeps 10).
 const FLAGS_PER_SPAN: usize = 10;
@@ -49,7 +49,9 @@ struct TxInner {
     /// `flag.evaluation.<name>` data of the transaction and its spans, by span id, set while
     /// they run (at most [`FLAGS_PER_SPAN`] flags a span).
     flag_data: Vec<(u64, String, Value)>,
-    spans: Vec<SpanRecord>,
+    spans: Chunks<SpanRecord>,
+    /// The data under callsite keys of the spans (each record says where its own are).
+    values: Chunks<(&'static str, Value)>,
     dropped_spans: usize,
     finished: bool,
 }
@@ -120,9 +122,11 @@ impl TxShared {
         }
     }
 
-    /// Adds a finished child span (at most [`MAX_SPANS`]; the rest are counted).
-    pub(super) fn push(&self, record: SpanRecord) {
-        let mut inner = self.inner();
+    /// Adds a finished child span and its data under callsite keys (at most [`MAX_SPANS`];
+    /// the rest are counted).
+    pub(super) fn push(&self, mut record: SpanRecord, args: &mut Args) {
+        let mut guard = self.inner();
+        let inner = &mut *guard;
         if inner.finished {
             return;
         }
@@ -130,6 +134,7 @@ impl TxShared {
             inner.dropped_spans += 1;
             return;
         }
+        args.move_into(&mut inner.values, &mut record);
         inner.spans.push(record);
     }
 
@@ -202,10 +207,11 @@ impl Finished {
             scope,
             sinks,
         } = self;
-        let (records, dropped, request, flag_data) = {
+        let (records, mut values, dropped, request, flag_data) = {
             let mut inner = tx.inner();
             (
                 std::mem::take(&mut inner.spans),
+                std::mem::take(&mut inner.values),
                 inner.dropped_spans,
                 inner.request.take(),
                 std::mem::take(&mut inner.flag_data),
@@ -218,7 +224,7 @@ impl Finished {
         let trace_id = tx.trace_id;
         let mut spans: Vec<protocol::Span> = records
             .into_iter()
-            .map(|r| r.into_protocol(trace_id, at))
+            .map(|r| r.into_protocol(trace_id, at, &mut values))
             .collect();
         let mut trace_data: Map<String, Value> = data
             .into_iter()
@@ -348,7 +354,7 @@ impl Current {
         }
         let end_raw = clock::now_raw();
         let start_raw = end_raw.saturating_sub(clock::ticks(elapsed));
-        self.tx.push(SpanRecord::new(
+        let (record, mut args) = SpanRecord::new(
             crate::state::span_id(),
             self.span_id,
             name,
@@ -360,7 +366,8 @@ impl Current {
             SpanStatus::Ok,
             Vec::new(),
             data,
-        ));
+        );
+        self.tx.push(record, &mut args);
     }
 
     /// The description and `data[key]` of the last child span of this span with operation
@@ -371,7 +378,8 @@ impl Current {
         key: &str,
         status: SpanStatus,
     ) -> Option<(String, Option<Value>)> {
-        let mut inner = self.tx.inner();
+        let mut guard = self.tx.inner();
+        let inner = &mut *guard;
         let record = inner
             .spans
             .iter_mut()
@@ -379,7 +387,7 @@ impl Current {
             .find(|r| r.parent == self.span_id && r.name.op_description().0 == op)?;
         record.status = status;
         let value = record
-            .data
+            .args(&inner.values)
             .iter()
             .find(|(k, _)| *k == key)
             .map(|(_, v)| v.clone());
