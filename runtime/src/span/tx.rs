@@ -43,9 +43,15 @@ pub(crate) struct TxShared {
     pub(crate) thread: u32,
 }
 
+/// The request a transaction serves, as Sentry shows it: built when the transaction is, on
+/// vigil's worker, not on the request's thread (HTTP server integrations).
+pub(crate) trait RequestView: Send + Sync {
+    fn request(&self) -> protocol::Request;
+}
+
 #[derive(Default)]
 struct TxInner {
-    request: Option<protocol::Request>,
+    request: Option<Arc<dyn RequestView>>,
     /// `flag.evaluation.<name>` data of the transaction and its spans, by span id, set while
     /// they run (at most [`FLAGS_PER_SPAN`] flags a span).
     flag_data: Vec<(u64, String, Value)>,
@@ -94,7 +100,7 @@ impl TxShared {
 
     /// The request the transaction serves (HTTP integrations).
     #[allow(dead_code)] // not every build has an HTTP server integration
-    pub(crate) fn set_request(&self, request: protocol::Request) {
+    pub(crate) fn set_request(&self, request: Arc<dyn RequestView>) {
         self.inner().request = Some(request);
     }
 
@@ -249,7 +255,7 @@ impl Finished {
             start_timestamp: tx.start,
             timestamp: Some(at(end_raw)),
             spans,
-            request,
+            request: request.map(|r| r.request()),
             platform: "native".into(),
             sdk: sdk_info(&client),
             ..Default::default()
