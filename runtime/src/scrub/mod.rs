@@ -20,6 +20,7 @@
 
 mod flags;
 mod http;
+mod keys;
 mod limits;
 mod logs;
 mod pii;
@@ -148,17 +149,18 @@ impl Scrubber {
         if self.key_is_allowed(key) {
             return false;
         }
-        if rules::is_sensitive_name(key) {
+        // What the key names by the built-in rules, remembered (see `keys`).
+        let kind = keys::kind(key);
+        if kind.secret || (kind.personal && !self.send_default_pii) {
             return true;
         }
-        if self.extra_keys.is_empty() && self.send_default_pii {
+        if self.extra_keys.is_empty() {
             return false;
         }
         let normalized = normalize(key);
         self.extra_keys
             .iter()
             .any(|k| normalized.contains(k.as_str()))
-            || (!self.send_default_pii && PII_KEY_PARTS.iter().any(|p| normalized.contains(p)))
     }
 
     /// Scrubs a data value (tags, extra, contexts, request and breadcrumb fields): a value
