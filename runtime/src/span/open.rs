@@ -294,6 +294,7 @@ pub(crate) enum Child {
 
 impl ChildSpan {
     /// Opens a child of the current span for `cs` and makes it current.
+    #[inline]
     pub(crate) fn enter(cs: &'static Callsite) -> Child {
         match current::enter_child() {
             Opened::NoCurrent => Child::NoCurrent,
@@ -308,11 +309,13 @@ impl ChildSpan {
         }
     }
 
+    #[inline]
     pub(crate) fn set_data(&mut self, key: &'static str, value: Value) {
         self.data.set(key, value);
     }
 
     /// Records the span into its transaction and makes its parent current again.
+    #[inline]
     pub(crate) fn finish(self, status: SpanStatus) {
         let end_raw = clock::now_raw();
         if let Some(parent) = &self.entered.prev {

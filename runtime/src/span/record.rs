@@ -81,6 +81,7 @@ pub(crate) struct Args {
 
 impl Args {
     /// Sets `key` (an entry under the same key is replaced).
+    #[inline]
     pub(crate) fn set(&mut self, key: &'static str, value: Value) {
         match &mut self.first {
             Some((k, v)) if *k == key => *v = value,
@@ -313,6 +314,7 @@ impl SpanData {
         );
     }
 
+    #[inline]
     pub(crate) fn set_data(&mut self, key: Text, value: Value) {
         match key {
             Text::Static(key) => self.statics.set(key, value),
@@ -362,6 +364,7 @@ impl SpanRecord {
 
     /// A span with what it collected while open: owned keys and tags boxed aside only when
     /// there are any; its data under callsite keys returned, for its transaction's list.
+    #[inline]
     pub(crate) fn from_data(
         id: u64,
         parent: u64,
