@@ -463,7 +463,9 @@ impl SpanRecord {
                 .chain(extras.data)
                 .chain(thread_data(self.thread).map(|(k, v)| (k.to_owned(), v)))
                 .collect(),
-            ..Default::default()
+            // Every field given: `..Default::default()` would draw a random span id and trace
+            // id (the `sentry` crate's `Default`) only to throw them away, for every span.
+            same_process_as_parent: None,
         }
     }
 }
