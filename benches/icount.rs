@@ -8,7 +8,8 @@
 //! valgrind --tool=callgrind --toggle-collect='*measure*' target/release/deps/icount-<hash> <case> <n>
 //! ```
 //!
-//! Cases: `sync` (`#[vigil::monitored] fn -> Result` in a sampled transaction), `async`
+//! Cases: `sync` (`#[vigil::monitored] fn -> Result` in a sampled transaction; and
+//! `sync_unsampled`, `sync_no_transaction`), `async`
 //! (the same as an `async fn`), `raw` (`sentry`'s `start_child` + status + `finish`), and with
 //! the `axum` feature one request through a router: `req_disabled`, `req0`, `req01`, `req1`
 //! (vigil at those rates) and `tower` (sentry-tower + sentry-tracing at rate 1).
@@ -56,6 +57,11 @@ fn monitored_result(x: u64) -> Result<u64, std::io::Error> {
 #[vigil::monitored]
 async fn monitored_async_result(x: u64) -> Result<u64, std::io::Error> {
     bare_result(x)
+}
+
+#[vigil::transaction(op = "task", sample_rate = 0.0)]
+fn in_unsampled<R>(f: impl FnOnce() -> R) -> R {
+    f()
 }
 
 fn poll_once<F: std::future::Future>(fut: std::pin::Pin<&mut F>) -> F::Output {
@@ -235,6 +241,12 @@ fn main() {
     let vigil_tx = || vigil::start_transaction("bench", "task");
     match case {
         "sync" => per_transaction(n, vigil_tx, |x| monitored_result(x).unwrap_or(0)),
+        "sync_unsampled" => per_transaction(
+            n,
+            || in_unsampled(|| vigil::start_transaction("x", "task")),
+            |x| monitored_result(x).unwrap_or(0),
+        ),
+        "sync_no_transaction" => per_transaction(n, || (), |x| monitored_result(x).unwrap_or(0)),
         "async" => per_transaction(n, vigil_tx, |x| {
             let mut fut = std::pin::pin!(monitored_async_result(x));
             poll_once(fut.as_mut()).unwrap_or(0)
