@@ -64,11 +64,33 @@ pub fn enter(cs: &'static Callsite) -> SpanGuard {
 
 #[inline(never)]
 fn enter_enabled(cs: &'static Callsite) -> SpanGuard {
-    let state = match span::current_sampled() {
-        // Inside an unsampled transaction, or no transaction for a plain monitored function:
-        // nothing to record, decided with one read.
-        Some(false) => GuardState::Bare,
-        None if !cs.transaction => GuardState::Bare,
+    let current = span::current_sampled();
+    let recording = match current {
+        // Inside an unsampled transaction: nothing to record, decided with one read.
+        Some(false) => false,
+        // No span yet: a `#[transaction]` starts one, a plain monitored function records
+        // nothing.
+        None => cs.transaction,
+        Some(true) => true,
+    };
+    if !recording {
+        // Apart: written here, only a few words of the guard are (the recording states are
+        // large, and a shared exit would copy all of it).
+        return SpanGuard {
+            inner: ManuallyDrop::new(Guard::On {
+                cs,
+                entered: failure_seq(),
+                state: GuardState::Bare,
+            }),
+        };
+    }
+    enter_recording(cs, current)
+}
+
+/// The span of a sync function that may be recorded (`current`: what `enter_enabled` found).
+#[inline(never)]
+fn enter_recording(cs: &'static Callsite, current: Option<bool>) -> SpanGuard {
+    let state = match current {
         // No span yet: this `#[transaction]` starts one.
         None => match span::open_root(SpanName::Callsite(cs), cs.sample_rate, TraceParent::New) {
             Some(span) => {
@@ -81,7 +103,7 @@ fn enter_enabled(cs: &'static Callsite) -> SpanGuard {
             }
             None => GuardState::Bare,
         },
-        Some(true) => match ChildSpan::enter(cs) {
+        Some(_) => match ChildSpan::enter(cs) {
             Child::Open(span) => GuardState::Child { span, status: None },
             Child::Unsampled | Child::NoCurrent => GuardState::Bare,
         },

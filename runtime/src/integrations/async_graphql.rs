@@ -178,7 +178,7 @@ impl Extension for PerRequest {
             Here::ChildOrTransaction { sample_rate: None },
         );
         if let Some(span) = &mut span {
-            span.tx.set_origin(span.id, ORIGIN);
+            span.set_origin(ORIGIN);
             // A transaction of its own: named after the operation, as sentry-python's
             // Strawberry integration names it (`component`).
             if span.is_root() {

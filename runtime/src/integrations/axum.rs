@@ -217,10 +217,20 @@ pub struct VigilService<S> {
     inner: S,
 }
 
-/// The request as Sentry shows it, built only when something needs it (an event captured
-/// while handling the request, a sampled transaction): a request that is not sampled and
-/// fails nothing pays for a copy of its method, URI and headers, not for their conversion.
+/// What a request's events, its transaction and its drive share (one allocation): its name,
+/// whether an error was captured, and the request as Sentry shows it, built only when
+/// something needs it (an event captured while handling the request; a sampled transaction,
+/// on vigil's worker): a request that fails nothing pays for a copy of its method, URI and
+/// headers, not for their conversion.
 struct RequestInfo {
+    /// The transaction's name: the method and the matched route (`GET /users/{id}`).
+    name: String,
+    /// How it got its name (`transaction_info.source`): `route`, or `url` when no route
+    /// matched.
+    source: Source,
+    /// Set when an error event was captured while handling the request (a monitored
+    /// function's `Err`, a panic): that event stands for a 5xx response, no second one.
+    error_captured: AtomicBool,
     method: http::Method,
     uri: http::Uri,
     headers: http::HeaderMap,
@@ -229,7 +239,21 @@ struct RequestInfo {
 
 impl RequestInfo {
     fn new<B>(req: &Request<B>) -> Self {
+        // Written out rather than `format!`, which costs more than the rest of this.
+        // Named by the matched route (`route`), or the raw path when none matched (`url`).
+        let (route, source) = match req.extensions().get::<axum::extract::MatchedPath>() {
+            Some(route) => (route.as_str(), Source::Route),
+            None => (req.uri().path(), Source::Url),
+        };
+        let method = req.method().as_str();
+        let mut name = String::with_capacity(method.len() + 1 + route.len());
+        name.push_str(method);
+        name.push(' ');
+        name.push_str(route);
         RequestInfo {
+            name,
+            source,
+            error_captured: AtomicBool::new(false),
             method: req.method().clone(),
             uri: req.uri().clone(),
             headers: req.headers().clone(),
@@ -267,6 +291,15 @@ impl RequestInfo {
     }
 }
 
+impl span::RequestView for RequestInfo {
+    fn request(&self) -> protocol::Request {
+        match self.built.get() {
+            Some(built) => built.clone(),
+            None => self.build(),
+        }
+    }
+}
+
 impl<S, ReqB, ResB> tower_service::Service<Request<ReqB>> for VigilService<S>
 where
     S: tower_service::Service<Request<ReqB>, Response = Response<ResB>>,
@@ -288,12 +321,6 @@ where
                 },
             };
         }
-        // Named by the matched route (`route`), or the raw path when none matched (`url`).
-        let (route, source) = match req.extensions().get::<axum::extract::MatchedPath>() {
-            Some(m) => (m.as_str().to_owned(), Source::Route),
-            None => (req.uri().path().to_owned(), Source::Url),
-        };
-        let name = format!("{} {route}", req.method());
         let incoming = crate::propagation::incoming(
             req.headers()
                 .iter()
@@ -302,36 +329,35 @@ where
         let context = Arc::new(RequestInfo::new(&req));
         let hub = Arc::new(Hub::new_from_top(Hub::current()));
         let session = RequestSession::start(&hub);
-        let error_captured = Arc::new(AtomicBool::new(false));
         let (span, inner) = Hub::run(Arc::clone(&hub), || {
-            let context_for_events = Arc::clone(&context);
-            let name_for_events = name.clone();
-            let error_seen = Arc::clone(&error_captured);
+            let for_events = Arc::clone(&context);
             Hub::current().configure_scope(move |scope| {
                 scope.add_event_processor(move |mut event| {
                     if event.request.is_none() {
-                        event.request = Some(context_for_events.get().clone());
+                        event.request = Some(for_events.get().clone());
                     }
                     if event.transaction.is_none() {
-                        event.transaction = Some(name_for_events.clone());
-                        crate::wire::mark_event(&mut event, source);
+                        event.transaction = Some(for_events.name.clone());
+                        crate::wire::mark_event(&mut event, for_events.source);
                     }
                     if event.level >= Level::Error {
-                        error_seen.store(true, Ordering::Relaxed);
+                        for_events.error_captured.store(true, Ordering::Relaxed);
                     }
                     Some(event)
                 });
             });
             let span = span::open(
-                SpanName::owned("http.server", name.clone()),
+                SpanName::owned("http.server", context.name.clone()),
                 Here::Request(incoming.as_ref()),
             );
             if let Some(span) = &span {
                 if span.tx.sampled {
-                    span.tx.set_request(context.get().clone());
+                    // Built on the worker, with the transaction.
+                    span.tx
+                        .set_request(Arc::clone(&context) as Arc<dyn span::RequestView>);
                 }
-                span.tx.set_origin(span.id, ORIGIN);
-                let _ = span.tx.source.set(source);
+                span.tx.set_origin(ORIGIN);
+                let _ = span.tx.source.set(context.source);
             }
             // The inner service's `call` runs in the request's span too.
             let entered = span.as_ref().map(|s| span::enter(s.as_current()));
@@ -342,8 +368,7 @@ where
             (span, inner)
         });
         let drive = Http {
-            name,
-            error_captured,
+            request: context,
             panicked: false,
             session,
         };
@@ -365,10 +390,8 @@ where
 /// How a request's future runs and ends: a panic becomes a 500 response, the status code the
 /// transaction's status, and a 5xx with no error captured an event of its own.
 struct Http {
-    name: String,
-    /// Set when an error event was captured while handling the request (a monitored
-    /// function's `Err`, a panic): that event stands for a 5xx response, no second one.
-    error_captured: Arc<AtomicBool>,
+    /// Its name, and whether an error event was captured while handling it.
+    request: Arc<RequestInfo>,
     panicked: bool,
     /// Ended once the response is ready and its event (if any) captured.
     session: Option<RequestSession>,
@@ -395,10 +418,10 @@ where
             return SpanStatus::InternalError;
         };
         let code = response.status();
-        let captured = self.panicked || self.error_captured.load(Ordering::Relaxed);
+        let captured = self.panicked || self.request.error_captured.load(Ordering::Relaxed);
         if code.is_server_error() && !captured {
             let mut event = Event {
-                message: Some(format!("{} responded {code}", self.name)),
+                message: Some(format!("{} responded {code}", self.request.name)),
                 level: Level::Error,
                 ..Default::default()
             };

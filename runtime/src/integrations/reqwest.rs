@@ -109,7 +109,7 @@ fn start(mut req: Request) -> (Request, Option<OpenSpan>, HttpClient) {
             SpanName::owned("http.client", format!("{method} {bare}")),
             Here::ChildOnly,
         )?;
-        span.tx.set_origin(span.id, ORIGIN);
+        span.set_origin(ORIGIN);
         span.set_data("http.request.method", Value::from(method.clone()));
         span.set_data("url", Value::from(bare.clone()));
         if let Some(host) = url.host_str() {

@@ -23,6 +23,7 @@ mod http;
 mod keys;
 mod limits;
 mod logs;
+mod memo;
 mod pii;
 pub(crate) mod rules;
 mod text;
@@ -93,17 +94,18 @@ impl Scrubber {
         if self.key_is_allowed(key) {
             return false;
         }
-        if rules::is_sensitive_name(key) {
+        // What the key names by the built-in rules, remembered (see `memo`).
+        let kind = memo::kind(key);
+        if kind.secret || (kind.personal && !self.send_default_pii) {
             return true;
         }
-        if self.extra_keys.is_empty() && self.send_default_pii {
+        if self.extra_keys.is_empty() {
             return false;
         }
         let normalized = normalize(key);
         self.extra_keys
             .iter()
             .any(|k| normalized.contains(k.as_str()))
-            || (!self.send_default_pii && PII_KEY_PARTS.iter().any(|p| normalized.contains(p)))
     }
 
     /// Scrubs a data value (tags, extra, contexts, request and breadcrumb fields): a value
@@ -140,11 +142,24 @@ impl Scrubber {
 
     fn text_with(&self, text: &mut String, kinds: Pii) -> bool {
         truncate(text, MAX_STRING);
-        let mut changed = scrub_text(text);
-        if !self.send_default_pii {
-            let source = changed.as_deref().unwrap_or(text);
-            if let Some(out) = scrub_pii(source, kinds) {
-                changed = Some(out);
+        // The built-in detectors depend on nothing but the text (and the kinds of personal
+        // data looked for): a text they found clean before is clean (see `memo`).
+        let checks = if self.send_default_pii {
+            memo::Checks::SECRETS
+        } else {
+            memo::Checks::with_pii(kinds)
+        };
+        let mut changed = None;
+        if !memo::is_clean(text, checks) {
+            changed = scrub_text(text);
+            if !self.send_default_pii {
+                let source = changed.as_deref().unwrap_or(text);
+                if let Some(out) = scrub_pii(source, kinds) {
+                    changed = Some(out);
+                }
+            }
+            if changed.is_none() {
+                memo::passed(text, checks);
             }
         }
         for pattern in &self.patterns {

@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use super::rules::is_sensitive_name as is_sensitive_key;
+use super::memo::is_sensitive_name as is_sensitive_key;
 use super::FILTERED;
 
 /// Scrubs secrets that stand in free text; `None` when there is nothing to change.

@@ -102,8 +102,8 @@ pub(crate) enum Opened {
     NoCurrent,
     /// The current transaction is not sampled: nothing below it is recorded.
     Unsampled,
-    /// A new child span of `parent` is current; `entered.prev` is the parent.
-    Child { parent: u64, entered: Entered },
+    /// A new child span is current; `entered.prev` is its parent.
+    Child { entered: Entered },
 }
 
 /// Makes a new child span of the current span current, in one look at the thread's state.
@@ -112,10 +112,10 @@ pub(crate) fn enter_child() -> Opened {
         let Ok(mut c) = c.try_borrow_mut() else {
             return Opened::NoCurrent;
         };
-        let (tx, parent, depth) = match c.as_ref() {
+        let (tx, depth) = match c.as_ref() {
             None => return Opened::NoCurrent,
             Some(p) if !p.tx.sampled => return Opened::Unsampled,
-            Some(p) => (Arc::clone(&p.tx), p.span_id, p.depth.saturating_add(1)),
+            Some(p) => (Arc::clone(&p.tx), p.depth.saturating_add(1)),
         };
         let id = crate::state::span_id();
         let trace_id = tx.trace_id;
@@ -125,7 +125,6 @@ pub(crate) fn enter_child() -> Opened {
             depth,
         });
         Opened::Child {
-            parent,
             entered: Entered {
                 id,
                 depth,

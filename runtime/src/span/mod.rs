@@ -31,6 +31,8 @@ pub(crate) use open::{open, open_root, Child, ChildSpan, Here, OpenSpan, TracePa
 pub(crate) use record::SpanName;
 #[allow(unused_imports)] // for integrations that record spans timed elsewhere
 pub(crate) use record::Text;
+#[allow(unused_imports)] // for HTTP server integrations
+pub(crate) use tx::RequestView;
 pub(crate) use tx::{with_vigil_package, Finished, TxShared};
 
 /// The protocol form of a span id.

@@ -9,7 +9,7 @@ use sentry::protocol::{SpanStatus, TraceId, Value};
 use sentry::Hub;
 
 use super::current::{self, Current, Entered, Opened};
-use super::record::{push_exact, thread_data, thread_off, SpanName, SpanRecord, Text, Timing};
+use super::record::{thread_data, thread_off, Args, SpanData, SpanName, SpanRecord, Text, Timing};
 use super::tx::TxShared;
 use super::{clock, RemoteParent};
 use crate::callsite::Callsite;
@@ -26,8 +26,7 @@ pub(crate) struct OpenSpan {
     /// The thread it started on.
     thread: u32,
     pub(crate) status: Option<SpanStatus>,
-    tags: Vec<(Text, String)>,
-    data: Vec<(Text, Value)>,
+    data: SpanData,
 }
 
 /// Where a new transaction's trace comes from.
@@ -105,8 +104,7 @@ impl OpenSpan {
             start_raw,
             thread,
             status: None,
-            tags: Vec::new(),
-            data: Vec::new(),
+            data: SpanData::default(),
         })
     }
 
@@ -123,8 +121,7 @@ impl OpenSpan {
             start_raw: clock::now_raw(),
             thread: super::thread::current(),
             status: None,
-            tags: Vec::new(),
-            data: Vec::new(),
+            data: SpanData::default(),
         })
     }
 
@@ -144,11 +141,22 @@ impl OpenSpan {
     }
 
     pub(crate) fn set_tag(&mut self, key: impl Into<Text>, value: String) {
-        push_exact(&mut self.tags, key.into(), value);
+        self.data.set_tag(key.into(), value);
     }
 
     pub(crate) fn set_data(&mut self, key: impl Into<Text>, value: Value) {
-        push_exact(&mut self.data, key.into(), value);
+        self.data.set_data(key.into(), value);
+    }
+
+    /// What made the span (Sentry's `origin`), when an integration did (`auto.http.axum`):
+    /// a transaction's on its trace context, a child's with its record.
+    #[allow(dead_code)] // for integrations
+    pub(crate) fn set_origin(&mut self, origin: &'static str) {
+        if self.is_root() {
+            self.tx.set_origin(origin);
+        } else {
+            self.data.set_origin(origin);
+        }
     }
 
     /// Finishes the span: a child goes into its transaction's buffer; a root sends the
@@ -163,28 +171,31 @@ impl OpenSpan {
                 let mut data = self.data;
                 if self.tx.sampled {
                     for (key, value) in thread_data(self.thread) {
-                        push_exact(&mut data, Text::from(key), value);
+                        data.set_data(Text::from(key), value);
                     }
                 }
-                self.tx.finish(status, end_raw, self.tags, data)
+                let (tags, data) = data.into_lists();
+                self.tx.finish(status, end_raw, tags, data)
             }
-            Some(name) => self.tx.push(SpanRecord::new(
-                self.id,
-                self.parent,
-                name,
-                Timing {
-                    start_raw: self.start_raw,
-                    end_raw,
-                    thread: if self.thread == self.tx.thread {
-                        0
-                    } else {
-                        self.thread
+            Some(name) => {
+                let (record, mut args) = SpanRecord::from_data(
+                    self.id,
+                    self.parent,
+                    name,
+                    Timing {
+                        start_raw: self.start_raw,
+                        end_raw,
+                        thread: if self.thread == self.tx.thread {
+                            0
+                        } else {
+                            self.thread
+                        },
                     },
-                },
-                status,
-                self.tags,
-                self.data,
-            )),
+                    status,
+                    self.data,
+                );
+                self.tx.push(record, &mut args);
+            }
         }
     }
 }
@@ -278,10 +289,9 @@ pub(crate) fn open_root(
 /// is created. It holds no reference to its transaction of its own: the parent span it
 /// replaced as current (kept in `entered`) belongs to the same transaction.
 pub(crate) struct ChildSpan {
-    parent: u64,
     cs: &'static Callsite,
     start_raw: u64,
-    data: Vec<(&'static str, Value)>,
+    data: Args,
     entered: Entered,
 }
 
@@ -297,31 +307,34 @@ pub(crate) enum Child {
 
 impl ChildSpan {
     /// Opens a child of the current span for `cs` and makes it current.
+    #[inline]
     pub(crate) fn enter(cs: &'static Callsite) -> Child {
         match current::enter_child() {
             Opened::NoCurrent => Child::NoCurrent,
             Opened::Unsampled => Child::Unsampled,
-            Opened::Child { parent, entered } => Child::Open(ChildSpan {
-                parent,
+            // The parent is the span `entered` replaced as current (`entered.prev`).
+            Opened::Child { entered } => Child::Open(ChildSpan {
                 cs,
                 start_raw: clock::now_raw(),
-                data: Vec::new(),
+                data: Args::default(),
                 entered,
             }),
         }
     }
 
+    #[inline]
     pub(crate) fn set_data(&mut self, key: &'static str, value: Value) {
-        push_exact(&mut self.data, key, value);
+        self.data.set(key, value);
     }
 
     /// Records the span into its transaction and makes its parent current again.
+    #[inline]
     pub(crate) fn finish(self, status: SpanStatus) {
         let end_raw = clock::now_raw();
         if let Some(parent) = &self.entered.prev {
-            parent.tx.push(SpanRecord::from_callsite(
+            let record = SpanRecord::from_callsite(
                 self.entered.id,
-                self.parent,
+                parent.span_id,
                 self.cs,
                 Timing {
                     start_raw: self.start_raw,
@@ -329,8 +342,9 @@ impl ChildSpan {
                     thread: thread_off(parent.tx.thread),
                 },
                 status,
-                self.data,
-            ));
+            );
+            let mut data = self.data;
+            parent.tx.push(record, &mut data);
         }
         current::exit(self.entered);
     }

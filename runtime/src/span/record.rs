@@ -69,7 +69,194 @@ pub(crate) fn push_exact<K: PartialEq, V>(list: &mut Vec<(K, V)>, key: K, value:
     list.push((key, value));
 }
 
-/// A finished child span, kept until its transaction finishes: 80 bytes plus its data.
+/// A span's data under callsite keys (the arguments of a monitored function) while it runs:
+/// the first entry inline, so that recording it allocates nothing; the rest in a list.
+#[derive(Default)]
+pub(crate) struct Args {
+    first: Option<(&'static str, Value)>,
+    // Boxed: 8 bytes rather than 24 for what is rarely there, in what moves with every span.
+    #[allow(clippy::box_collection)]
+    more: Option<Box<Vec<(&'static str, Value)>>>,
+}
+
+impl Args {
+    /// Sets `key` (an entry under the same key is replaced).
+    #[inline]
+    pub(crate) fn set(&mut self, key: &'static str, value: Value) {
+        match &mut self.first {
+            Some((k, v)) if *k == key => *v = value,
+            None => self.first = Some((key, value)),
+            Some(_) => push_exact(self.more.get_or_insert_with(Box::default), key, value),
+        }
+    }
+
+    fn from_vec(list: Vec<(&'static str, Value)>) -> Self {
+        let mut list = list.into_iter();
+        Args {
+            first: list.next(),
+            more: Some(Box::new(list.collect::<Vec<_>>())).filter(|more| !more.is_empty()),
+        }
+    }
+
+    fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.more.as_ref().map_or(0, |more| more.len())
+    }
+
+    fn entries(self) -> impl Iterator<Item = (&'static str, Value)> {
+        self.first
+            .into_iter()
+            .chain(self.more.into_iter().flat_map(|more| *more))
+    }
+
+    /// Moves the entries to `values` (a transaction's list), where `record` will find them.
+    #[inline]
+    pub(crate) fn move_into(
+        &mut self,
+        values: &mut Chunks<(&'static str, Value)>,
+        record: &mut SpanRecord,
+    ) {
+        let Some(first) = self.first.take() else {
+            return;
+        };
+        let n = 1 + self.more.as_ref().map_or(0, |more| more.len());
+        let Some((chunk, list)) = values.room_for(n) else {
+            return;
+        };
+        let (Ok(start), Ok(len)) = (u16::try_from(list.len()), u16::try_from(n)) else {
+            return;
+        };
+        list.push(first);
+        if let Some(more) = &mut self.more {
+            list.append(more);
+        }
+        record.args = ArgsAt { chunk, start, len };
+    }
+}
+
+/// Where a record's data under callsite keys is in its transaction's list.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct ArgsAt {
+    chunk: u32,
+    start: u16,
+    len: u16,
+}
+
+/// A list kept in chunks that never move: adding to it never copies what it holds, as a
+/// growing `Vec` would (a transaction's spans and their data, added to while its spans run).
+pub(crate) struct Chunks<T> {
+    chunks: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T> Default for Chunks<T> {
+    fn default() -> Self {
+        Chunks {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> Chunks<T> {
+    /// The first chunk's room; each next one has twice the room of the last, up to `MOST`.
+    const FIRST: usize = 4;
+    const MOST: usize = 64;
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The chunk with room for `n` more items side by side (a new one when the last has
+    /// not), and its index; `n` are counted as added.
+    #[inline]
+    fn room_for(&mut self, n: usize) -> Option<(u32, &mut Vec<T>)> {
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.capacity() - c.len() >= n);
+        if !fits {
+            self.new_chunk(n);
+        }
+        let index = u32::try_from(self.chunks.len().checked_sub(1)?).ok()?;
+        self.len += n;
+        self.chunks.last_mut().map(|c| (index, c))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn new_chunk(&mut self, n: usize) {
+        let next = self.chunks.last().map_or(Self::FIRST, |c| {
+            c.capacity().saturating_mul(2).min(Self::MOST)
+        });
+        self.chunks.push(Vec::with_capacity(next.max(n)));
+    }
+
+    #[inline]
+    pub(crate) fn push(&mut self, item: T) {
+        if let Some((_, chunk)) = self.room_for(1) {
+            chunk.push(item);
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
+        self.chunks.iter().flatten()
+    }
+
+    pub(crate) fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut T> {
+        self.chunks.iter_mut().flatten()
+    }
+
+    fn slice(&self, at: ArgsAt) -> &[T] {
+        let start = usize::from(at.start);
+        self.chunks
+            .get(at.chunk as usize)
+            .and_then(|c| c.get(start..start + usize::from(at.len)))
+            .unwrap_or(&[])
+    }
+
+    fn slice_mut(&mut self, at: ArgsAt) -> &mut [T] {
+        let start = usize::from(at.start);
+        self.chunks
+            .get_mut(at.chunk as usize)
+            .and_then(|c| c.get_mut(start..start + usize::from(at.len)))
+            .unwrap_or(&mut [])
+    }
+}
+
+/// The items of [`Chunks`], in order, with their exact count (collecting them allocates once).
+pub(crate) struct ChunksIntoIter<T> {
+    inner: std::iter::Flatten<std::vec::IntoIter<Vec<T>>>,
+    left: usize,
+}
+
+impl<T> Iterator for ChunksIntoIter<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        let item = self.inner.next()?;
+        self.left = self.left.saturating_sub(1);
+        Some(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl<T> IntoIterator for Chunks<T> {
+    type Item = T;
+    type IntoIter = ChunksIntoIter<T>;
+
+    fn into_iter(self) -> ChunksIntoIter<T> {
+        ChunksIntoIter {
+            inner: self.chunks.into_iter().flatten(),
+            left: self.len,
+        }
+    }
+}
+
+/// A finished child span, kept until its transaction finishes: 72 bytes, plus its data
+/// under callsite keys in its transaction's list (48 bytes an entry).
 pub(crate) struct SpanRecord {
     pub(crate) id: u64,
     pub(crate) parent: u64,
@@ -80,8 +267,9 @@ pub(crate) struct SpanRecord {
     /// The thread it ran on, when not its transaction's (0: its transaction's, which the
     /// transaction's trace context names).
     pub(crate) thread: u32,
-    /// Data under callsite keys (the arguments of a monitored function), 48 bytes an entry.
-    pub(crate) data: Box<[(&'static str, Value)]>,
+    /// Where its data under callsite keys (the arguments of a monitored function) is in its
+    /// transaction's list: start and length.
+    pub(crate) args: ArgsAt,
     /// Tags and data under owned keys (set through the public API): rare, so boxed.
     extras: Option<Box<Extras>>,
 }
@@ -90,6 +278,8 @@ pub(crate) struct SpanRecord {
 struct Extras {
     tags: Vec<(String, String)>,
     data: Vec<(String, Value)>,
+    /// What made the span when not the user's code (`auto.db.sqlx`: an integration).
+    origin: Option<&'static str>,
 }
 
 /// When a span ran, in span clock readings, and where: the thread it ran on when not its
@@ -101,8 +291,67 @@ pub(crate) struct Timing {
     pub(crate) thread: u32,
 }
 
+/// A span's tags, under either kind of key.
+pub(crate) type Tags = Vec<(Text, String)>;
+/// A span's data, under either kind of key.
+pub(crate) type Data = Vec<(Text, Value)>;
+
+/// What an open span collects while it runs: data under callsite keys (kept as they are, as a
+/// record keeps them), and the rarer tags and data under owned keys.
+#[derive(Default)]
+pub(crate) struct SpanData {
+    statics: Args,
+    /// Boxed: rare, and an open span is moved around (kept within what moves without a call).
+    rest: Option<Box<Rest>>,
+}
+
+#[derive(Default)]
+struct Rest {
+    owned: Vec<(String, Value)>,
+    tags: Vec<(Text, String)>,
+    origin: Option<&'static str>,
+}
+
+impl SpanData {
+    pub(crate) fn set_tag(&mut self, key: Text, value: String) {
+        push_exact(
+            &mut self.rest.get_or_insert_with(Box::default).tags,
+            key,
+            value,
+        );
+    }
+
+    #[inline]
+    pub(crate) fn set_data(&mut self, key: Text, value: Value) {
+        match key {
+            Text::Static(key) => self.statics.set(key, value),
+            Text::Owned(key) => push_exact(
+                &mut self.rest.get_or_insert_with(Box::default).owned,
+                key.into_string(),
+                value,
+            ),
+        }
+    }
+
+    /// What made the span, when an integration did (see [`SpanRecord::origin`]).
+    pub(crate) fn set_origin(&mut self, origin: &'static str) {
+        self.rest.get_or_insert_with(Box::default).origin = Some(origin);
+    }
+
+    /// The tags, and the data under both kinds of key (callsite keys first).
+    pub(crate) fn into_lists(self) -> (Tags, Data) {
+        let Rest { owned, tags, .. } = self.rest.map(|r| *r).unwrap_or_default();
+        let mut data = Vec::with_capacity(self.statics.len() + owned.len());
+        data.extend(self.statics.entries().map(|(k, v)| (Text::Static(k), v)));
+        data.extend(owned.into_iter().map(|(k, v)| (Text::from(k), v)));
+        (tags, data)
+    }
+}
+
 impl SpanRecord {
-    /// A span with tags and data of any kind of key.
+    /// A span with tags and data of any kind of key, made by `origin` when an integration
+    /// made it.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         id: u64,
         parent: u64,
@@ -111,21 +360,53 @@ impl SpanRecord {
         status: SpanStatus,
         tags: Vec<(Text, String)>,
         data: Vec<(Text, Value)>,
-    ) -> Self {
+        origin: Option<&'static str>,
+    ) -> (Self, Args) {
         let mut statics = Vec::with_capacity(data.len());
-        let mut extras = Extras::default();
+        let mut owned = Vec::new();
         for (key, value) in data {
             match key {
                 Text::Static(key) => statics.push((key, value)),
-                Text::Owned(key) => extras.data.push((key.into_string(), value)),
+                Text::Owned(key) => owned.push((key.into_string(), value)),
             }
         }
-        extras.tags = tags
-            .into_iter()
-            .map(|(k, v)| (k.into_string(), v))
-            .collect();
-        let has_extras = !extras.tags.is_empty() || !extras.data.is_empty();
-        SpanRecord {
+        let data = SpanData {
+            statics: Args::from_vec(statics),
+            rest: (!owned.is_empty() || !tags.is_empty() || origin.is_some()).then(|| {
+                Box::new(Rest {
+                    owned,
+                    tags,
+                    origin,
+                })
+            }),
+        };
+        SpanRecord::from_data(id, parent, name, timing, status, data)
+    }
+
+    /// A span with what it collected while open: owned keys and tags boxed aside only when
+    /// there are any; its data under callsite keys returned, for its transaction's list.
+    #[inline]
+    pub(crate) fn from_data(
+        id: u64,
+        parent: u64,
+        name: SpanName,
+        timing: Timing,
+        status: SpanStatus,
+        data: SpanData,
+    ) -> (Self, Args) {
+        let SpanData { statics, rest } = data;
+        let extras = rest.map(|rest| {
+            Box::new(Extras {
+                tags: rest
+                    .tags
+                    .into_iter()
+                    .map(|(k, v)| (k.into_string(), v))
+                    .collect(),
+                data: rest.owned,
+                origin: rest.origin,
+            })
+        });
+        let record = SpanRecord {
             id,
             parent,
             name,
@@ -133,19 +414,25 @@ impl SpanRecord {
             end_raw: timing.end_raw,
             status,
             thread: timing.thread,
-            data: statics.into_boxed_slice(),
-            extras: has_extras.then(|| Box::new(extras)),
-        }
+            args: ArgsAt::default(),
+            extras,
+        };
+        (record, statics)
     }
 
-    /// A child span of a monitored function: its callsite's name and tags, its arguments.
+    /// What made the span, when an integration did (`None`: the user's code, `manual`).
+    pub(crate) fn origin(&self) -> Option<&'static str> {
+        self.extras.as_ref().and_then(|e| e.origin)
+    }
+
+    /// A child span of a monitored function: its callsite's name and tags (its arguments go
+    /// to its transaction's list).
     pub(crate) fn from_callsite(
         id: u64,
         parent: u64,
         cs: &'static Callsite,
         timing: Timing,
         status: SpanStatus,
-        data: Vec<(&'static str, Value)>,
     ) -> Self {
         SpanRecord {
             id,
@@ -155,17 +442,28 @@ impl SpanRecord {
             end_raw: timing.end_raw,
             status,
             thread: timing.thread,
-            data: data.into_boxed_slice(),
+            args: ArgsAt::default(),
             extras: None,
         }
     }
 
-    /// The protocol span, with times from `at` (a clock reading to a wall-clock time).
+    /// Its data under callsite keys, in its transaction's list `values`.
+    pub(crate) fn args<'v>(
+        &self,
+        values: &'v Chunks<(&'static str, Value)>,
+    ) -> &'v [(&'static str, Value)] {
+        values.slice(self.args)
+    }
+
+    /// The protocol span, with times from `at` (a clock reading to a wall-clock time); its
+    /// data under callsite keys taken from its transaction's list `values`.
     pub(crate) fn into_protocol(
         self,
         trace_id: TraceId,
         at: impl Fn(u64) -> std::time::SystemTime,
+        values: &mut Chunks<(&'static str, Value)>,
     ) -> protocol::Span {
+        let args = values.slice_mut(self.args);
         let callsite_tags = match &self.name {
             SpanName::Callsite(cs) => cs.tags,
             SpanName::Owned(_) => &[],
@@ -186,15 +484,15 @@ impl SpanRecord {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .chain(extras.tags)
                 .collect(),
-            data: self
-                .data
-                .into_vec()
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
+            data: args
+                .iter_mut()
+                .map(|(k, v)| ((*k).to_owned(), std::mem::take(v)))
                 .chain(extras.data)
                 .chain(thread_data(self.thread).map(|(k, v)| (k.to_owned(), v)))
                 .collect(),
-            ..Default::default()
+            // Every field given: `..Default::default()` would draw a random span id and trace
+            // id (the `sentry` crate's `Default`) only to throw them away, for every span.
+            same_process_as_parent: None,
         }
     }
 }
@@ -235,7 +533,7 @@ mod tests {
             std::mem::size_of::<(Text, Value)>(),
             std::mem::size_of::<SpanName>()
         );
-        assert!(std::mem::size_of::<SpanRecord>() <= 80);
+        assert!(std::mem::size_of::<SpanRecord>() <= 72);
         assert_eq!(std::mem::size_of::<(&'static str, Value)>(), 48);
     }
 }

@@ -13,7 +13,7 @@ use sentry::protocol::{
 use sentry::Hub;
 
 use super::clock;
-use super::record::{SpanName, SpanRecord, Text, Timing, MAX_SPANS};
+use super::record::{Args, Chunks, SpanName, SpanRecord, Text, Timing, MAX_SPANS};
 use crate::wire::Source;
 
 /// Feature flag evaluations kept per span (sentry-python keeps 10).
@@ -47,15 +47,21 @@ pub(crate) struct TxShared {
     pub(crate) thread: u32,
 }
 
+/// The request a transaction serves, as Sentry shows it: built when the transaction is, on
+/// vigil's worker, not on the request's thread (HTTP server integrations).
+pub(crate) trait RequestView: Send + Sync {
+    fn request(&self) -> protocol::Request;
+}
+
 #[derive(Default)]
 struct TxInner {
-    request: Option<protocol::Request>,
+    request: Option<Arc<dyn RequestView>>,
     /// `flag.evaluation.<name>` data of the transaction and its spans, by span id, set while
     /// they run (at most [`FLAGS_PER_SPAN`] flags a span).
     flag_data: Vec<(u64, String, Value)>,
-    /// The origins of child spans that are not `manual` (made by an integration), by id.
-    origins: Vec<(u64, &'static str)>,
-    spans: Vec<SpanRecord>,
+    spans: Chunks<SpanRecord>,
+    /// The data under callsite keys of the spans (each record says where its own are).
+    values: Chunks<(&'static str, Value)>,
     dropped_spans: usize,
     finished: bool,
 }
@@ -99,24 +105,16 @@ impl TxShared {
 
     /// The request the transaction serves (HTTP integrations).
     #[allow(dead_code)] // not every build has an HTTP server integration
-    pub(crate) fn set_request(&self, request: protocol::Request) {
+    pub(crate) fn set_request(&self, request: Arc<dyn RequestView>) {
         self.inner().request = Some(request);
     }
 
-    /// Sets the origin of span `span_id` of this transaction (the transaction's own, on its
-    /// trace context, when it is its id): what made it, when not the user's code (`manual`).
-    /// An integration names its spans with its own constant (`auto.http.axum`, ...).
+    /// Sets the transaction's origin (on its trace context): what made it, when not the
+    /// user's code (`manual`). An integration names it with its own constant
+    /// (`auto.http.axum`, ...); a child span's goes with the span (`OpenSpan::set_origin`).
     #[allow(dead_code)] // for integrations
-    pub(crate) fn set_origin(&self, span_id: u64, origin: &'static str) {
-        if span_id == self.span_id {
-            let _ = self.origin.set(origin);
-            return;
-        }
-        let mut inner = self.inner();
-        // One a span at most (the spans beyond are dropped anyway).
-        if !inner.finished && inner.origins.len() < MAX_SPANS {
-            inner.origins.push((span_id, origin));
-        }
+    pub(crate) fn set_origin(&self, origin: &'static str) {
+        let _ = self.origin.set(origin);
     }
 
     /// The transaction's origin (Sentry's trace origin).
@@ -153,16 +151,11 @@ impl TxShared {
         }
     }
 
-    /// Adds a finished child span (at most [`MAX_SPANS`]; the rest are counted).
-    pub(super) fn push(&self, record: SpanRecord) {
-        self.push_made_by(record, None);
-    }
-
-    /// [`TxShared::push`], with the origin of the span (`(its id, origin)`) when it is not
-    /// `manual`, in the same look at the buffer.
-    #[inline]
-    fn push_made_by(&self, record: SpanRecord, origin: Option<(u64, &'static str)>) {
-        let mut inner = self.inner();
+    /// Adds a finished child span and its data under callsite keys (at most [`MAX_SPANS`];
+    /// the rest are counted).
+    pub(super) fn push(&self, mut record: SpanRecord, args: &mut Args) {
+        let mut guard = self.inner();
+        let inner = &mut *guard;
         if inner.finished {
             return;
         }
@@ -170,10 +163,8 @@ impl TxShared {
             inner.dropped_spans += 1;
             return;
         }
+        args.move_into(&mut inner.values, &mut record);
         inner.spans.push(record);
-        if let Some(origin) = origin {
-            inner.origins.push(origin);
-        }
     }
 
     /// Finishes the transaction (once; later calls do nothing). A sampled one is handed to
@@ -245,14 +236,14 @@ impl Finished {
             scope,
             sinks,
         } = self;
-        let (records, dropped, request, flag_data, origins) = {
+        let (records, mut values, dropped, request, flag_data) = {
             let mut inner = tx.inner();
             (
                 std::mem::take(&mut inner.spans),
+                std::mem::take(&mut inner.values),
                 inner.dropped_spans,
                 inner.request.take(),
                 std::mem::take(&mut inner.flag_data),
-                std::mem::take(&mut inner.origins),
             )
         };
         let Some(client) = tx.hub.client() else {
@@ -260,9 +251,14 @@ impl Finished {
         };
         let at = |raw: u64| clock::at(tx.start, tx.start_raw, raw);
         let trace_id = tx.trace_id;
+        // The spans an integration made say so; every other is the user's code (`manual`).
+        let origins: Vec<(protocol::SpanId, &'static str)> = records
+            .iter()
+            .filter_map(|r| Some((super::span_id(r.id), r.origin()?)))
+            .collect();
         let mut spans: Vec<protocol::Span> = records
             .into_iter()
-            .map(|r| r.into_protocol(trace_id, at))
+            .map(|r| r.into_protocol(trace_id, at, &mut values))
             .collect();
         let mut trace_data: Map<String, Value> = data
             .into_iter()
@@ -287,7 +283,7 @@ impl Finished {
             start_timestamp: tx.start,
             timestamp: Some(at(end_raw)),
             spans,
-            request,
+            request: request.map(|r| r.request()),
             platform: "native".into(),
             sdk: sdk_info(&client),
             ..Default::default()
@@ -299,9 +295,6 @@ impl Finished {
         transaction.contexts.insert("trace".into(), trace.into());
         // `transaction_info` and the spans' origins, which the typed protocol lacks: written
         // out where the transaction is (see `wire`).
-        let origins = origins
-            .into_iter()
-            .map(|(id, origin)| (super::span_id(id), origin));
         transaction.contexts.insert(
             crate::wire::key().into(),
             crate::wire::entry(Some(tx.source()), origins),
@@ -402,9 +395,8 @@ impl Current {
         }
         let end_raw = clock::now_raw();
         let start_raw = end_raw.saturating_sub(clock::ticks(elapsed));
-        let id = crate::state::span_id();
-        let record = SpanRecord::new(
-            id,
+        let (record, mut args) = SpanRecord::new(
+            crate::state::span_id(),
             self.span_id,
             name,
             Timing {
@@ -415,8 +407,9 @@ impl Current {
             SpanStatus::Ok,
             Vec::new(),
             data,
+            Some(origin),
         );
-        self.tx.push_made_by(record, Some((id, origin)));
+        self.tx.push(record, &mut args);
     }
 
     /// The description and `data[key]` of the last child span of this span with operation
@@ -427,7 +420,8 @@ impl Current {
         key: &str,
         status: SpanStatus,
     ) -> Option<(String, Option<Value>)> {
-        let mut inner = self.tx.inner();
+        let mut guard = self.tx.inner();
+        let inner = &mut *guard;
         let record = inner
             .spans
             .iter_mut()
@@ -435,7 +429,7 @@ impl Current {
             .find(|r| r.parent == self.span_id && r.name.op_description().0 == op)?;
         record.status = status;
         let value = record
-            .data
+            .args(&inner.values)
             .iter()
             .find(|(k, _)| *k == key)
             .map(|(_, v)| v.clone());

@@ -1,0 +1,269 @@
+//! Instructions per operation, counted by valgrind rather than timed: deterministic, so a
+//! change to the hot path can be judged on a busy machine (the `overhead` and `request`
+//! benches time the same operations). Each case runs `n` operations; only `measure*` is
+//! counted, and two runs with different `n` give the cost of one:
+//!
+//! ```sh
+//! cargo bench --bench icount --features axum --no-run
+//! valgrind --tool=callgrind --toggle-collect='*measure*' target/release/deps/icount-<hash> <case> <n>
+//! ```
+//!
+//! Cases: `sync` (`#[vigil::monitored] fn -> Result` in a sampled transaction; and
+//! `sync_unsampled`, `sync_no_transaction`), `async`
+//! (the same as an `async fn`), `raw` (`sentry`'s `start_child` + status + `finish`), and with
+//! the `axum` feature one request through a router: `req_disabled`, `req0`, `req01`, `req1`
+//! (vigil at those rates) and `tower` (sentry-tower + sentry-tracing at rate 1).
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[allow(dead_code)]
+mod support;
+#[allow(unused_imports)]
+use support::Serializing;
+
+struct NullTransport;
+impl sentry::Transport for NullTransport {
+    fn send_envelope(&self, envelope: vigil::protocol::Envelope) {
+        black_box(envelope);
+    }
+}
+
+#[inline(never)]
+fn body(x: u64) -> u64 {
+    black_box(x).wrapping_mul(31).rotate_left(7)
+}
+
+#[inline(never)]
+fn bare_result(x: u64) -> Result<u64, std::io::Error> {
+    let y = body(x);
+    if y == u64::MAX {
+        return Err(std::io::Error::other("overflow"));
+    }
+    Ok(y)
+}
+
+#[vigil::monitored]
+#[inline(never)]
+fn monitored_result(x: u64) -> Result<u64, std::io::Error> {
+    let y = body(x);
+    if y == u64::MAX {
+        return Err(std::io::Error::other("overflow"));
+    }
+    Ok(y)
+}
+
+#[vigil::monitored]
+async fn monitored_async_result(x: u64) -> Result<u64, std::io::Error> {
+    bare_result(x)
+}
+
+#[vigil::transaction(op = "task", sample_rate = 0.0)]
+fn in_unsampled<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+fn poll_once<F: std::future::Future>(fut: std::pin::Pin<&mut F>) -> F::Output {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match fut.poll(&mut cx) {
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => unreachable!(),
+    }
+}
+
+/// The measured loop: `n` calls of `f`, 500 per transaction opened by `open` (not measured).
+fn per_transaction<T>(n: u64, open: impl Fn() -> T, f: impl Fn(u64) -> u64) {
+    let mut done = 0;
+    while done < n {
+        let k = (n - done).min(500);
+        let tx = open();
+        measure(k, &f);
+        drop(tx);
+        if let Some(client) = sentry::Hub::current().client() {
+            client.flush(Some(Duration::from_secs(5)));
+        }
+        done += k;
+    }
+}
+
+#[inline(never)]
+fn measure(k: u64, f: &dyn Fn(u64) -> u64) {
+    for i in 0..k {
+        black_box(f(black_box(i)));
+    }
+}
+
+fn sentry_transaction() -> sentry::Transaction {
+    let mut ctx = sentry::TransactionContext::new("bench", "task");
+    ctx.set_sampled(true);
+    let tx = sentry::start_transaction(ctx);
+    sentry::configure_scope(|s| s.set_span(Some(tx.clone().into())));
+    tx
+}
+
+#[cfg(feature = "axum")]
+mod request {
+    use axum::body::Body;
+    use axum::http::Request;
+    use axum::routing::get;
+    use axum::Router;
+    use tower::ServiceExt;
+
+    #[derive(Debug)]
+    pub struct AppError;
+    impl std::fmt::Display for AppError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("greeting failed")
+        }
+    }
+    impl std::error::Error for AppError {}
+
+    #[vigil::monitored]
+    async fn greet_monitored(name: &str) -> Result<String, AppError> {
+        Ok(format!("hello {name}"))
+    }
+
+    #[tracing::instrument(err)]
+    async fn greet_instrumented(name: &str) -> Result<String, AppError> {
+        Ok(format!("hello {name}"))
+    }
+
+    pub fn with_vigil() -> Router {
+        Router::new()
+            .route(
+                "/users/{id}",
+                get(|| async { greet_monitored("world").await.map_err(|e| e.to_string()) }),
+            )
+            .layer(vigil::axum::layer())
+    }
+
+    pub fn with_sentry_tower() -> Router {
+        use sentry::integrations::tower::{NewSentryLayer, SentryHttpLayer};
+        Router::new()
+            .route(
+                "/users/{id}",
+                get(|| async { greet_instrumented("world").await.map_err(|e| e.to_string()) }),
+            )
+            .layer(SentryHttpLayer::new().enable_transaction())
+            .layer(NewSentryLayer::<Request<Body>>::new_from_top())
+    }
+
+    fn request() -> Request<Body> {
+        Request::get("/users/7")
+            .header("user-agent", "bench/1.0")
+            .header("x-request-id", "0f1e2d3c")
+            .body(Body::empty())
+            .expect("a valid request")
+    }
+
+    /// `n` requests; the measured part is `one` (callgrind: toggle on `measure_request`).
+    pub fn run(n: u64, router: &Router) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        for i in 0..n {
+            let req = request();
+            measure_request(&rt, router, req);
+            // The worker keeps up (under valgrind threads take turns: it would fall behind
+            // and drop transactions, which would then not be counted).
+            if i % 20 == 19 {
+                if let Some(client) = sentry::Hub::current().client() {
+                    client.flush(Some(std::time::Duration::from_secs(5)));
+                }
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn measure_request(rt: &tokio::runtime::Runtime, router: &Router, req: Request<Body>) {
+        rt.block_on(async {
+            let response = router.clone().oneshot(req).await.expect("infallible");
+            assert!(response.status().is_success());
+            std::hint::black_box(response);
+        })
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let case = args.get(1).map(String::as_str).unwrap_or("sync");
+    let n: u64 = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(10_000);
+    #[cfg(feature = "axum")]
+    {
+        let rate = match case {
+            "req_disabled" => None,
+            "req0" => Some(0.0),
+            "req01" => Some(0.1),
+            "req1" => Some(1.0),
+            "tower" => {
+                let _sentry = sentry::init(
+                    sentry::ClientOptions::new()
+                        .dsn("http://public@127.0.0.1:9/1")
+                        .traces_sample_rate(1.0)
+                        .transport(Arc::new(Serializing)),
+                );
+                use tracing_subscriber::layer::SubscriberExt;
+                let subscriber = tracing_subscriber::registry()
+                    .with(sentry_tracing::SpanLayer::new())
+                    .with(sentry_tracing::ErrorLayer::new())
+                    .with(sentry_tracing::BreadcrumbLayer::new());
+                tracing::subscriber::with_default(subscriber, || {
+                    request::run(n, &request::with_sentry_tower())
+                });
+                return;
+            }
+            _ => Some(-1.0),
+        };
+        if rate != Some(-1.0) {
+            let guard = rate.map(|rate| {
+                vigil::init_with(
+                    vigil::Config::new()
+                        .transport(Arc::new(Serializing))
+                        .traces_sample_rate(rate),
+                )
+                .expect("valid config")
+            });
+            request::run(n, &request::with_vigil());
+            if let Some(guard) = guard {
+                guard.flush(Duration::from_secs(5));
+            }
+            return;
+        }
+    }
+    let _guard = vigil::init_with(
+        vigil::Config::new()
+            .transport(Arc::new(NullTransport))
+            .traces_sample_rate(1.0),
+    )
+    .expect("valid config");
+    let vigil_tx = || vigil::start_transaction("bench", "task");
+    match case {
+        "sync" => per_transaction(n, vigil_tx, |x| monitored_result(x).unwrap_or(0)),
+        "sync_unsampled" => per_transaction(
+            n,
+            || in_unsampled(|| vigil::start_transaction("x", "task")),
+            |x| monitored_result(x).unwrap_or(0),
+        ),
+        "sync_no_transaction" => per_transaction(n, || (), |x| monitored_result(x).unwrap_or(0)),
+        "async" => per_transaction(n, vigil_tx, |x| {
+            let mut fut = std::pin::pin!(monitored_async_result(x));
+            poll_once(fut.as_mut()).unwrap_or(0)
+        }),
+        "raw" => per_transaction(n, sentry_transaction, |x| {
+            let span = sentry::configure_scope(|s| s.get_span())
+                .map(|parent| parent.start_child("function", "raw"));
+            let out = bare_result(x);
+            if let Some(span) = span {
+                span.set_status(match out {
+                    Ok(_) => vigil::SpanStatus::Ok,
+                    Err(_) => vigil::SpanStatus::InternalError,
+                });
+                span.finish();
+            }
+            out.unwrap_or(0)
+        }),
+        other => panic!("unknown case {other}"),
+    }
+}
