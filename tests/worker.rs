@@ -1,7 +1,8 @@
 //! Transactions are built and sent on vigil's worker, off the caller's thread. When the
 //! worker is stalled (here: a transport that blocks), finished transactions are dropped and
-//! counted in a client report, never queued without limit, and the caller never waits. Its
-//! own test binary: `init` binds a process-wide client.
+//! counted in a client report, never queued without limit, and the caller never waits; the
+//! test capture alone keeps them all. Its own test binary: `init` binds a process-wide
+//! client.
 
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
@@ -102,6 +103,19 @@ fn a_stalled_worker_drops_and_counts_transactions_and_never_blocks_the_caller() 
         done.send(()).unwrap();
     });
     let ended = finished.recv_timeout(Duration::from_secs(60));
+    // The test capture, with the queue still full: every transaction its code finished is
+    // there (built on the caller), however busy the worker shared with other tests is.
+    let captured = if ended.is_ok() {
+        vigil::testing::capture(|| {
+            for i in 0..50 {
+                one_transaction(&format!("captured {i}"));
+            }
+        })
+        .transactions
+        .len()
+    } else {
+        0
+    };
     // Let the worker go before asserting, so a failure does not hang the process.
     transport.gate.lock().unwrap().open = true;
     transport.changed.notify_all();
@@ -110,6 +124,10 @@ fn a_stalled_worker_drops_and_counts_transactions_and_never_blocks_the_caller() 
         "finishing a transaction waited for the worker"
     );
 
+    assert_eq!(
+        captured, 50,
+        "the test capture lost transactions to a full queue"
+    );
     assert!(guard.flush(Duration::from_secs(10)));
     let sent = transport.transactions.lock().unwrap().len() as u64;
     let reports = transport.reports.lock().unwrap().clone();

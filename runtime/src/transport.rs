@@ -62,6 +62,7 @@ impl TransportFactory for Factory {
             scrubber: Arc::clone(&self.scrubber),
             lost_transactions: AtomicU64::new(0),
             lost_spans: AtomicU64::new(0),
+            keeps_all: matches!(self.sink, Sink::Capture(_)),
         });
         let mut registry = SINKS.lock().unwrap_or_else(PoisonError::into_inner);
         registry.retain(|(_, sinks)| sinks.strong_count() > 0);
@@ -104,9 +105,19 @@ pub(crate) struct Sinks {
     /// queue was full or the client had closed: reported with the next envelope sent.
     lost_transactions: AtomicU64,
     lost_spans: AtomicU64,
+    /// The test capture: what the worker's queue has no room for is built on the caller
+    /// rather than dropped, so a test sees every transaction its code finished, however
+    /// many other tests share the worker.
+    keeps_all: bool,
 }
 
 impl Sinks {
+    /// Must a transaction the worker's queue has no room for still be sent (built on the
+    /// caller)?
+    pub(crate) fn keeps_all(&self) -> bool {
+        self.keeps_all
+    }
+
     /// Counts a transaction of `spans` child spans that will not be sent.
     pub(crate) fn lost_transaction(&self, spans: usize) {
         self.lost_transactions.fetch_add(1, Ordering::Relaxed);

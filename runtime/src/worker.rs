@@ -34,7 +34,8 @@ pub(crate) enum Job {
 }
 
 impl Job {
-    fn run(self) {
+    /// Runs the job here (on the worker, or on the caller when it must not wait for one).
+    pub(crate) fn run(self) {
         match self {
             Job::Transaction(finished) => finished.send(),
             Job::Envelope(envelope, sinks) => sinks.forward(envelope),

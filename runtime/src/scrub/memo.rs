@@ -40,9 +40,14 @@ impl Checks {
 
     /// Secrets, and personal data of the kinds in `kinds` (implies [`Checks::SECRETS`]).
     pub(crate) fn with_pii(kinds: Pii) -> Checks {
-        let index = usize::from(kinds.ips)
-            | usize::from(kinds.emails) << 1
-            | usize::from(kinds.message) << 2;
+        // Every field named: a kind added to `Pii` must get its own bit here (or a verdict
+        // of a weaker check would stand for a stricter one).
+        let Pii {
+            ips,
+            emails,
+            message,
+        } = kinds;
+        let index = usize::from(ips) | usize::from(emails) << 1 | usize::from(message) << 2;
         Checks(Checks::SECRETS.0 | 2 << index)
     }
 }

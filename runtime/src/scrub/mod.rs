@@ -150,7 +150,9 @@ impl Scrubber {
             memo::Checks::with_pii(kinds)
         };
         let mut changed = None;
-        if !memo::is_clean(text, checks) {
+        let mut clean_by_rules = memo::is_clean(text, checks);
+        let remembered = clean_by_rules;
+        if !clean_by_rules {
             changed = scrub_text(text);
             if !self.send_default_pii {
                 let source = changed.as_deref().unwrap_or(text);
@@ -158,9 +160,7 @@ impl Scrubber {
                     changed = Some(out);
                 }
             }
-            if changed.is_none() {
-                memo::passed(text, checks);
-            }
+            clean_by_rules = changed.is_none();
         }
         for pattern in &self.patterns {
             let source = changed.as_deref().unwrap_or(text);
@@ -168,6 +168,11 @@ impl Scrubber {
                 let replaced = pattern.replace_all(source, FILTERED).into_owned();
                 changed = Some(replaced);
             }
+        }
+        // Remembered only when nothing at all was found: a text the user's own patterns
+        // catch is a secret, and is not kept in the memo for the life of the thread.
+        if clean_by_rules && !remembered && changed.is_none() {
+            memo::passed(text, checks);
         }
         match changed {
             Some(clean) => {
@@ -633,6 +638,45 @@ mod tests {
         };
         assert!(!pii.key_is_sensitive("X-Forwarded-For"));
         assert!(pii.key_is_sensitive("password"));
+    }
+
+    /// The per-thread memo of clean texts (`memo`) never lets one scrubber's verdict stand
+    /// for a stricter one's, and never keeps what a user's pattern catches.
+    #[test]
+    fn the_clean_text_memo_answers_as_the_rules_would() {
+        let strict = Scrubber::default();
+        let pii = Scrubber {
+            send_default_pii: true,
+            ..Default::default()
+        };
+        let mail = "write to jane.doe@example.com";
+        for order in [[&pii, &strict], [&strict, &pii]] {
+            for s in order {
+                let mut text = mail.to_owned();
+                s.text(&mut text);
+                if s.send_default_pii {
+                    assert_eq!(text, mail);
+                } else {
+                    assert_eq!(text, "write to [Filtered]");
+                }
+            }
+        }
+        let patterned = Scrubber {
+            patterns: vec![regex::Regex::new(r"ACME-[0-9]{4}").unwrap()],
+            ..Default::default()
+        };
+        let token = "ticket ACME-1234 opened";
+        for _ in 0..2 {
+            let mut text = token.to_owned();
+            patterned.text(&mut text);
+            assert_eq!(text, "ticket [Filtered] opened");
+        }
+        assert!(!memo::is_clean(token, memo::Checks::with_pii(Pii::DATA)));
+        // The same text through a scrubber without the pattern is clean, and remembered.
+        let mut text = token.to_owned();
+        strict.text(&mut text);
+        assert_eq!(text, token);
+        assert!(memo::is_clean(token, memo::Checks::with_pii(Pii::DATA)));
     }
 
     #[test]

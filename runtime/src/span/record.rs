@@ -90,6 +90,18 @@ impl Args {
         }
     }
 
+    /// Removes the entry under `key`, if there is one.
+    fn remove(&mut self, key: &str) {
+        if self.first.as_ref().is_some_and(|(k, _)| *k == key) {
+            self.first = self
+                .more
+                .as_mut()
+                .and_then(|more| (!more.is_empty()).then(|| more.remove(0)));
+        } else if let Some(more) = &mut self.more {
+            more.retain(|(k, _)| *k != key);
+        }
+    }
+
     fn from_vec(list: Vec<(&'static str, Value)>) -> Self {
         let mut list = list.into_iter();
         Args {
@@ -115,14 +127,19 @@ impl Args {
         values: &mut Chunks<(&'static str, Value)>,
         record: &mut SpanRecord,
     ) {
-        let Some(first) = self.first.take() else {
+        let n = self.len();
+        // A span's data fits an `ArgsAt` (more than 65,535 keys cannot be written down).
+        if n == 0 || u16::try_from(n).is_err() {
             return;
-        };
-        let n = 1 + self.more.as_ref().map_or(0, |more| more.len());
+        }
         let Some((chunk, list)) = values.room_for(n) else {
             return;
         };
+        // A chunk holds at most max(64, n) entries, so `start` fits too.
         let (Ok(start), Ok(len)) = (u16::try_from(list.len()), u16::try_from(n)) else {
+            return;
+        };
+        let Some(first) = self.first.take() else {
             return;
         };
         list.push(first);
@@ -321,15 +338,28 @@ impl SpanData {
         );
     }
 
+    /// Sets `key`: the last value set under a key wins, whichever kind of key it came
+    /// under (a callsite's `&'static str` or an owned string of the public API).
     #[inline]
     pub(crate) fn set_data(&mut self, key: Text, value: Value) {
         match key {
-            Text::Static(key) => self.statics.set(key, value),
-            Text::Owned(key) => push_exact(
-                &mut self.rest.get_or_insert_with(Box::default).owned,
-                key.into_string(),
-                value,
-            ),
+            Text::Static(key) => {
+                // Only when something was set under an owned key (rare): the same key there
+                // gives way.
+                if let Some(rest) = &mut self.rest {
+                    rest.owned.retain(|(k, _)| k != key);
+                }
+                self.statics.set(key, value)
+            }
+            Text::Owned(key) => {
+                let key = key.into_string();
+                self.statics.remove(&key);
+                push_exact(
+                    &mut self.rest.get_or_insert_with(Box::default).owned,
+                    key,
+                    value,
+                )
+            }
         }
     }
 
@@ -535,5 +565,80 @@ mod tests {
         );
         assert!(std::mem::size_of::<SpanRecord>() <= 72);
         assert_eq!(std::mem::size_of::<(&'static str, Value)>(), 48);
+    }
+
+    /// 100 distinct callsite-like keys (leaked: a test's).
+    fn keys() -> Vec<&'static str> {
+        (0..100)
+            .map(|i| &*Box::leak(format!("k{i}").into_boxed_str()))
+            .collect()
+    }
+
+    /// Spans of 0 to 99 arguments, across chunk boundaries (chunks of 4, 8, ... 64 entries,
+    /// and one larger than 64): each span finds exactly its own values again.
+    #[test]
+    fn each_span_gets_back_its_own_arguments_across_chunks() {
+        let mut values = Chunks::default();
+        let timing = Timing {
+            start_raw: 0,
+            end_raw: 1,
+            thread: 0,
+        };
+        let keys = keys();
+        let mut records = Vec::new();
+        for (span, n) in [1usize, 3, 0, 5, 70, 1, 9, 64, 2, 99, 1, 1, 17]
+            .into_iter()
+            .enumerate()
+        {
+            let mut data = SpanData::default();
+            for key in &keys[..n] {
+                data.set_data(Text::Static(key), Value::from(format!("{span}:{key}")));
+            }
+            let (mut record, mut args) = SpanRecord::from_data(
+                span as u64 + 1,
+                0,
+                SpanName::owned("op", "d"),
+                timing,
+                SpanStatus::Ok,
+                data,
+            );
+            args.move_into(&mut values, &mut record);
+            records.push((span, n, record));
+        }
+        for (span, n, record) in records {
+            let protocol = record.into_protocol(
+                TraceId::default(),
+                |_| std::time::SystemTime::UNIX_EPOCH,
+                &mut values,
+            );
+            assert_eq!(protocol.data.len(), n, "span {span}");
+            for key in &keys[..n] {
+                assert_eq!(protocol.data[*key], format!("{span}:{key}"), "span {span}");
+            }
+        }
+    }
+
+    /// The last value set under a key wins, whichever kind of key it came under.
+    #[test]
+    fn the_last_value_set_under_a_key_wins() {
+        let mut data = SpanData::default();
+        data.set_data(Text::Static("a"), Value::from(1));
+        data.set_data(Text::from("a".to_owned()), Value::from(2));
+        data.set_data(Text::from("b".to_owned()), Value::from(1));
+        data.set_data(Text::Static("b"), Value::from(2));
+        data.set_data(Text::Static("c"), Value::from(1));
+        data.set_data(Text::Static("d"), Value::from(1));
+        data.set_data(Text::from("c".to_owned()), Value::from(2));
+        let (_, list) = data.into_lists();
+        let map: std::collections::BTreeMap<String, Value> = list
+            .into_iter()
+            .map(|(k, v)| (k.into_string(), v))
+            .collect();
+        let expected: std::collections::BTreeMap<String, Value> =
+            [("a", 2), ("b", 2), ("c", 2), ("d", 1)]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), Value::from(v)))
+                .collect();
+        assert_eq!(map, expected);
     }
 }

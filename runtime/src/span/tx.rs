@@ -207,8 +207,12 @@ impl TxShared {
             scope,
             sinks: Arc::clone(&sinks),
         };
-        if crate::worker::push(crate::worker::Job::Transaction(finished)).is_err() {
-            sinks.lost_transaction(spans);
+        if let Err(job) = crate::worker::push(crate::worker::Job::Transaction(finished)) {
+            if sinks.keeps_all() {
+                job.run();
+            } else {
+                sinks.lost_transaction(spans);
+            }
         }
     }
 }
