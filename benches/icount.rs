@@ -106,56 +106,11 @@ fn sentry_transaction() -> sentry::Transaction {
 mod request {
     use axum::body::Body;
     use axum::http::Request;
-    use axum::routing::get;
     use axum::Router;
     use tower::ServiceExt;
 
-    #[derive(Debug)]
-    pub struct AppError;
-    impl std::fmt::Display for AppError {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("greeting failed")
-        }
-    }
-    impl std::error::Error for AppError {}
-
-    #[vigil::monitored]
-    async fn greet_monitored(name: &str) -> Result<String, AppError> {
-        Ok(format!("hello {name}"))
-    }
-
-    #[tracing::instrument(err)]
-    async fn greet_instrumented(name: &str) -> Result<String, AppError> {
-        Ok(format!("hello {name}"))
-    }
-
-    pub fn with_vigil() -> Router {
-        Router::new()
-            .route(
-                "/users/{id}",
-                get(|| async { greet_monitored("world").await.map_err(|e| e.to_string()) }),
-            )
-            .layer(vigil::axum::layer())
-    }
-
-    pub fn with_sentry_tower() -> Router {
-        use sentry::integrations::tower::{NewSentryLayer, SentryHttpLayer};
-        Router::new()
-            .route(
-                "/users/{id}",
-                get(|| async { greet_instrumented("world").await.map_err(|e| e.to_string()) }),
-            )
-            .layer(SentryHttpLayer::new().enable_transaction())
-            .layer(NewSentryLayer::<Request<Body>>::new_from_top())
-    }
-
-    fn request() -> Request<Body> {
-        Request::get("/users/7")
-            .header("user-agent", "bench/1.0")
-            .header("x-request-id", "0f1e2d3c")
-            .body(Body::empty())
-            .expect("a valid request")
-    }
+    use super::support::app::request;
+    pub use super::support::app::{with_sentry_tower, with_vigil};
 
     /// `n` requests; the measured part is `one` (callgrind: toggle on `measure_request`).
     pub fn run(n: u64, router: &Router) {

@@ -14,9 +14,6 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::Request;
-use axum::routing::get;
 use axum::Router;
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
@@ -24,65 +21,8 @@ use tower::ServiceExt;
 use tracing_subscriber::layer::SubscriberExt;
 
 mod support;
+use support::app::{bare, request, with_sentry_tower, with_vigil};
 use support::Serializing;
-
-#[derive(Debug)]
-struct AppError;
-impl std::fmt::Display for AppError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("greeting failed")
-    }
-}
-impl std::error::Error for AppError {}
-
-async fn greet_bare(name: &str) -> Result<String, AppError> {
-    Ok(format!("hello {name}"))
-}
-
-#[vigil::monitored]
-async fn greet_monitored(name: &str) -> Result<String, AppError> {
-    Ok(format!("hello {name}"))
-}
-
-#[tracing::instrument(err)]
-async fn greet_instrumented(name: &str) -> Result<String, AppError> {
-    Ok(format!("hello {name}"))
-}
-
-fn bare() -> Router {
-    Router::new().route(
-        "/users/{id}",
-        get(|| async { greet_bare("world").await.map_err(|e| e.to_string()) }),
-    )
-}
-
-fn with_vigil() -> Router {
-    Router::new()
-        .route(
-            "/users/{id}",
-            get(|| async { greet_monitored("world").await.map_err(|e| e.to_string()) }),
-        )
-        .layer(vigil::axum::layer())
-}
-
-fn with_sentry_tower() -> Router {
-    use sentry::integrations::tower::{NewSentryLayer, SentryHttpLayer};
-    Router::new()
-        .route(
-            "/users/{id}",
-            get(|| async { greet_instrumented("world").await.map_err(|e| e.to_string()) }),
-        )
-        .layer(SentryHttpLayer::new().enable_transaction())
-        .layer(NewSentryLayer::<Request<Body>>::new_from_top())
-}
-
-fn request() -> Request<Body> {
-    Request::get("/users/7")
-        .header("user-agent", "bench/1.0")
-        .header("x-request-id", "0f1e2d3c")
-        .body(Body::empty())
-        .expect("a valid request")
-}
 
 fn bench_router(
     g: &mut BenchmarkGroup<'_, WallTime>,

@@ -38,6 +38,7 @@ use axum::routing::get;
 use axum::Router;
 use sqlx::SqlitePool;
 
+#[allow(dead_code)] // the request benches' application too
 mod support;
 use support::Serializing;
 

@@ -1,4 +1,7 @@
-//! What the HTTP benches (`request`, `service`) share.
+//! What the HTTP benches (`request`, `service`, `icount`) share.
+
+#[cfg(feature = "axum")]
+pub mod app;
 
 /// Serializes every envelope, then drops it: the cost of a transport short of the network,
 /// the same for vigil and for the `sentry` set-ups it is compared with.
