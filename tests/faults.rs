@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -36,43 +34,25 @@ fn item_types(body: &[u8]) -> Vec<String> {
 }
 
 fn serve(mode: Mode) -> (u16, Received) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
     let received: Received = Arc::default();
     let seen = Arc::clone(&received);
-    std::thread::spawn(move || {
-        // Each connection on its own thread: a client may open a new one while an idle
-        // kept-alive one is still open.
-        for stream in listener.incoming().flatten() {
-            let seen = Arc::clone(&seen);
-            std::thread::spawn(move || {
-                let mut stream = stream;
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                while let Some(body) = common::read_http_request(&mut stream) {
-                    let first = {
-                        let mut seen = seen.lock().unwrap();
-                        seen.push(item_types(&body));
-                        seen.len() == 1
-                    };
-                    let response: &[u8] = match mode {
-                        Mode::RateLimitTransactions if first => b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 60\r\nX-Sentry-Rate-Limits: 60:transaction:organization\r\nContent-Length: 0\r\n\r\n",
-                        Mode::RateLimitTransactions => b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
-                        Mode::ServerError => b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\noops!",
-                        Mode::Truncated => b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"id\":",
-                        Mode::StallThenOk => {
-                            if first {
-                                std::thread::sleep(Duration::from_millis(500));
-                            }
-                            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
-                        }
-                    };
-                    let _ = stream.write_all(response);
-                    if matches!(mode, Mode::Truncated) {
-                        break; // drop the connection mid-response
-                    }
+    let port = common::loopback_sentry(move |n, body| {
+        seen.lock().unwrap().push(item_types(&body));
+        let first = n == 1;
+        let response: &[u8] = match mode {
+            Mode::RateLimitTransactions if first => b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 60\r\nX-Sentry-Rate-Limits: 60:transaction:organization\r\nContent-Length: 0\r\n\r\n",
+            Mode::RateLimitTransactions => b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+            Mode::ServerError => b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\noops!",
+            Mode::Truncated => b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"id\":",
+            Mode::StallThenOk => {
+                if first {
+                    std::thread::sleep(Duration::from_millis(500));
                 }
-            });
-        }
+                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+            }
+        };
+        // A truncated answer: the connection is dropped mid-response.
+        (response, matches!(mode, Mode::Truncated))
     });
     (port, received)
 }
@@ -139,7 +119,7 @@ fn a_server_that_was_away_hears_what_was_dropped_and_a_down_one_costs_nothing() 
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     // Down: connection refused. Captures return at once; the guard drops promptly.
     let port = {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     }; // closed again: nothing listens there
     let guard = init(port);

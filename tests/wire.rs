@@ -10,8 +10,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -39,31 +37,16 @@ type Bodies = Arc<Mutex<Vec<Vec<u8>>>>;
 
 /// A loopback "Sentry": answers the first request with `first`, the others with 200.
 fn serve(first: &'static [u8]) -> (u16, Bodies) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
     let bodies: Bodies = Arc::default();
     let seen = Arc::clone(&bodies);
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let seen = Arc::clone(&seen);
-            std::thread::spawn(move || {
-                let mut stream = stream;
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                while let Some(body) = common::read_http_request(&mut stream) {
-                    let n = {
-                        let mut seen = seen.lock().unwrap();
-                        seen.push(body);
-                        seen.len()
-                    };
-                    let response = if n == 1 {
-                        first
-                    } else {
-                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
-                    };
-                    let _ = stream.write_all(response);
-                }
-            });
-        }
+    let port = common::loopback_sentry(move |n, body| {
+        seen.lock().unwrap().push(body);
+        let response: &[u8] = if n == 1 {
+            first
+        } else {
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+        };
+        (response, false)
     });
     (port, bodies)
 }

@@ -256,3 +256,38 @@ pub fn read_http_request(stream: &mut std::net::TcpStream) -> Option<Vec<u8>> {
     std::io::Read::read_exact(&mut reader, &mut body).ok()?;
     Some(body)
 }
+
+/// A loopback stand-in for Sentry on a port of its own: each connection on its own thread (a
+/// client may open a new one while a kept-alive one is idle), each request's body handed to
+/// `respond` with its number (1 for the first, over all connections), which gives the bytes
+/// to answer and whether to drop the connection after them.
+pub fn loopback_sentry(
+    respond: impl Fn(usize, Vec<u8>) -> (&'static [u8], bool) + Send + Sync + 'static,
+) -> u16 {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let respond = Arc::new(respond);
+    let count = Arc::new(AtomicUsize::new(0));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (respond, count) = (Arc::clone(&respond), Arc::clone(&count));
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+                while let Some(body) = read_http_request(&mut stream) {
+                    let n = count.fetch_add(1, Ordering::SeqCst) + 1;
+                    let (response, close) = respond(n, body);
+                    let _ = stream.write_all(response);
+                    if close {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
