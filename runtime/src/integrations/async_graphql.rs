@@ -182,7 +182,7 @@ impl Extension for PerRequest {
             // A transaction of its own: named after the operation, as sentry-python's
             // Strawberry integration names it (`component`).
             if span.is_root() {
-                let _ = span.tx.source.set(Source::Component);
+                span.tx.set_source(Source::Component);
             }
             span.set_data("graphql.document", Value::from(parsed.document.clone()));
             span.set_data("graphql.operation.type", Value::from(ty));

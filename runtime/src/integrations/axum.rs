@@ -357,7 +357,7 @@ where
                         .set_request(Arc::clone(&context) as Arc<dyn span::RequestView>);
                 }
                 span.tx.set_origin(ORIGIN);
-                let _ = span.tx.source.set(context.source);
+                span.tx.set_source(context.source);
             }
             // The inner service's `call` runs in the request's span too.
             let entered = span.as_ref().map(|s| span::enter(s.as_current()));

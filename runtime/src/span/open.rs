@@ -265,7 +265,7 @@ pub(crate) fn open_root(
                 sample_rate,
                 parent,
             )?;
-            let _ = span.tx.source.set(crate::wire::Source::of_callsite(cs));
+            span.tx.set_source(crate::wire::Source::of_callsite(cs));
             // A child span gets its callsite's tags when it is sent (`SpanRecord`); a
             // transaction's root has no callsite there.
             for (key, value) in cs.tags {

@@ -41,8 +41,8 @@ pub(crate) struct TxShared {
     /// says otherwise (`auto.http.axum`); set through [`TxShared::set_origin`].
     origin: std::sync::OnceLock<&'static str>,
     /// How the transaction got its name (`transaction_info.source`): `custom` unless its
-    /// opener says otherwise (see `wire::Source`).
-    pub(crate) source: std::sync::OnceLock<Source>,
+    /// opener says otherwise (see `wire::Source`); set through [`TxShared::set_source`].
+    source: std::sync::OnceLock<Source>,
     /// The thread it started on (see `thread`): its spans name theirs only when another.
     pub(crate) thread: u32,
 }
@@ -120,6 +120,11 @@ impl TxShared {
     /// The transaction's origin (Sentry's trace origin).
     pub(crate) fn origin(&self) -> &'static str {
         self.origin.get().copied().unwrap_or(crate::wire::MANUAL)
+    }
+
+    /// Says how the transaction got its name (once; its opener's word stands).
+    pub(crate) fn set_source(&self, source: Source) {
+        let _ = self.source.set(source);
     }
 
     /// How the transaction got its name.
