@@ -20,7 +20,8 @@ use std::time::Duration;
 
 #[allow(dead_code)]
 mod support;
-#[allow(unused_imports)]
+use support::functions::{bare_result, monitored_result, raw_child_result};
+#[allow(unused_imports)] // the request cases' (feature `axum`)
 use support::Serializing;
 
 struct NullTransport;
@@ -28,30 +29,6 @@ impl sentry::Transport for NullTransport {
     fn send_envelope(&self, envelope: vigil::protocol::Envelope) {
         black_box(envelope);
     }
-}
-
-#[inline(never)]
-fn body(x: u64) -> u64 {
-    black_box(x).wrapping_mul(31).rotate_left(7)
-}
-
-#[inline(never)]
-fn bare_result(x: u64) -> Result<u64, std::io::Error> {
-    let y = body(x);
-    if y == u64::MAX {
-        return Err(std::io::Error::other("overflow"));
-    }
-    Ok(y)
-}
-
-#[vigil::monitored]
-#[inline(never)]
-fn monitored_result(x: u64) -> Result<u64, std::io::Error> {
-    let y = body(x);
-    if y == u64::MAX {
-        return Err(std::io::Error::other("overflow"));
-    }
-    Ok(y)
 }
 
 #[vigil::monitored]
@@ -153,17 +130,7 @@ fn main() {
             "req01" => Some(0.1),
             "req1" => Some(1.0),
             "tower" => {
-                let _sentry = sentry::init(
-                    sentry::ClientOptions::new()
-                        .dsn("http://public@127.0.0.1:9/1")
-                        .traces_sample_rate(1.0)
-                        .transport(Arc::new(Serializing)),
-                );
-                use tracing_subscriber::layer::SubscriberExt;
-                let subscriber = tracing_subscriber::registry()
-                    .with(sentry_tracing::SpanLayer::new())
-                    .with(sentry_tracing::ErrorLayer::new())
-                    .with(sentry_tracing::BreadcrumbLayer::new());
+                let (_sentry, subscriber) = support::sentry_tracing_setup();
                 tracing::subscriber::with_default(subscriber, || {
                     request::run(n, &request::with_sentry_tower())
                 });
@@ -206,19 +173,7 @@ fn main() {
             let mut fut = std::pin::pin!(monitored_async_result(x));
             poll_once(fut.as_mut()).unwrap_or(0)
         }),
-        "raw" => per_transaction(n, sentry_transaction, |x| {
-            let span = sentry::configure_scope(|s| s.get_span())
-                .map(|parent| parent.start_child("function", "raw"));
-            let out = bare_result(x);
-            if let Some(span) = span {
-                span.set_status(match out {
-                    Ok(_) => vigil::SpanStatus::Ok,
-                    Err(_) => vigil::SpanStatus::InternalError,
-                });
-                span.finish();
-            }
-            out.unwrap_or(0)
-        }),
+        "raw" => per_transaction(n, sentry_transaction, raw_child_result),
         other => panic!("unknown case {other}"),
     }
 }

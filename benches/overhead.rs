@@ -15,6 +15,10 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use tracing_subscriber::layer::SubscriberExt;
 use vigil::protocol::Envelope;
 
+#[allow(dead_code)] // the HTTP benches' part of it
+mod support;
+use support::functions::{bare_result, body, monitored_result, raw_child_result};
+
 /// Query spans seen in sent transactions (the `sql` group checks its real queries count).
 static QUERY_SPANS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
@@ -37,11 +41,6 @@ impl sentry::Transport for NullTransport {
 }
 
 #[inline(never)]
-fn body(x: u64) -> u64 {
-    black_box(x).wrapping_mul(31).rotate_left(7)
-}
-
-#[inline(never)]
 fn bare(x: u64) -> u64 {
     body(x)
 }
@@ -50,25 +49,6 @@ fn bare(x: u64) -> u64 {
 #[inline(never)]
 fn monitored(x: u64) -> u64 {
     body(x)
-}
-
-#[inline(never)]
-fn bare_result(x: u64) -> Result<u64, std::io::Error> {
-    let y = body(x);
-    if y == u64::MAX {
-        return Err(std::io::Error::other("overflow"));
-    }
-    Ok(y)
-}
-
-#[vigil::monitored]
-#[inline(never)]
-fn monitored_result(x: u64) -> Result<u64, std::io::Error> {
-    let y = body(x);
-    if y == u64::MAX {
-        return Err(std::io::Error::other("overflow"));
-    }
-    Ok(y)
 }
 
 /// The Err path: every call fails and its error is captured (and scrubbed).
@@ -322,19 +302,6 @@ fn benches(c: &mut Criterion) {
         })
     });
     // The same by hand with `sentry`: a child span, the error captured, the span failed.
-    let raw_child_result = |x: u64| {
-        let span = sentry::configure_scope(|s| s.get_span())
-            .map(|parent| parent.start_child("function", "raw"));
-        let out = bare_result(x);
-        if let Some(span) = span {
-            span.set_status(match out {
-                Ok(_) => vigil::SpanStatus::Ok,
-                Err(_) => vigil::SpanStatus::InternalError,
-            });
-            span.finish();
-        }
-        out.unwrap_or(0)
-    };
     let raw_child_failing = |x: u64| {
         let span = sentry::configure_scope(|s| s.get_span())
             .map(|parent| parent.start_child("function", "raw"));

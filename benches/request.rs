@@ -18,8 +18,8 @@ use axum::Router;
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use tower::ServiceExt;
-use tracing_subscriber::layer::SubscriberExt;
 
+#[allow(dead_code)] // the other benches' part of it
 mod support;
 use support::app::{bare, request, with_sentry_tower, with_vigil};
 use support::Serializing;
@@ -70,16 +70,7 @@ fn benches(c: &mut Criterion) {
     }
 
     // ---- the alternative: sentry-tower + sentry-tracing ---------------------------------------
-    let _sentry = sentry::init(
-        sentry::ClientOptions::new()
-            .dsn("http://public@127.0.0.1:9/1")
-            .traces_sample_rate(1.0)
-            .transport(Arc::new(Serializing)),
-    );
-    let subscriber = tracing_subscriber::registry()
-        .with(sentry_tracing::SpanLayer::new())
-        .with(sentry_tracing::ErrorLayer::new())
-        .with(sentry_tracing::BreadcrumbLayer::new());
+    let (_sentry, subscriber) = support::sentry_tracing_setup();
     tracing::subscriber::with_default(subscriber, || {
         bench_router(&mut g, &rt, "sentry_tower_rate_1", &with_sentry_tower());
     });

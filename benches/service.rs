@@ -38,7 +38,7 @@ use axum::routing::get;
 use axum::Router;
 use sqlx::SqlitePool;
 
-#[allow(dead_code)] // the request benches' application too
+#[allow(dead_code)] // what the other benches use of it
 mod support;
 use support::Serializing;
 
@@ -165,18 +165,8 @@ fn serve(setup: &str) {
             _vigil = Some(vigil::init_with(config).expect("valid config"));
         }
         "sentry_tower_1.0" => {
-            let options = sentry::ClientOptions::new()
-                .dsn("http://public@127.0.0.1:9/1")
-                .traces_sample_rate(1.0)
-                .transport(Arc::new(Serializing));
-            _sentry = Some(sentry::init(options));
-            use tracing_subscriber::layer::SubscriberExt;
-            // sentry-tracing: spans as Sentry spans, ERROR events as Sentry events, the rest as
-            // breadcrumbs.
-            let subscriber = tracing_subscriber::registry()
-                .with(sentry_tracing::SpanLayer::new())
-                .with(sentry_tracing::ErrorLayer::new())
-                .with(sentry_tracing::BreadcrumbLayer::new());
+            let (guard, subscriber) = support::sentry_tracing_setup();
+            _sentry = Some(guard);
             tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
         }
         _ => {}

@@ -60,22 +60,12 @@ fn serve(mode: Mode) -> (u16, Received) {
 /// `init` binds one client for the whole process: the tests of this file take turns.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-fn init(port: u16) -> vigil::Guard {
-    vigil::init_with(
-        vigil::Config::new()
-            .dsn(format!("http://key@127.0.0.1:{port}/1"))
-            .traces_sample_rate(1.0)
-            .shutdown_timeout(Duration::from_secs(2)),
-    )
-    .unwrap()
-}
-
 #[test]
 fn rate_limits_are_per_category_and_bad_responses_are_survived() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     // 429 for transactions: nothing of that category is sent in the window; errors still are.
     let (port, received) = serve(Mode::RateLimitTransactions);
-    let guard = init(port);
+    let guard = common::init_for_loopback(port);
     vigil::capture_message!("first, answered with a rate limit");
     assert!(guard.flush(Duration::from_secs(2)));
     for i in 0..3 {
@@ -100,7 +90,7 @@ fn rate_limits_are_per_category_and_bad_responses_are_survived() {
     // 500s and cut-off responses: every capture returns, nothing panics, the next one works.
     for mode in [Mode::ServerError, Mode::Truncated] {
         let (port, received) = serve(mode);
-        let guard = init(port);
+        let guard = common::init_for_loopback(port);
         for i in 0..5 {
             let id = vigil::capture_message!("into a broken server", i = i);
             assert!(!id.is_nil());
@@ -122,7 +112,7 @@ fn a_server_that_was_away_hears_what_was_dropped_and_a_down_one_costs_nothing() 
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     }; // closed again: nothing listens there
-    let guard = init(port);
+    let guard = common::init_for_loopback(port);
     let start = std::time::Instant::now();
     for i in 0..200 {
         assert!(!vigil::capture_message!("to nobody", i = i).is_nil());
@@ -133,7 +123,7 @@ fn a_server_that_was_away_hears_what_was_dropped_and_a_down_one_costs_nothing() 
     // Away, then back: the queue overflows while the first request stalls; what was dropped
     // is reported to the server as a client report once it answers again.
     let (port, received) = serve(Mode::StallThenOk);
-    let guard = init(port);
+    let guard = common::init_for_loopback(port);
     for i in 0..200 {
         vigil::capture_message!("burst", i = i);
     }

@@ -76,16 +76,6 @@ fn items(body: &[u8]) -> Vec<(String, Value)> {
     out
 }
 
-fn init(port: u16) -> vigil::Guard {
-    vigil::init_with(
-        vigil::Config::new()
-            .dsn(format!("http://key@127.0.0.1:{port}/1"))
-            .traces_sample_rate(1.0)
-            .shutdown_timeout(Duration::from_secs(2)),
-    )
-    .unwrap()
-}
-
 #[vigil::monitored]
 fn step() {}
 
@@ -156,7 +146,7 @@ fn check_scenario(transactions: &[&Value], events: &[&Value], raw: &str) {
 fn the_http_transport_writes_transaction_info_and_span_origins() {
     let _turn = turn();
     let (port, bodies) = serve(OK);
-    let guard = init(port);
+    let guard = common::init_for_loopback(port);
     run_scenario();
     assert!(guard.flush(Duration::from_secs(5)));
     drop(guard);
@@ -182,7 +172,7 @@ fn a_transaction_rate_limit_holds_transactions_back_while_events_go() {
     let (port, bodies) = serve(
         b"HTTP/1.1 429 Too Many Requests\r\nX-Sentry-Rate-Limits: 60:transaction:organization\r\nContent-Length: 0\r\n\r\n",
     );
-    let guard = init(port);
+    let guard = common::init_for_loopback(port);
     vigil::capture_message!("first, answered with a rate limit");
     assert!(guard.flush(Duration::from_secs(5)));
     for i in 0..3 {

@@ -1,7 +1,9 @@
-//! What the HTTP benches (`request`, `service`, `icount`) share.
+//! What the benches share: the transport and the alternative's set-up of the HTTP benches
+//! (`request`, `service`, `icount`), and the functions both `overhead` and `icount` measure.
 
 #[cfg(feature = "axum")]
 pub mod app;
+pub mod functions;
 
 /// Serializes every envelope, then drops it: the cost of a transport short of the network,
 /// the same for vigil and for the `sentry` set-ups it is compared with.
@@ -13,4 +15,26 @@ impl sentry::Transport for Serializing {
         let _ = envelope.to_writer(&mut bytes);
         std::hint::black_box(bytes);
     }
+}
+
+/// The alternative every HTTP bench compares vigil with, at rate 1.0 on the same transport:
+/// the `sentry` client (its guard, to keep) and the `sentry-tracing` subscriber (spans as
+/// Sentry spans, ERROR events as Sentry events, the rest as breadcrumbs) that
+/// `sentry-tower` + `#[tracing::instrument]` run under.
+pub fn sentry_tracing_setup() -> (
+    sentry::ClientInitGuard,
+    impl tracing::Subscriber + Send + Sync,
+) {
+    use tracing_subscriber::layer::SubscriberExt;
+    let guard = sentry::init(
+        sentry::ClientOptions::new()
+            .dsn("http://public@127.0.0.1:9/1")
+            .traces_sample_rate(1.0)
+            .transport(std::sync::Arc::new(Serializing)),
+    );
+    let subscriber = tracing_subscriber::registry()
+        .with(sentry_tracing::SpanLayer::new())
+        .with(sentry_tracing::ErrorLayer::new())
+        .with(sentry_tracing::BreadcrumbLayer::new());
+    (guard, subscriber)
 }

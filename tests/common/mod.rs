@@ -291,3 +291,14 @@ pub fn loopback_sentry(
     });
     port
 }
+
+/// vigil, sending to a [`loopback_sentry`] on `port`, every transaction sampled.
+pub fn init_for_loopback(port: u16) -> vigil::Guard {
+    vigil::init_with(
+        vigil::Config::new()
+            .dsn(format!("http://key@127.0.0.1:{port}/1"))
+            .traces_sample_rate(1.0)
+            .shutdown_timeout(std::time::Duration::from_secs(2)),
+    )
+    .unwrap()
+}
