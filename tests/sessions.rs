@@ -179,6 +179,68 @@ mod service {
         );
     }
 
+    /// The sessions of `requests` (all answered with `status`) under `config`, and the
+    /// events captured.
+    fn sessions_of(
+        config: vigil::Config,
+        requests: &[(&str, StatusCode)],
+    ) -> ((u32, u32, u32), vigil::testing::Captured) {
+        let captured = vigil::testing::capture_with(config.release("billing@2.1.0"), || {
+            common::block_on(async {
+                for (uri, status) in requests {
+                    let request = Request::builder().uri(*uri).body(Body::empty()).unwrap();
+                    assert_eq!(app().oneshot(request).await.unwrap().status(), *status);
+                }
+            })
+        })
+        .unwrap();
+        let mut counts = (0, 0, 0);
+        for bucket in captured
+            .session_aggregates
+            .iter()
+            .flat_map(|a| &a.aggregates)
+        {
+            counts.0 += bucket.exited;
+            counts.1 += bucket.errored;
+            counts.2 += bucket.crashed;
+        }
+        (counts, captured)
+    }
+
+    #[test]
+    fn an_ignored_error_leaves_its_session_healthy_and_adds_no_5xx_event() {
+        let config = vigil::Config::new()
+            .release_health(true)
+            .ignore_errors(["std::io::Error"]);
+        let (counts, captured) =
+            sessions_of(config, &[("/invoice", StatusCode::INTERNAL_SERVER_ERROR)]);
+        assert!(captured.events.is_empty(), "{captured}");
+        assert_eq!(counts, (1, 0, 0));
+    }
+
+    #[test]
+    fn with_tracing_off_events_still_name_their_request_and_count_in_sessions() {
+        let config = vigil::Config::new()
+            .release_health(true)
+            .enable_tracing(false);
+        let requests = [
+            ("/ok", StatusCode::OK),
+            ("/invoice", StatusCode::INTERNAL_SERVER_ERROR),
+            ("/panic", StatusCode::INTERNAL_SERVER_ERROR),
+        ];
+        let (counts, captured) = sessions_of(config, &requests);
+        assert!(captured.transactions.is_empty());
+        assert_eq!(counts, (1, 1, 1), "{captured}");
+        assert_eq!(captured.events.len(), 2, "{captured}");
+        for event in &captured.events {
+            let url = event.request.as_ref().and_then(|r| r.url.as_ref());
+            assert!(
+                url.is_some_and(|u| u.path() == "/invoice" || u.path() == "/panic"),
+                "{event:?}"
+            );
+        }
+    }
+
     #[test]
     fn release_health_off_sends_no_sessions() {
         let config = vigil::Config::new().release_health(false);

@@ -22,8 +22,26 @@ const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
 /// the panic hook, or direct `sentry` calls): its stack frames are marked in-app or not (see
 /// `capture::frames`), vigil's current span is added, and errors of ignored types are
 /// dropped (the client counts them in its reports).
-struct EventIntegration {
+pub(crate) struct EventIntegration {
     ignore_errors: Vec<String>,
+    /// Release health in request mode: this client's sessions, counted per minute.
+    pub(crate) request_sessions: Option<Arc<crate::health::RequestSessions>>,
+}
+
+/// vigil's integration on `client` (every client vigil builds has it).
+pub(crate) fn vigil_integration(client: &sentry::Client) -> Option<&EventIntegration> {
+    client
+        .options()
+        .integrations
+        .iter()
+        .find_map(|i| (**i).as_any().downcast_ref::<EventIntegration>())
+}
+
+/// Does the current client drop `event` as an ignored error?
+pub(crate) fn ignored_by_current_client(event: &Event<'static>) -> bool {
+    sentry::Hub::current().client().is_some_and(|client| {
+        vigil_integration(&client).is_some_and(|i| crate::capture::ignored(event, &i.ignore_errors))
+    })
 }
 
 impl Integration for EventIntegration {
@@ -37,6 +55,12 @@ impl Integration for EventIntegration {
         _options: &ClientOptions,
     ) -> Option<Event<'static>> {
         if crate::capture::ignored(&event, &self.ignore_errors) {
+            // Its request still knows it failed (no second event for its 5xx).
+            span::with_current(|current| {
+                if let Some(request) = current.and_then(|c| c.tx.request()) {
+                    request.event(&mut event, true);
+                }
+            });
             return None;
         }
         crate::capture::frames::process_event(&mut event);
@@ -54,6 +78,9 @@ impl Integration for EventIntegration {
                 // Named by its transaction: how that got its name too.
                 if event.transaction.as_deref() == Some(&*current.tx.name) {
                     crate::wire::mark_event(&mut event, current.tx.source());
+                }
+                if let Some(request) = current.tx.request() {
+                    request.event(&mut event, false);
                 }
             }
         });
@@ -131,13 +158,25 @@ pub(crate) fn client_options(
         // Also how `capture::logs` knows logs are on for this client.
         options.before_send_log = Some(Arc::new(in_current_trace));
     }
+    // Counted by vigil, not by the `sentry` crate's session per request (see `health`).
+    let request_sessions = match (&options.release, options.session_mode) {
+        (Some(release), sentry::SessionMode::Request) if options.auto_session_tracking => {
+            Some(Arc::new(crate::health::RequestSessions::new(
+                release,
+                options.environment.as_deref(),
+            )))
+        }
+        _ => None,
+    };
     options.transport = Some(Arc::new(Factory {
         sink,
         scrubber: Arc::new(config.scrubber()?),
         spotlight,
+        request_sessions: request_sessions.clone(),
     }));
     options.integrations.push(Arc::new(EventIntegration {
         ignore_errors: config.ignore_errors.clone(),
+        request_sessions,
     }));
     Ok(Some(options))
 }

@@ -17,6 +17,7 @@ mod callsite;
 mod capture;
 mod config;
 mod flags;
+mod health;
 mod hooks;
 mod http;
 mod init;

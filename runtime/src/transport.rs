@@ -43,6 +43,8 @@ pub(crate) struct Factory {
     pub(crate) scrubber: Arc<Scrubber>,
     /// The Spotlight sidecar's URL, when envelopes go there too.
     pub(crate) spotlight: Option<String>,
+    /// Release health in request mode: sent when the client flushes or closes.
+    pub(crate) request_sessions: Option<Arc<crate::health::RequestSessions>>,
 }
 
 impl TransportFactory for Factory {
@@ -63,6 +65,10 @@ impl TransportFactory for Factory {
             lost_transactions: AtomicU64::new(0),
             lost_spans: AtomicU64::new(0),
             keeps_all: matches!(self.sink, Sink::Capture(_)),
+            // A user's transport gets the typed protocol, which has no place for them.
+            writes_wire: self.spotlight.is_some()
+                || !matches!(self.sink, Sink::Custom(_) | Sink::Nowhere),
+            request_sessions: self.request_sessions.clone(),
         });
         let mut registry = SINKS.lock().unwrap_or_else(PoisonError::into_inner);
         registry.retain(|(_, sinks)| sinks.strong_count() > 0);
@@ -109,6 +115,10 @@ pub(crate) struct Sinks {
     /// rather than dropped, so a test sees every transaction its code finished, however
     /// many other tests share the worker.
     keeps_all: bool,
+    /// Does any sink write what the typed protocol lacks (see `wire`)?
+    writes_wire: bool,
+    /// Release health in request mode, counted until the client flushes or closes.
+    request_sessions: Option<Arc<crate::health::RequestSessions>>,
 }
 
 impl Sinks {
@@ -116,6 +126,11 @@ impl Sinks {
     /// caller)?
     pub(crate) fn keeps_all(&self) -> bool {
         self.keeps_all
+    }
+
+    /// Does any sink write what the typed protocol lacks (`transaction_info`, span origins)?
+    pub(crate) fn writes_wire(&self) -> bool {
+        self.writes_wire
     }
 
     /// Counts a transaction of `spans` child spans that will not be sent.
@@ -187,6 +202,14 @@ impl ScrubbingTransport {
     /// as a client report, then runs `f` on the sinks in the time left.
     fn settle(&self, timeout: Duration, f: impl Fn(&dyn Transport, Duration) -> bool) -> bool {
         let deadline = crate::worker::deadline_in(timeout);
+        if let Some(sessions) = self
+            .sinks
+            .request_sessions
+            .as_ref()
+            .and_then(|s| s.take(true))
+        {
+            self.sinks.send(sessions);
+        }
         let drained = crate::worker::drain(timeout);
         if let Some(report) = self.sinks.take_lost() {
             let mut envelope = Envelope::new();

@@ -43,6 +43,7 @@ use http::{Request, Response, StatusCode};
 use sentry::protocol::{self, Event, Level, SpanStatus};
 use sentry::Hub;
 
+use crate::health;
 use crate::hooks::Integration;
 use crate::instrument::future::{Drive, InScope, Instrumented};
 use crate::span::{self, Here, OpenSpan, SpanName};
@@ -161,28 +162,19 @@ impl Integration for Axum {
     }
 }
 
-/// A request's session (release health in request mode), on the request's hub: every event
-/// captured while handling the request goes through that hub and updates it (errored, or
-/// crashed for a panic). Ended when dropped: when the response is ready, or when the request
-/// is dropped unanswered (a healthy session: the client left).
-struct RequestSession(Arc<Hub>);
-
-impl RequestSession {
-    /// Starts a session on `hub` when the client counts sessions per request.
-    fn start(hub: &Arc<Hub>) -> Option<RequestSession> {
-        let client = hub.client()?;
-        let options = client.options();
-        if !options.auto_session_tracking || options.session_mode != sentry::SessionMode::Request {
-            return None;
-        }
-        hub.start_session();
-        Some(RequestSession(Arc::clone(hub)))
-    }
+/// A request's session (release health in request mode): healthy, errored (an error event
+/// was captured while handling the request) or crashed (it panicked). Counted when dropped:
+/// when the response is ready, or when the request is dropped unanswered (the client left).
+struct RequestSession {
+    session: Option<health::RequestSession>,
+    request: Arc<RequestInfo>,
 }
 
 impl Drop for RequestSession {
     fn drop(&mut self) {
-        self.0.end_session();
+        if let Some(session) = self.session.take() {
+            session.end(self.request.health.outcome());
+        }
     }
 }
 
@@ -231,6 +223,8 @@ struct RequestInfo {
     /// Set when an error event was captured while handling the request (a monitored
     /// function's `Err`, a panic): that event stands for a 5xx response, no second one.
     error_captured: AtomicBool,
+    /// What the events captured for it make of its session.
+    health: health::Mark,
     method: http::Method,
     uri: http::Uri,
     headers: http::HeaderMap,
@@ -254,6 +248,7 @@ impl RequestInfo {
             name,
             source,
             error_captured: AtomicBool::new(false),
+            health: health::Mark::default(),
             method: req.method().clone(),
             uri: req.uri().clone(),
             headers: req.headers().clone(),
@@ -263,6 +258,22 @@ impl RequestInfo {
 
     fn get(&self) -> &protocol::Request {
         self.built.get_or_init(|| self.build())
+    }
+
+    /// Adds the request to `event`, captured while serving it, and notes what the event
+    /// means for the response (no second event for a 5xx) and, unless the client ignores it,
+    /// for the session.
+    fn fill(&self, event: &mut Event<'static>, ignored: bool) {
+        if event.level >= Level::Error {
+            self.error_captured.store(true, Ordering::Relaxed);
+        }
+        if ignored {
+            return;
+        }
+        if event.request.is_none() {
+            event.request = Some(self.get().clone());
+        }
+        self.health.saw(event);
     }
 
     fn build(&self) -> protocol::Request {
@@ -298,6 +309,10 @@ impl span::RequestView for RequestInfo {
             None => self.build(),
         }
     }
+
+    fn event(&self, event: &mut Event<'static>, ignored: bool) {
+        self.fill(event, ignored);
+    }
 }
 
 impl<S, ReqB, ResB> tower_service::Service<Request<ReqB>> for VigilService<S>
@@ -328,36 +343,49 @@ where
         );
         let context = Arc::new(RequestInfo::new(&req));
         let hub = Arc::new(Hub::new_from_top(Hub::current()));
-        let session = RequestSession::start(&hub);
+        let session = health::start(&hub).map(|session| RequestSession {
+            session: Some(session),
+            request: Arc::clone(&context),
+        });
         let (span, inner) = Hub::run(Arc::clone(&hub), || {
-            let for_events = Arc::clone(&context);
-            Hub::current().configure_scope(move |scope| {
-                scope.add_event_processor(move |mut event| {
-                    if event.request.is_none() {
-                        event.request = Some(for_events.get().clone());
-                    }
-                    if event.transaction.is_none() {
-                        event.transaction = Some(for_events.name.clone());
-                        crate::wire::mark_event(&mut event, for_events.source);
-                    }
-                    if event.level >= Level::Error {
-                        for_events.error_captured.store(true, Ordering::Relaxed);
-                    }
-                    Some(event)
-                });
-            });
-            let span = span::open(
-                SpanName::owned("http.server", context.name.clone()),
-                Here::Request(incoming.as_ref()),
-            );
-            if let Some(span) = &span {
-                if span.tx.sampled {
-                    // Built on the worker, with the transaction.
+            // Tracing off (rate 0): no transaction, and no copy of its name to make.
+            let tracing = hub.client().is_some_and(|c| span::traces_rate(&c) > 0.0);
+            if !tracing {
+                // What a transaction's start would set up (sqlx's query breadcrumbs).
+                crate::hooks::transaction_starts();
+            }
+            let span = tracing
+                .then(|| {
+                    span::open(
+                        SpanName::owned("http.server", context.name.clone()),
+                        Here::Request(incoming.as_ref()),
+                    )
+                })
+                .flatten();
+            match &span {
+                Some(span) => {
+                    // Built on the worker with the transaction, if sampled; and what events
+                    // captured under its spans get (vigil's event integration asks).
                     span.tx
                         .set_request(Arc::clone(&context) as Arc<dyn span::RequestView>);
+                    span.tx.set_origin(ORIGIN);
+                    span.tx.set_source(context.source);
                 }
-                span.tx.set_origin(ORIGIN);
-                span.tx.set_source(context.source);
+                // Tracing off: no span to ask, the request's scope adds it.
+                None => {
+                    let for_events = Arc::clone(&context);
+                    Hub::current().configure_scope(move |scope| {
+                        scope.add_event_processor(move |mut event| {
+                            if event.transaction.is_none() {
+                                event.transaction = Some(for_events.name.clone());
+                                crate::wire::mark_event(&mut event, for_events.source);
+                            }
+                            let ignored = crate::init::ignored_by_current_client(&event);
+                            for_events.fill(&mut event, ignored);
+                            Some(event)
+                        });
+                    });
+                }
             }
             // The inner service's `call` runs in the request's span too.
             let entered = span.as_ref().map(|s| span::enter(s.as_current()));
@@ -407,6 +435,7 @@ where
         // client gets a 500 rather than a dropped connection.
         std::panic::catch_unwind(AssertUnwindSafe(|| fut.poll(cx))).unwrap_or_else(|_panic| {
             self.panicked = true;
+            self.request.health.raise(health::Outcome::Crashed);
             let mut response = Response::new(ResB::default());
             *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
             Poll::Ready(Ok(response))

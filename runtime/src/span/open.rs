@@ -64,10 +64,7 @@ impl OpenSpan {
             return None;
         }
         crate::hooks::transaction_starts();
-        let global_rate = match client.options().traces_sampling_strategy {
-            sentry::TracesSamplingStrategy::FixedRate(rate) => rate,
-            _ => 0.0,
-        };
+        let global_rate = traces_rate(&client);
         if global_rate <= 0.0 {
             // Tracing is off: no transaction at all, whatever the call site asks for.
             return None;
@@ -217,10 +214,19 @@ pub(crate) enum Here<'a> {
     Request(Option<&'a RemoteParent>),
 }
 
+/// The client's traces sample rate; at 0 tracing is off (no transaction is started).
+pub(crate) fn traces_rate(client: &sentry::Client) -> f32 {
+    match client.options().traces_sampling_strategy {
+        sentry::TracesSamplingStrategy::FixedRate(rate) => rate,
+        _ => 0.0,
+    }
+}
+
 /// Opens a span named `name` here: deciding between a child span, a transaction and nothing
 /// (for every caller but the monitored functions' guard and async span, which make the same
-/// decision inline from one read of the current span). `None` when nothing is recorded (disabled, no current span for a
-/// child, tracing off); a child of an unsampled transaction is nothing too.
+/// decision inline from one read of the current span). `None` when nothing is recorded
+/// (disabled, no current span for a child, tracing off); a child of an unsampled transaction
+/// is nothing too.
 pub(crate) fn open(name: SpanName, here: Here<'_>) -> Option<OpenSpan> {
     match here {
         Here::Request(remote) => {

@@ -51,6 +51,10 @@ pub(crate) struct TxShared {
 /// vigil's worker, not on the request's thread (HTTP server integrations).
 pub(crate) trait RequestView: Send + Sync {
     fn request(&self) -> protocol::Request;
+
+    /// Adds what the request knows to `event`, captured while serving it (under one of the
+    /// transaction's spans); `ignored`: the client drops it as an ignored error.
+    fn event(&self, event: &mut sentry::protocol::Event<'static>, ignored: bool);
 }
 
 #[derive(Default)]
@@ -107,6 +111,11 @@ impl TxShared {
     #[allow(dead_code)] // not every build has an HTTP server integration
     pub(crate) fn set_request(&self, request: Arc<dyn RequestView>) {
         self.inner().request = Some(request);
+    }
+
+    /// The request the transaction serves, if an HTTP integration said.
+    pub(crate) fn request(&self) -> Option<Arc<dyn RequestView>> {
+        self.inner().request.clone()
     }
 
     /// Sets the transaction's origin (on its trace context): what made it, when not the
@@ -251,7 +260,8 @@ impl Finished {
                 std::mem::take(&mut inner.spans),
                 std::mem::take(&mut inner.values),
                 inner.dropped_spans,
-                inner.request.take(),
+                // Kept: an event captured after the response still names its request.
+                inner.request.clone(),
                 std::mem::take(&mut inner.flag_data),
             )
         };
@@ -303,11 +313,13 @@ impl Finished {
             .extend(tags.into_iter().map(|(k, v)| (k.into_string(), v)));
         transaction.contexts.insert("trace".into(), trace.into());
         // `transaction_info` and the spans' origins, which the typed protocol lacks: written
-        // out where the transaction is (see `wire`).
-        transaction.contexts.insert(
-            crate::wire::key().into(),
-            crate::wire::entry(Some(tx.source()), origins),
-        );
+        // out where the transaction is (see `wire`), for sinks that write them.
+        if sinks.writes_wire() {
+            transaction.contexts.insert(
+                crate::wire::key().into(),
+                crate::wire::entry(Some(tx.source()), origins),
+            );
+        }
         let options = client.options();
         transaction.release.clone_from(&options.release);
         transaction.environment.clone_from(&options.environment);
