@@ -5,6 +5,7 @@
 //! ```text
 //! cargo bench --bench service --features axum,sqlx
 //! VIGIL_BENCH_SECS=10 VIGIL_BENCH_ROUNDS=5 cargo bench --bench service --features axum,sqlx
+//! VIGIL_BENCH_ONLY=bare,vigil_1.0 cargo bench --bench service --features axum,sqlx
 //! ```
 //!
 //! The service has two routes: `GET /hello` (text) and `GET /orders/{id}` (a query on an
@@ -339,8 +340,26 @@ fn main() {
     let connections: usize = env("VIGIL_BENCH_CONNECTIONS", 8);
 
     let mut best: Vec<Option<Run>> = SETUPS.iter().map(|_| None).collect();
+    // `VIGIL_BENCH_ONLY=vigil_1.0,bare` runs only those set-ups (to profile one of them).
+    let only: Option<Vec<String>> = std::env::var("VIGIL_BENCH_ONLY")
+        .ok()
+        .map(|v| v.split(',').map(|s| s.trim().to_owned()).collect());
+    let runs = |setup: &str| only.as_ref().is_none_or(|o| o.iter().any(|s| s == setup));
+    for (i, setup) in SETUPS.iter().enumerate() {
+        if !runs(setup) {
+            best[i] = Some(Run {
+                rps: f64::NAN,
+                p50: 0,
+                p99: 0,
+                requests: 0,
+            });
+        }
+    }
     for round in 0..rounds {
         for (i, setup) in SETUPS.iter().enumerate() {
+            if !runs(setup) {
+                continue;
+            }
             let (mut child, port) = start(setup);
             let run = load(port, connections, secs);
             drop(child.stdin.take());
