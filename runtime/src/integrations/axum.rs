@@ -260,22 +260,6 @@ impl RequestInfo {
         self.built.get_or_init(|| self.build())
     }
 
-    /// Adds the request to `event`, captured while serving it, and notes what the event
-    /// means for the response (no second event for a 5xx) and, unless the client ignores it,
-    /// for the session.
-    fn fill(&self, event: &mut Event<'static>, ignored: bool) {
-        if event.level >= Level::Error {
-            self.error_captured.store(true, Ordering::Relaxed);
-        }
-        if ignored {
-            return;
-        }
-        if event.request.is_none() {
-            event.request = Some(self.get().clone());
-        }
-        self.health.saw(event);
-    }
-
     fn build(&self) -> protocol::Request {
         let host = self
             .headers
@@ -310,8 +294,20 @@ impl span::RequestView for RequestInfo {
         }
     }
 
+    /// Adds the request to `event`, captured while serving it, and notes what the event
+    /// means for the response (no second event for a 5xx) and, unless the client ignores it,
+    /// for the session.
     fn event(&self, event: &mut Event<'static>, ignored: bool) {
-        self.fill(event, ignored);
+        if event.level >= Level::Error {
+            self.error_captured.store(true, Ordering::Relaxed);
+        }
+        if ignored {
+            return;
+        }
+        if event.request.is_none() {
+            event.request = Some(self.get().clone());
+        }
+        self.health.saw(event);
     }
 }
 
@@ -381,7 +377,7 @@ where
                                 crate::wire::mark_event(&mut event, for_events.source);
                             }
                             let ignored = crate::init::ignored_by_current_client(&event);
-                            for_events.fill(&mut event, ignored);
+                            span::RequestView::event(&*for_events, &mut event, ignored);
                             Some(event)
                         });
                     });
