@@ -25,10 +25,12 @@ const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
 pub(crate) struct EventIntegration {
     ignore_errors: Vec<String>,
     /// Release health in request mode: this client's sessions, counted per minute.
+    #[allow(dead_code)] // counted by the HTTP server integrations only
     pub(crate) request_sessions: Option<Arc<crate::health::RequestSessions>>,
 }
 
 /// vigil's integration on `client` (every client vigil builds has it).
+#[allow(dead_code)] // for the HTTP server integrations
 pub(crate) fn vigil_integration(client: &sentry::Client) -> Option<&EventIntegration> {
     client
         .options()
@@ -38,6 +40,7 @@ pub(crate) fn vigil_integration(client: &sentry::Client) -> Option<&EventIntegra
 }
 
 /// Does the current client drop `event` as an ignored error?
+#[allow(dead_code)] // for the HTTP server integrations
 pub(crate) fn ignored_by_current_client(event: &Event<'static>) -> bool {
     sentry::Hub::current().client().is_some_and(|client| {
         vigil_integration(&client).is_some_and(|i| crate::capture::ignored(event, &i.ignore_errors))

@@ -17,6 +17,7 @@ mod callsite;
 mod capture;
 mod config;
 mod flags;
+#[allow(dead_code)] // counted by the HTTP server integrations only
 mod health;
 mod hooks;
 mod http;

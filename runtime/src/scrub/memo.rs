@@ -12,6 +12,11 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+/// A fast hash for these small per-thread tables (SipHash cost more than the lookup it
+/// saves). Bounded tables, so a crafted set of colliding keys slows a lookup by at most
+/// [`MAX_TEXTS`] comparisons.
+type Fast = foldhash::fast::RandomState;
+
 use super::pii::Pii;
 use super::{normalize, rules, PII_KEY_PARTS};
 
@@ -24,9 +29,9 @@ const MAX_TEXTS: usize = 1024;
 const MAX_TEXT_LEN: usize = 128;
 
 thread_local! {
-    static KNOWN: RefCell<HashMap<Box<str>, Kind>> = RefCell::new(HashMap::new());
+    static KNOWN: RefCell<HashMap<Box<str>, Kind, Fast>> = RefCell::new(HashMap::default());
     /// Clean texts, each with the checks it passed (see [`Checks`]).
-    static CLEAN: RefCell<HashMap<Box<str>, u16>> = RefCell::new(HashMap::new());
+    static CLEAN: RefCell<HashMap<Box<str>, u16, Fast>> = RefCell::new(HashMap::default());
 }
 
 /// Which checks a text passed: the detectors of secrets alone, or with those of personal
