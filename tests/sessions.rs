@@ -86,6 +86,15 @@ mod service {
         panic!("handler exploded")
     }
 
+    /// Reports from a task it spawns (bound to the request) and waits for it.
+    async fn background() -> &'static str {
+        let task = tokio::spawn(vigil::bind(async {
+            vigil::capture_message!("cache refresh failed", level = warning);
+        }));
+        task.await.unwrap();
+        "started"
+    }
+
     fn app() -> Router {
         Router::new()
             .route("/ok", get(ok))
@@ -93,6 +102,7 @@ mod service {
             .route("/fail", get(fail))
             .route("/invoice", get(invoice))
             .route("/panic", get(boom))
+            .route("/background", get(background))
             .layer(vigil::axum::layer())
     }
 
@@ -238,7 +248,20 @@ mod service {
                 url.is_some_and(|u| u.path() == "/invoice" || u.path() == "/panic"),
                 "{event:?}"
             );
+            // Named by the request, as a transaction would have named it.
+            assert!(
+                event.transaction.as_deref() == Some("GET /invoice")
+                    || event.transaction.as_deref() == Some("GET /panic"),
+                "{event:?}"
+            );
         }
+        // A task the handler spawns, bound to the request, reports with the request too.
+        let config = vigil::Config::new().enable_tracing(false);
+        let (_, captured) = sessions_of(config, &[("/background", StatusCode::OK)]);
+        let event = captured.single_event();
+        let url = event.request.as_ref().and_then(|r| r.url.as_ref());
+        assert_eq!(url.map(|u| u.path()), Some("/background"), "{event:?}");
+        assert_eq!(event.transaction.as_deref(), Some("GET /background"));
     }
 
     #[test]

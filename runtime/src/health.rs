@@ -196,6 +196,8 @@ fn of(client: &sentry::Client) -> Option<&Arc<RequestSessions>> {
 
 /// A request's session, from [`start`] to [`RequestSession::end`].
 pub(crate) struct RequestSession {
+    sessions: Arc<RequestSessions>,
+    /// Where the minutes that are over go.
     client: Arc<sentry::Client>,
     minute: u64,
 }
@@ -204,21 +206,22 @@ pub(crate) struct RequestSession {
 /// sessions per request.
 pub(crate) fn start(hub: &sentry::Hub) -> Option<RequestSession> {
     let client = hub.client()?;
-    of(&client)?;
+    let sessions = Arc::clone(of(&client)?);
     let minute = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() / 60);
-    Some(RequestSession { client, minute })
+    Some(RequestSession {
+        sessions,
+        client,
+        minute,
+    })
 }
 
 impl RequestSession {
     /// Counts the session, ended with `outcome`; sends the minutes that are over.
     pub(crate) fn end(self, outcome: Outcome) {
-        let Some(sessions) = of(&self.client) else {
-            return;
-        };
-        if sessions.record(self.minute, outcome) {
-            if let Some(envelope) = sessions.take(false) {
+        if self.sessions.record(self.minute, outcome) {
+            if let Some(envelope) = self.sessions.take(false) {
                 self.client.send_envelope(envelope);
             }
         }

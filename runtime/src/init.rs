@@ -39,12 +39,11 @@ pub(crate) fn vigil_integration(client: &sentry::Client) -> Option<&EventIntegra
         .find_map(|i| (**i).as_any().downcast_ref::<EventIntegration>())
 }
 
-/// Does the current client drop `event` as an ignored error?
-#[allow(dead_code)] // for the HTTP server integrations
-pub(crate) fn ignored_by_current_client(event: &Event<'static>) -> bool {
-    sentry::Hub::current().client().is_some_and(|client| {
-        vigil_integration(&client).is_some_and(|i| crate::capture::ignored(event, &i.ignore_errors))
-    })
+/// The request an event captured here belongs to: the current span's transaction's, else
+/// the thread's current request (tracing off).
+fn current_request() -> Option<Arc<dyn span::RequestView>> {
+    span::with_current(|current| current.and_then(|c| c.tx.request()))
+        .or_else(span::current_request)
 }
 
 impl Integration for EventIntegration {
@@ -59,11 +58,9 @@ impl Integration for EventIntegration {
     ) -> Option<Event<'static>> {
         if crate::capture::ignored(&event, &self.ignore_errors) {
             // Its request still knows it failed (no second event for its 5xx).
-            span::with_current(|current| {
-                if let Some(request) = current.and_then(|c| c.tx.request()) {
-                    request.event(&mut event, true);
-                }
-            });
+            if let Some(request) = current_request() {
+                request.event(&mut event, true);
+            }
             return None;
         }
         crate::capture::frames::process_event(&mut event);
@@ -82,11 +79,11 @@ impl Integration for EventIntegration {
                 if event.transaction.as_deref() == Some(&*current.tx.name) {
                     crate::wire::mark_event(&mut event, current.tx.source());
                 }
-                if let Some(request) = current.tx.request() {
-                    request.event(&mut event, false);
-                }
             }
         });
+        if let Some(request) = current_request() {
+            request.event(&mut event, false);
+        }
         Some(event)
     }
 }

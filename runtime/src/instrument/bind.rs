@@ -16,14 +16,16 @@ use std::task::{Context, Poll};
 
 use sentry::Hub;
 
-use crate::span::{self, Current, Entered};
+use crate::span::{self, Current, Entered, RequestView};
 use crate::state;
 
-/// What bound work runs in: the span current where it was bound (if any) and a hub forked
-/// from the one current there (its user, tags and breadcrumbs as they were then).
+/// What bound work runs in: the span current where it was bound (if any), a hub forked
+/// from the one current there (its user, tags and breadcrumbs as they were then), and the
+/// request current there when no span carries it (tracing off).
 struct Carried {
     span: Option<Current>,
     hub: Arc<Hub>,
+    request: Option<Arc<dyn RequestView>>,
 }
 
 impl Carried {
@@ -38,6 +40,7 @@ impl Carried {
             // A hub of its own: a user or tag the bound work sets stays with it, as in a
             // task of its own; what it sees is what was set where it was bound.
             hub: Arc::new(Hub::new_from_top(Hub::current())),
+            request: span::current_request(),
         })
     }
 
@@ -45,13 +48,23 @@ impl Carried {
     fn enter(&self) -> Entering {
         let hub = sentry_core::HubSwitchGuard::new(Arc::clone(&self.hub));
         let entered = self.span.as_ref().map(|s| span::enter(s.clone()));
-        Entering { entered, _hub: hub }
+        let replaced = self
+            .request
+            .as_ref()
+            .map(|r| span::replace_request(Some(Arc::clone(r))));
+        Entering {
+            entered,
+            replaced,
+            _hub: hub,
+        }
     }
 }
 
 /// The carried span current and the hub bound, until dropped (a panic included).
 struct Entering {
     entered: Option<Entered>,
+    /// The request the carried one replaced as current, to put back.
+    replaced: Option<Option<Arc<dyn RequestView>>>,
     // Dropped after `Drop::drop` has run: the hub is unbound once the span is no longer
     // current.
     _hub: sentry_core::HubSwitchGuard,
@@ -61,6 +74,9 @@ impl Drop for Entering {
     fn drop(&mut self) {
         if let Some(entered) = self.entered.take() {
             span::exit(entered);
+        }
+        if let Some(previous) = self.replaced.take() {
+            span::replace_request(previous);
         }
     }
 }

@@ -215,8 +215,12 @@ pub struct VigilService<S> {
 /// on vigil's worker): a request that fails nothing pays for a copy of its method, URI and
 /// headers, not for their conversion.
 struct RequestInfo {
-    /// The transaction's name: the method and the matched route (`GET /users/{id}`).
-    name: String,
+    /// The matched route, when one matched (else the name takes the URI's path).
+    route: Option<axum::extract::MatchedPath>,
+    /// The transaction's name: the method and the matched route (`GET /users/{id}`). Written
+    /// when first needed (by a transaction, or an event): a request that neither traces nor
+    /// fails never writes it.
+    name: std::sync::OnceLock<String>,
     /// How it got its name (`transaction_info.source`): `route`, or `url` when no route
     /// matched.
     source: Source,
@@ -227,31 +231,35 @@ struct RequestInfo {
     health: health::Mark,
     method: http::Method,
     uri: http::Uri,
-    headers: http::HeaderMap,
+    /// As received, in order (a list: one allocation, where a copy of the map takes two).
+    headers: Vec<(http::HeaderName, http::HeaderValue)>,
     built: std::sync::OnceLock<protocol::Request>,
 }
 
 impl RequestInfo {
     fn new<B>(req: &Request<B>) -> Self {
-        // Written out rather than `format!`, which costs more than the rest of this.
         // Named by the matched route (`route`), or the raw path when none matched (`url`).
-        let (route, source) = match req.extensions().get::<axum::extract::MatchedPath>() {
-            Some(route) => (route.as_str(), Source::Route),
-            None => (req.uri().path(), Source::Url),
+        let route = req
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .cloned();
+        let source = match route {
+            Some(_) => Source::Route,
+            None => Source::Url,
         };
-        let method = req.method().as_str();
-        let mut name = String::with_capacity(method.len() + 1 + route.len());
-        name.push_str(method);
-        name.push(' ');
-        name.push_str(route);
         RequestInfo {
-            name,
+            route,
+            name: std::sync::OnceLock::new(),
             source,
             error_captured: AtomicBool::new(false),
             health: health::Mark::default(),
             method: req.method().clone(),
             uri: req.uri().clone(),
-            headers: req.headers().clone(),
+            headers: req
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             built: std::sync::OnceLock::new(),
         }
     }
@@ -260,11 +268,32 @@ impl RequestInfo {
         self.built.get_or_init(|| self.build())
     }
 
+    /// The transaction's name (`GET /users/{id}`).
+    fn name(&self) -> &str {
+        self.name.get_or_init(|| self.write_name())
+    }
+
+    /// The transaction's name, written out (for the transaction, which keeps its own).
+    fn write_name(&self) -> String {
+        // Written out rather than `format!`, which costs more than the rest of this.
+        let route = self
+            .route
+            .as_ref()
+            .map_or(self.uri.path(), |route| route.as_str());
+        let method = self.method.as_str();
+        let mut name = String::with_capacity(method.len() + 1 + route.len());
+        name.push_str(method);
+        name.push(' ');
+        name.push_str(route);
+        name
+    }
+
     fn build(&self) -> protocol::Request {
         let host = self
             .headers
-            .get(http::header::HOST)
-            .and_then(|h| h.to_str().ok())
+            .iter()
+            .find(|(k, _)| k == http::header::HOST)
+            .and_then(|(_, h)| h.to_str().ok())
             .unwrap_or("localhost");
         let url = format!("http://{host}{}", self.uri.path());
         protocol::Request {
@@ -307,6 +336,11 @@ impl span::RequestView for RequestInfo {
         if event.request.is_none() {
             event.request = Some(self.get().clone());
         }
+        // Named by the request when no transaction named it (tracing off).
+        if event.transaction.is_none() {
+            event.transaction = Some(self.name().to_owned());
+            crate::wire::mark_event(event, self.source);
+        }
         self.health.saw(event);
     }
 }
@@ -332,11 +366,6 @@ where
                 },
             };
         }
-        let incoming = crate::propagation::incoming(
-            req.headers()
-                .iter()
-                .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v))),
-        );
         let context = Arc::new(RequestInfo::new(&req));
         let hub = Arc::new(Hub::new_from_top(Hub::current()));
         let session = health::start(&hub).map(|session| RequestSession {
@@ -352,40 +381,31 @@ where
             }
             let span = tracing
                 .then(|| {
+                    // The caller's trace, continued.
+                    let incoming = crate::propagation::incoming(
+                        req.headers()
+                            .iter()
+                            .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v))),
+                    );
                     span::open(
-                        SpanName::owned("http.server", context.name.clone()),
+                        SpanName::owned("http.server", context.write_name()),
                         Here::Request(incoming.as_ref()),
                     )
                 })
                 .flatten();
-            match &span {
-                Some(span) => {
-                    // Built on the worker with the transaction, if sampled; and what events
-                    // captured under its spans get (vigil's event integration asks).
-                    span.tx
-                        .set_request(Arc::clone(&context) as Arc<dyn span::RequestView>);
-                    span.tx.set_origin(ORIGIN);
-                    span.tx.set_source(context.source);
-                }
-                // Tracing off: no span to ask, the request's scope adds it.
-                None => {
-                    let for_events = Arc::clone(&context);
-                    Hub::current().configure_scope(move |scope| {
-                        scope.add_event_processor(move |mut event| {
-                            if event.transaction.is_none() {
-                                event.transaction = Some(for_events.name.clone());
-                                crate::wire::mark_event(&mut event, for_events.source);
-                            }
-                            let ignored = crate::init::ignored_by_current_client(&event);
-                            span::RequestView::event(&*for_events, &mut event, ignored);
-                            Some(event)
-                        });
-                    });
-                }
+            if let Some(span) = &span {
+                // Built on the worker with the transaction, if sampled; and what events
+                // captured under its spans get (vigil's event integration asks).
+                span.tx
+                    .set_request(Arc::clone(&context) as Arc<dyn span::RequestView>);
+                span.tx.set_origin(ORIGIN);
+                span.tx.set_source(context.source);
             }
-            // The inner service's `call` runs in the request's span too.
+            // Tracing off, no span carries the request: it is made current itself while it
+            // is served (below, and by `Instrumented` around each poll).
+            // The inner service's `call` runs in the request's span (or request) too.
             let entered = span.as_ref().map(|s| span::enter(s.as_current()));
-            let inner = self.inner.call(req);
+            let inner = serving(span.is_none(), &context, || self.inner.call(req));
             if let Some(entered) = entered {
                 span::exit(entered);
             }
@@ -393,22 +413,32 @@ where
         });
         let drive = Http {
             request: context,
+            untraced: span.is_none(),
             panicked: false,
             session,
         };
+        let scope = InScope {
+            hub: Some(hub),
+            span,
+        };
         ResponseFuture {
             kind: Kind::On {
-                fut: Instrumented::new(
-                    inner,
-                    InScope {
-                        hub: Some(hub),
-                        span,
-                    },
-                    drive,
-                ),
+                fut: Instrumented::new(inner, scope, drive),
             },
         }
     }
+}
+
+/// Runs `f` with `request` the thread's current request when no span carries it
+/// (`untraced`): what vigil's event integration finds for the events captured in `f`.
+fn serving<R>(untraced: bool, request: &Arc<RequestInfo>, f: impl FnOnce() -> R) -> R {
+    if !untraced {
+        return f();
+    }
+    let previous = span::replace_request(Some(Arc::clone(request) as Arc<dyn span::RequestView>));
+    let out = f();
+    span::replace_request(previous);
+    out
 }
 
 /// How a request's future runs and ends: a panic becomes a 500 response, the status code the
@@ -416,6 +446,9 @@ where
 struct Http {
     /// Its name, and whether an error event was captured while handling it.
     request: Arc<RequestInfo>,
+    /// No span carries the request (tracing off): it is made the thread's current request
+    /// while the handler runs, for the events captured there.
+    untraced: bool,
     panicked: bool,
     /// Ended once the response is ready and its event (if any) captured.
     session: Option<RequestSession>,
@@ -429,7 +462,10 @@ where
     fn poll(&mut self, fut: Pin<&mut F>, cx: &mut Context<'_>) -> Poll<F::Output> {
         // A panicking handler: the panic hook has captured it (in this request's scope); the
         // client gets a 500 rather than a dropped connection.
-        std::panic::catch_unwind(AssertUnwindSafe(|| fut.poll(cx))).unwrap_or_else(|_panic| {
+        let poll = serving(self.untraced, &self.request, || {
+            std::panic::catch_unwind(AssertUnwindSafe(|| fut.poll(cx)))
+        });
+        poll.unwrap_or_else(|_panic| {
             self.panicked = true;
             self.request.health.raise(health::Outcome::Crashed);
             let mut response = Response::new(ResB::default());
@@ -446,14 +482,16 @@ where
         let captured = self.panicked || self.request.error_captured.load(Ordering::Relaxed);
         if code.is_server_error() && !captured {
             let mut event = Event {
-                message: Some(format!("{} responded {code}", self.request.name)),
+                message: Some(format!("{} responded {code}", self.request.name())),
                 level: Level::Error,
                 ..Default::default()
             };
             event
                 .tags
                 .insert("http.status_code".into(), code.as_u16().to_string());
-            Hub::current().capture_event(event);
+            serving(self.untraced, &self.request, || {
+                Hub::current().capture_event(event)
+            });
         }
         if let Some(span) = span {
             span.set_tag("http.status_code", code.as_u16().to_string());

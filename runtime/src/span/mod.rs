@@ -19,6 +19,7 @@ mod current;
 mod handle;
 mod open;
 mod record;
+mod request;
 mod thread;
 mod tx;
 
@@ -33,6 +34,7 @@ pub(crate) use open::{open, open_root, Child, ChildSpan, Here, OpenSpan, TracePa
 pub(crate) use record::SpanName;
 #[allow(unused_imports)] // for integrations that record spans timed elsewhere
 pub(crate) use record::Text;
+pub(crate) use request::{current_request, replace_request};
 #[allow(unused_imports)] // for HTTP server integrations
 pub(crate) use tx::RequestView;
 pub(crate) use tx::{with_vigil_package, Finished, TxShared};

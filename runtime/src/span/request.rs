@@ -1,0 +1,30 @@
+//! The request being served on this thread when no span carries it (tracing off): made
+//! current by the instrumented future around each poll of a request, and by bound work;
+//! read by vigil's event integration for the events captured meanwhile. (With tracing on,
+//! the request's transaction carries it, `TxShared::request`.)
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use super::RequestView;
+
+thread_local! {
+    static REQUEST: RefCell<Option<Arc<dyn RequestView>>> = const { RefCell::new(None) };
+}
+
+/// Makes `request` this thread's current request; the one it replaces is returned (to put
+/// back when the work is done).
+pub(crate) fn replace_request(
+    request: Option<Arc<dyn RequestView>>,
+) -> Option<Arc<dyn RequestView>> {
+    REQUEST
+        .try_with(|current| current.replace(request))
+        .unwrap_or(None)
+}
+
+/// This thread's current request, if one is made current.
+pub(crate) fn current_request() -> Option<Arc<dyn RequestView>> {
+    REQUEST
+        .try_with(|current| current.borrow().clone())
+        .unwrap_or(None)
+}
