@@ -1,11 +1,14 @@
 //! Instructions per operation, counted by valgrind rather than timed: deterministic, so a
 //! change to the hot path can be judged on a busy machine (the `overhead` and `request`
-//! benches time the same operations). Each case runs `n` operations; only `measure*` is
-//! counted, and two runs with different `n` give the cost of one:
+//! benches time the same operations). Each case runs `n` operations; only `measure` and
+//! `measure_request` are counted (named exactly: a pattern such as `*measure*` also matches
+//! their closures, and entering one of those would toggle counting off), and two runs with
+//! different `n` give the cost of one:
 //!
 //! ```sh
 //! cargo bench --bench icount --features axum --no-run
-//! valgrind --tool=callgrind --toggle-collect='*measure*' target/release/deps/icount-<hash> <case> <n>
+//! valgrind --tool=callgrind --toggle-collect='icount::measure' \
+//!     --toggle-collect='icount::request::measure_request' target/release/deps/icount-<hash> <case> <n>
 //! ```
 //!
 //! Cases: `sync` (`#[vigil::monitored] fn -> Result` in a sampled transaction; and
