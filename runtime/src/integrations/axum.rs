@@ -401,9 +401,9 @@ where
                 span.tx.set_origin(ORIGIN);
                 span.tx.set_source(context.source);
             }
-            // Tracing off, no span carries the request: it is made current itself while it
-            // is served (below, and by `Instrumented` around each poll).
-            // The inner service's `call` runs in the request's span (or request) too.
+            // The inner service's `call` runs in the request's span too; with tracing off no
+            // span carries the request, so the request itself is made current (here, and by
+            // the `Http` drive around each poll).
             let entered = span.as_ref().map(|s| span::enter(s.as_current()));
             let inner = serving(span.is_none(), &context, || self.inner.call(req));
             if let Some(entered) = entered {
@@ -417,13 +417,16 @@ where
             panicked: false,
             session,
         };
-        let scope = InScope {
-            hub: Some(hub),
-            span,
-        };
         ResponseFuture {
             kind: Kind::On {
-                fut: Instrumented::new(inner, scope, drive),
+                fut: Instrumented::new(
+                    inner,
+                    InScope {
+                        hub: Some(hub),
+                        span,
+                    },
+                    drive,
+                ),
             },
         }
     }
