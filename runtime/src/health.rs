@@ -343,6 +343,42 @@ mod tests {
     }
 
     #[test]
+    fn a_new_minute_sends_the_last_through_the_client_and_a_flush_the_rest() {
+        let config = crate::Config::new()
+            .release("app@1")
+            .session_mode(crate::SessionMode::Request)
+            .release_health(true);
+        let captured = crate::testing::capture_with(config, || {
+            let hub = sentry::Hub::current();
+            for (minute, outcome) in [
+                (100, Outcome::Exited),
+                (100, Outcome::Errored),
+                (101, Outcome::Exited),
+            ] {
+                let mut session = start(&hub).expect("request mode counts sessions");
+                session.minute = minute;
+                session.end(outcome);
+            }
+        })
+        .unwrap();
+        // Minute 100 went when 101's first request ended; 101 with the capture's flush.
+        let sent: Vec<Vec<(u64, u32, u32)>> = captured
+            .session_aggregates
+            .iter()
+            .map(|a| {
+                a.aggregates
+                    .iter()
+                    .map(|b| {
+                        let minute = b.started.duration_since(UNIX_EPOCH).unwrap().as_secs() / 60;
+                        (minute, b.exited, b.errored)
+                    })
+                    .collect()
+            })
+            .collect();
+        assert_eq!(sent, vec![vec![(100, 1, 1)], vec![(101, 1, 0)]]);
+    }
+
+    #[test]
     fn the_worst_outcome_wins() {
         let mark = Mark::default();
         assert_eq!(mark.outcome(), Outcome::Exited);

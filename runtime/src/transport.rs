@@ -198,10 +198,13 @@ impl Sinks {
 }
 
 impl ScrubbingTransport {
-    /// Lets the worker finish what is queued, sends what it dropped since its last envelope
-    /// as a client report, then runs `f` on the sinks in the time left.
+    /// Lets the worker finish what is queued, sends the request sessions still counting and
+    /// what the worker dropped since its last envelope (a client report), then runs `f` on
+    /// the sinks in the time left.
     fn settle(&self, timeout: Duration, f: impl Fn(&dyn Transport, Duration) -> bool) -> bool {
         let deadline = crate::worker::deadline_in(timeout);
+        let drained = crate::worker::drain(timeout);
+        // After what the worker had (minutes already over), the minutes still counting.
         if let Some(sessions) = self
             .sinks
             .request_sessions
@@ -210,7 +213,6 @@ impl ScrubbingTransport {
         {
             self.sinks.send(sessions);
         }
-        let drained = crate::worker::drain(timeout);
         if let Some(report) = self.sinks.take_lost() {
             let mut envelope = Envelope::new();
             envelope.add_item(EnvelopeItem::ClientReport(report));
