@@ -202,10 +202,9 @@ pub(crate) struct RequestSession {
     minute: u64,
 }
 
-/// Starts a session for a request about to be handled on `hub`, when its client counts
+/// Starts a session for a request about to be handled with `client`, when it counts
 /// sessions per request.
-pub(crate) fn start(hub: &sentry::Hub) -> Option<RequestSession> {
-    let client = hub.client()?;
+pub(crate) fn start(client: Arc<sentry::Client>) -> Option<RequestSession> {
     let sessions = Arc::clone(of(&client)?);
     let minute = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -349,13 +348,13 @@ mod tests {
             .session_mode(crate::SessionMode::Request)
             .release_health(true);
         let captured = crate::testing::capture_with(config, || {
-            let hub = sentry::Hub::current();
+            let client = sentry::Hub::current().client().expect("a client");
             for (minute, outcome) in [
                 (100, Outcome::Exited),
                 (100, Outcome::Errored),
                 (101, Outcome::Exited),
             ] {
-                let mut session = start(&hub).expect("request mode counts sessions");
+                let mut session = start(Arc::clone(&client)).expect("request mode counts sessions");
                 session.minute = minute;
                 session.end(outcome);
             }

@@ -368,13 +368,16 @@ where
         }
         let context = Arc::new(RequestInfo::new(&req));
         let hub = Arc::new(Hub::new_from_top(Hub::current()));
-        let session = health::start(&hub).map(|session| RequestSession {
-            session: Some(session),
-            request: Arc::clone(&context),
-        });
+        let client = hub.client();
+        // Tracing off (rate 0): no transaction, and no copy of its name to make.
+        let tracing = client.as_ref().is_some_and(|c| span::traces_rate(c) > 0.0);
+        let session = client
+            .and_then(health::start)
+            .map(|session| RequestSession {
+                session: Some(session),
+                request: Arc::clone(&context),
+            });
         let (span, inner) = Hub::run(Arc::clone(&hub), || {
-            // Tracing off (rate 0): no transaction, and no copy of its name to make.
-            let tracing = hub.client().is_some_and(|c| span::traces_rate(&c) > 0.0);
             if !tracing {
                 // What a transaction's start would set up (sqlx's query breadcrumbs).
                 crate::hooks::transaction_starts();
