@@ -39,13 +39,6 @@ pub(crate) fn vigil_integration(client: &sentry::Client) -> Option<&EventIntegra
         .find_map(|i| (**i).as_any().downcast_ref::<EventIntegration>())
 }
 
-/// The request an event captured here belongs to: the current span's transaction's, else
-/// the thread's current request (tracing off).
-fn current_request() -> Option<Arc<dyn span::RequestView>> {
-    span::with_current(|current| current.and_then(|c| c.tx.request()))
-        .or_else(span::current_request)
-}
-
 impl Integration for EventIntegration {
     fn name(&self) -> &'static str {
         "vigil-events"
@@ -56,19 +49,12 @@ impl Integration for EventIntegration {
         mut event: Event<'static>,
         _options: &ClientOptions,
     ) -> Option<Event<'static>> {
-        if crate::capture::ignored(&event, &self.ignore_errors) {
-            // Its request still knows it failed (no second event for its 5xx).
-            if let Some(request) = current_request() {
-                request.event(&mut event, true);
-            }
-            return None;
-        }
-        crate::capture::frames::process_event(&mut event);
-        if let Some(sdk) = &mut event.sdk {
-            span::with_vigil_package(sdk.to_mut());
-        }
-        span::with_current(|current| {
-            if let Some(current) = current {
+        let ignored = crate::capture::ignored(&event, &self.ignore_errors);
+        // The request it was captured for: the current span's transaction's, else the
+        // thread's current request (tracing off).
+        let request = span::with_current(|current| {
+            let current = current?;
+            if !ignored {
                 event
                     .contexts
                     .insert("trace".into(), current.trace_context().into());
@@ -80,8 +66,21 @@ impl Integration for EventIntegration {
                     crate::wire::mark_event(&mut event, current.tx.source());
                 }
             }
-        });
-        if let Some(request) = current_request() {
+            current.tx.request()
+        })
+        .or_else(span::current_request);
+        if ignored {
+            // Its request still knows it failed (no second event for its 5xx).
+            if let Some(request) = request {
+                request.event(&mut event, true);
+            }
+            return None;
+        }
+        crate::capture::frames::process_event(&mut event);
+        if let Some(sdk) = &mut event.sdk {
+            span::with_vigil_package(sdk.to_mut());
+        }
+        if let Some(request) = request {
             request.event(&mut event, false);
         }
         Some(event)

@@ -16,7 +16,7 @@ use std::task::{Context, Poll};
 
 use sentry::Hub;
 
-use crate::span::{self, Current, Entered, RequestView};
+use crate::span::{self, Current, Entered, RequestGuard, RequestView};
 use crate::state;
 
 /// What bound work runs in: the span current where it was bound (if any), a hub forked
@@ -48,13 +48,13 @@ impl Carried {
     fn enter(&self) -> Entering {
         let hub = sentry_core::HubSwitchGuard::new(Arc::clone(&self.hub));
         let entered = self.span.as_ref().map(|s| span::enter(s.clone()));
-        let replaced = self
+        let request = self
             .request
             .as_ref()
-            .map(|r| span::replace_request(Some(Arc::clone(r))));
+            .map(|r| span::enter_request(Arc::clone(r)));
         Entering {
             entered,
-            replaced,
+            _request: request,
             _hub: hub,
         }
     }
@@ -63,8 +63,8 @@ impl Carried {
 /// The carried span current and the hub bound, until dropped (a panic included).
 struct Entering {
     entered: Option<Entered>,
-    /// The request the carried one replaced as current, to put back.
-    replaced: Option<Option<Arc<dyn RequestView>>>,
+    /// The carried request current (when there is one), until dropped.
+    _request: Option<RequestGuard>,
     // Dropped after `Drop::drop` has run: the hub is unbound once the span is no longer
     // current.
     _hub: sentry_core::HubSwitchGuard,
@@ -74,9 +74,6 @@ impl Drop for Entering {
     fn drop(&mut self) {
         if let Some(entered) = self.entered.take() {
             span::exit(entered);
-        }
-        if let Some(previous) = self.replaced.take() {
-            span::replace_request(previous);
         }
     }
 }

@@ -438,13 +438,9 @@ where
 /// Runs `f` with `request` the thread's current request when no span carries it
 /// (`untraced`): what vigil's event integration finds for the events captured in `f`.
 fn serving<R>(untraced: bool, request: &Arc<RequestInfo>, f: impl FnOnce() -> R) -> R {
-    if !untraced {
-        return f();
-    }
-    let previous = span::replace_request(Some(Arc::clone(request) as Arc<dyn span::RequestView>));
-    let out = f();
-    span::replace_request(previous);
-    out
+    let _current =
+        untraced.then(|| span::enter_request(Arc::clone(request) as Arc<dyn span::RequestView>));
+    f()
 }
 
 /// How a request's future runs and ends: a panic becomes a 500 response, the status code the

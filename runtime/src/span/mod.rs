@@ -34,7 +34,7 @@ pub(crate) use open::{open, open_root, Child, ChildSpan, Here, OpenSpan, TracePa
 pub(crate) use record::SpanName;
 #[allow(unused_imports)] // for integrations that record spans timed elsewhere
 pub(crate) use record::Text;
-pub(crate) use request::{current_request, replace_request};
+pub(crate) use request::{current_request, enter_request, RequestGuard};
 #[allow(unused_imports)] // for HTTP server integrations
 pub(crate) use tx::RequestView;
 pub(crate) use tx::{with_vigil_package, Finished, TxShared};

@@ -12,14 +12,29 @@ thread_local! {
     static REQUEST: RefCell<Option<Arc<dyn RequestView>>> = const { RefCell::new(None) };
 }
 
-/// Makes `request` this thread's current request; the one it replaces is returned (to put
-/// back when the work is done).
-pub(crate) fn replace_request(
-    request: Option<Arc<dyn RequestView>>,
-) -> Option<Arc<dyn RequestView>> {
+fn replace(request: Option<Arc<dyn RequestView>>) -> Option<Arc<dyn RequestView>> {
     REQUEST
         .try_with(|current| current.replace(request))
         .unwrap_or(None)
+}
+
+/// Makes `request` this thread's current request until the guard is dropped (a panic
+/// included), when the one it replaced is current again.
+pub(crate) fn enter_request(request: Arc<dyn RequestView>) -> RequestGuard {
+    RequestGuard {
+        previous: replace(Some(request)),
+    }
+}
+
+/// What [`enter_request`] returns: puts the previous current request back when dropped.
+pub(crate) struct RequestGuard {
+    previous: Option<Arc<dyn RequestView>>,
+}
+
+impl Drop for RequestGuard {
+    fn drop(&mut self) {
+        replace(self.previous.take());
+    }
 }
 
 /// This thread's current request, if one is made current.
