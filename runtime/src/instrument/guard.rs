@@ -62,51 +62,68 @@ pub fn enter(cs: &'static Callsite) -> SpanGuard {
     enter_enabled(cs)
 }
 
+/// The span of a sync function once vigil is on, decided in one look at the thread's
+/// current span: a child of a sampled one (made current in the same look), nothing under an
+/// unsampled one, and with none a transaction for `#[transaction]` or nothing.
+///
+/// Each outcome writes its own guard: the recording states are large, and a shared exit
+/// would copy all of it.
 #[inline(never)]
 fn enter_enabled(cs: &'static Callsite) -> SpanGuard {
-    let current = span::current_sampled();
-    let recording = match current {
-        // Inside an unsampled transaction: nothing to record, decided with one read.
-        Some(false) => false,
-        // No span yet: a `#[transaction]` starts one, a plain monitored function records
-        // nothing.
-        None => cs.transaction,
-        Some(true) => true,
-    };
-    if !recording {
-        // Apart: written here, only a few words of the guard are (the recording states are
-        // large, and a shared exit would copy all of it).
-        return SpanGuard {
+    match span::current_sampled() {
+        Some(true) => enter_child(cs),
+        None if cs.transaction => enter_transaction(cs),
+        // Inside an unsampled transaction, or outside any: nothing to record. Only a few
+        // words of the guard are written here (the recording states are large, and a shared
+        // exit would copy all of it).
+        Some(false) | None => SpanGuard::bare(cs),
+    }
+}
+
+impl SpanGuard {
+    #[inline(always)]
+    fn bare(cs: &'static Callsite) -> SpanGuard {
+        SpanGuard {
             inner: ManuallyDrop::new(Guard::On {
                 cs,
                 entered: failure_seq(),
                 state: GuardState::Bare,
             }),
-        };
+        }
     }
-    enter_recording(cs, current)
 }
 
-/// The span of a sync function that may be recorded (`current`: what `enter_enabled` found).
+/// The span of a sync function under a sampled span: a child, made current in the same look
+/// at the thread's state as it is created.
 #[inline(never)]
-fn enter_recording(cs: &'static Callsite, current: Option<bool>) -> SpanGuard {
-    let state = match current {
-        // No span yet: this `#[transaction]` starts one.
-        None => match span::open_root(SpanName::Callsite(cs), cs.sample_rate, TraceParent::New) {
-            Some(span) => {
-                let entered = span::enter(span.as_current());
-                GuardState::Open {
-                    span,
-                    entered,
-                    status: None,
-                }
+fn enter_child(cs: &'static Callsite) -> SpanGuard {
+    match ChildSpan::enter(cs) {
+        Child::Open(span) => SpanGuard {
+            inner: ManuallyDrop::new(Guard::On {
+                cs,
+                entered: failure_seq(),
+                state: GuardState::Child { span, status: None },
+            }),
+        },
+        Child::NoCurrent | Child::Unsampled => SpanGuard::bare(cs),
+    }
+}
+
+/// The span of a `#[transaction]` sync function called outside any span: a transaction of
+/// its own (or nothing, when it is not started).
+#[cold]
+#[inline(never)]
+fn enter_transaction(cs: &'static Callsite) -> SpanGuard {
+    let state = match span::open_root(SpanName::Callsite(cs), cs.sample_rate, TraceParent::New) {
+        Some(span) => {
+            let entered = span::enter(span.as_current());
+            GuardState::Open {
+                span,
+                entered,
+                status: None,
             }
-            None => GuardState::Bare,
-        },
-        Some(_) => match ChildSpan::enter(cs) {
-            Child::Open(span) => GuardState::Child { span, status: None },
-            Child::Unsampled | Child::NoCurrent => GuardState::Bare,
-        },
+        }
+        None => GuardState::Bare,
     };
     SpanGuard {
         inner: ManuallyDrop::new(Guard::On {
@@ -208,15 +225,20 @@ impl SpanGuard {
                 status.unwrap_or(SpanStatus::Ok)
             }
         };
-        match std::mem::replace(state, GuardState::Bare) {
-            GuardState::Child { span, status } => span.finish(exit(status)),
-            GuardState::Open {
-                span,
-                entered,
-                status,
-            } => {
-                span::exit(entered);
-                span.finish(exit(status));
+        match state {
+            // In place: the child span is recorded where it is, not moved out first. It
+            // owns nothing afterwards, and the guard is not dropped again.
+            GuardState::Child { span, status } => span.finish(exit(*status)),
+            GuardState::Open { .. } => {
+                if let GuardState::Open {
+                    span,
+                    entered,
+                    status,
+                } = std::mem::replace(state, GuardState::Bare)
+                {
+                    span::exit(entered);
+                    span.finish(exit(status));
+                }
             }
             GuardState::Bare => {}
         }

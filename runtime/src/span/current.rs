@@ -107,6 +107,7 @@ pub(crate) enum Opened {
 }
 
 /// Makes a new child span of the current span current, in one look at the thread's state.
+#[inline]
 pub(crate) fn enter_child() -> Opened {
     let opened = CURRENT.try_with(|c| {
         let Ok(mut c) = c.try_borrow_mut() else {
@@ -140,7 +141,15 @@ pub(crate) fn enter_child() -> Opened {
 /// span is still current (a guard dropped out of order), that goes too: it cannot outlive its
 /// parent as the current span. When this span is no longer current at all (dropped on another
 /// thread, or already popped), nothing changes.
-pub(crate) fn exit(entered: Entered) {
+pub(crate) fn exit(mut entered: Entered) {
+    exit_in_place(&mut entered);
+}
+
+/// [`exit`] through `&mut`, for an `Entered` kept inside something larger that is not to be
+/// moved: afterwards `entered` holds no span.
+#[inline]
+pub(crate) fn exit_in_place(entered: &mut Entered) {
+    let prev = entered.prev.take();
     let _ = CURRENT.try_with(|c| {
         if let Ok(mut c) = c.try_borrow_mut() {
             let ours_or_inside = c.as_ref().is_some_and(|cur| {
@@ -148,7 +157,7 @@ pub(crate) fn exit(entered: Entered) {
                     || (cur.depth > entered.depth && cur.tx.trace_id == entered.trace_id)
             });
             if ours_or_inside {
-                *c = entered.prev;
+                *c = prev;
             }
         }
     });

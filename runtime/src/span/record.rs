@@ -80,13 +80,31 @@ pub(crate) struct Args {
 }
 
 impl Args {
-    /// Sets `key` (an entry under the same key is replaced).
+    /// Sets `key` (an entry under the same key is replaced). The first entry is set inline;
+    /// the rest in a call of their own.
     #[inline]
     pub(crate) fn set(&mut self, key: &'static str, value: Value) {
+        // `first` is empty only while `more` is (see `remove`).
+        if self.first.is_none() {
+            self.first = Some((key, value));
+        } else {
+            self.set_more(key, value);
+        }
+    }
+
+    #[inline(never)]
+    fn set_more(&mut self, key: &'static str, value: Value) {
         match &mut self.first {
             Some((k, v)) if *k == key => *v = value,
-            None => self.first = Some((key, value)),
-            Some(_) => push_exact(self.more.get_or_insert_with(Box::default), key, value),
+            _ => push_exact(self.more.get_or_insert_with(Box::default), key, value),
+        }
+    }
+
+    /// Drops what is left: after [`move_out`](Self::move_out), normally nothing.
+    #[inline]
+    pub(crate) fn clear(&mut self) {
+        if self.first.is_some() || self.more.is_some() {
+            *self = Args::default();
         }
     }
 
@@ -127,26 +145,33 @@ impl Args {
         values: &mut Chunks<(&'static str, Value)>,
         record: &mut SpanRecord,
     ) {
+        record.args = self.move_out(values);
+    }
+
+    /// Moves the entries to `values` (a transaction's list); where they are, for their
+    /// record (nowhere when there are none).
+    #[inline(always)]
+    pub(crate) fn move_out(&mut self, values: &mut Chunks<(&'static str, Value)>) -> ArgsAt {
         let n = self.len();
         // A span's data fits an `ArgsAt` (more than 65,535 keys cannot be written down).
         if n == 0 || u16::try_from(n).is_err() {
-            return;
+            return ArgsAt::default();
         }
         let Some((chunk, list)) = values.room_for(n) else {
-            return;
+            return ArgsAt::default();
         };
         // A chunk holds at most max(64, n) entries, so `start` fits too.
         let (Ok(start), Ok(len)) = (u16::try_from(list.len()), u16::try_from(n)) else {
-            return;
+            return ArgsAt::default();
         };
         let Some(first) = self.first.take() else {
-            return;
+            return ArgsAt::default();
         };
         list.push(first);
         if let Some(more) = &mut self.more {
             list.append(more);
         }
-        record.args = ArgsAt { chunk, start, len };
+        ArgsAt { chunk, start, len }
     }
 }
 
@@ -185,7 +210,7 @@ impl<T> Chunks<T> {
 
     /// The chunk with room for `n` more items side by side (a new one when the last has
     /// not), and its index; `n` are counted as added.
-    #[inline]
+    #[inline(always)]
     fn room_for(&mut self, n: usize) -> Option<(u32, &mut Vec<T>)> {
         let fits = self
             .chunks
@@ -208,7 +233,7 @@ impl<T> Chunks<T> {
         self.chunks.push(Vec::with_capacity(next.max(n)));
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(&mut self, item: T) {
         if let Some((_, chunk)) = self.room_for(1) {
             chunk.push(item);

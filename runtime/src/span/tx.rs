@@ -14,6 +14,7 @@ use sentry::Hub;
 
 use super::clock;
 use super::record::{Args, Chunks, SpanName, SpanRecord, Text, Timing, MAX_SPANS};
+use crate::callsite::Callsite;
 use crate::wire::Source;
 
 /// Feature flag evaluations kept per span (sentry-python keeps 10).
@@ -178,6 +179,32 @@ impl TxShared {
             return;
         }
         args.move_into(&mut inner.values, &mut record);
+        inner.spans.push(record);
+    }
+
+    /// [`push`](Self::push) for the child span of a monitored function: its record built
+    /// here, under the lock, straight into the buffer, and its data moved next to it.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn push_callsite(
+        &self,
+        id: u64,
+        parent: u64,
+        cs: &'static Callsite,
+        timing: Timing,
+        status: SpanStatus,
+        args: &mut Args,
+    ) {
+        let mut guard = self.inner();
+        let inner = &mut *guard;
+        if inner.finished {
+            return;
+        }
+        if inner.spans.len() >= MAX_SPANS {
+            inner.dropped_spans += 1;
+            return;
+        }
+        let mut record = SpanRecord::from_callsite(id, parent, cs, timing, status);
+        record.args = args.move_out(&mut inner.values);
         inner.spans.push(record);
     }
 
