@@ -10,7 +10,7 @@ use sentry::Hub;
 use super::future::{Drive, InScope, Instrumented};
 use crate::callsite::Callsite;
 use crate::capture::{failure_seq, settle, Verdict};
-use crate::span::{self, Here, OpenSpan, SpanName, TraceParent};
+use crate::span::{self, OpenSpan, SpanName, TraceParent};
 use crate::state;
 
 /// The span of a monitored async function, before it is attached to its future.
@@ -47,7 +47,7 @@ fn enter_async_enabled(cs: &'static Callsite) -> AsyncSpan {
             // No current span (just looked): the transaction directly.
             span::open_root(SpanName::Callsite(cs), cs.sample_rate, TraceParent::New)
         } else {
-            span::open(SpanName::Callsite(cs), Here::ChildOnly)
+            span::map_current(|c| OpenSpan::start_child(c, SpanName::Callsite(cs)))
         }
     };
     let span = match &hub {

@@ -55,6 +55,16 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Current>) -> R) -> R {
     }
 }
 
+/// Runs `f` with the current span, when there is one (and the thread's state can be read):
+/// [`with_current`] for callers with nothing to do without one.
+#[inline]
+pub(crate) fn map_current<R>(f: impl FnOnce(&Current) -> Option<R>) -> Option<R> {
+    CURRENT
+        .try_with(|c| c.try_borrow().ok().and_then(|c| c.as_ref().and_then(f)))
+        .ok()
+        .flatten()
+}
+
 /// Is the current span part of a sampled transaction? (`None`: no current span.)
 #[inline]
 pub(crate) fn current_sampled() -> Option<bool> {

@@ -26,11 +26,15 @@ mod tx;
 use sentry::protocol::{SpanId, TraceId};
 
 pub(crate) use clock::warm_up as warm_up_clock;
-pub(crate) use current::{current_sampled, enter, exit, with_current, Current, Entered};
+pub(crate) use current::{
+    current_sampled, enter, exit, map_current, with_current, Current, Entered,
+};
 pub use handle::{start_transaction, Span, Transaction};
 #[allow(unused_imports)] // for HTTP server integrations
 pub(crate) use open::traces_rate;
-pub(crate) use open::{open, open_root, Child, ChildSpan, Here, OpenSpan, TraceParent};
+#[allow(unused_imports)] // for integrations (GraphQL, HTTP client and server)
+pub(crate) use open::{open, Here};
+pub(crate) use open::{open_root, Child, ChildSpan, OpenSpan, TraceParent};
 pub(crate) use record::SpanName;
 #[allow(unused_imports)] // for integrations that record spans timed elsewhere
 pub(crate) use record::Text;

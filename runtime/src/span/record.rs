@@ -388,6 +388,24 @@ impl SpanData {
         }
     }
 
+    /// Whether it holds data under callsite keys only (a monitored function's arguments).
+    #[inline]
+    pub(crate) fn is_statics_only(&self) -> bool {
+        self.rest.is_none()
+    }
+
+    /// The data under callsite keys, to move into a transaction's list.
+    #[inline]
+    pub(crate) fn statics_mut(&mut self) -> &mut Args {
+        &mut self.statics
+    }
+
+    /// Drops the data under callsite keys that is left (normally none once moved).
+    #[inline]
+    pub(crate) fn clear_statics(&mut self) {
+        self.statics.clear();
+    }
+
     /// What made the span, when an integration did (see [`SpanRecord::origin`]).
     pub(crate) fn set_origin(&mut self, origin: &'static str) {
         self.rest.get_or_insert_with(Box::default).origin = Some(origin);
