@@ -652,6 +652,41 @@ fn a_future_dropped_midway_finishes_its_span_as_cancelled() {
 }
 
 #[vigil::monitored]
+async fn keeps_a_transaction_across_an_await() -> u32 {
+    // Started inside the span and still current when the first poll ends.
+    let inner = vigil::start_transaction("inner", "task");
+    yield_now().await;
+    drop(inner);
+    vigil::capture_message!("after the await");
+    7
+}
+
+#[test]
+fn an_async_fn_keeping_a_transaction_open_across_an_await_still_records_its_span() {
+    let captured = capture(|| {
+        let _tx = vigil::start_transaction("outer", "task");
+        let fut = keeps_a_transaction_across_an_await();
+        assert_eq!(futures_executor::block_on(fut), 7);
+    });
+    let named = |name: &str| {
+        captured
+            .transactions
+            .iter()
+            .find(|t| t.name.as_deref() == Some(name))
+            .unwrap_or_else(|| panic!("no transaction {name}"))
+    };
+    let outer = named("outer");
+    assert_eq!(outer.spans.len(), 1, "the async fn's span is recorded");
+    let span = &outer.spans[0];
+    assert_eq!(span.parent_span_id, Some(trace(outer).span_id));
+    assert_eq!(span.status, Some(SpanStatus::Ok));
+    // The inner transaction continued the trace from the async fn's span.
+    assert_eq!(trace(named("inner")).parent_span_id, Some(span.span_id));
+    // After the await the async fn's span was current again.
+    assert_eq!(event_trace(captured.single_event()).span_id, span.span_id);
+}
+
+#[vigil::monitored]
 async fn async_method_like(x: &Account) -> &str {
     &x.name
 }

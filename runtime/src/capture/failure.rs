@@ -86,14 +86,19 @@ fn capture_failure(cs: &'static Callsite, mut event: Event<'static>) -> Uuid {
 
 /// The span status a verdict gives; a failure's event is captured on the way (once: see
 /// `capture_failure_once`).
+#[inline]
 pub(crate) fn settle(cs: &'static Callsite, entered: u64, verdict: Verdict) -> SpanStatus {
     match verdict {
         Verdict::Ok => SpanStatus::Ok,
-        Verdict::Failed(event) => {
-            if let Some(event) = event {
-                capture_failure_once(cs, entered, *event);
-            }
-            SpanStatus::InternalError
-        }
+        Verdict::Failed(event) => failed(cs, entered, event),
     }
+}
+
+#[cold]
+#[inline(never)]
+fn failed(cs: &'static Callsite, entered: u64, event: Option<Box<Event<'static>>>) -> SpanStatus {
+    if let Some(event) = event {
+        capture_failure_once(cs, entered, *event);
+    }
+    SpanStatus::InternalError
 }

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use sentry::protocol::{SpanStatus, Value};
 use sentry::Hub;
 
-use super::future::{Drive, InScope, Instrumented};
+use super::future::{Drive, InScope, Instrumented, ScopeSpan};
 use crate::callsite::Callsite;
 use crate::capture::{failure_seq, settle, Verdict};
-use crate::span::{self, OpenSpan, SpanName, TraceParent};
+use crate::span::{self, AsyncChild, OpenSpan, SpanName, TraceParent};
 use crate::state;
 
 /// The span of a monitored async function, before it is attached to its future.
@@ -36,27 +36,43 @@ pub fn enter_async(cs: &'static Callsite) -> AsyncSpan {
     enter_async_enabled(cs)
 }
 
+/// Each outcome writes its own span: built once where it is returned, not built and copied.
 #[inline(never)]
 fn enter_async_enabled(cs: &'static Callsite) -> AsyncSpan {
-    // A root transaction gets a hub of its own, so that its user, tags and breadcrumbs do
-    // not leak into concurrent tasks.
-    let root = cs.transaction && span::current_sampled().is_none();
-    let hub = root.then(|| Arc::new(Hub::new_from_top(Hub::current())));
-    let open = || {
-        if root {
-            // No current span (just looked): the transaction directly.
-            span::open_root(SpanName::Callsite(cs), cs.sample_rate, TraceParent::New)
-        } else {
-            span::map_current(|c| OpenSpan::start_child(c, SpanName::Callsite(cs)))
-        }
-    };
-    let span = match &hub {
-        Some(hub) => Hub::run(Arc::clone(hub), open),
-        None => open(),
-    };
+    match span::current_sampled() {
+        // Under a sampled span: a child, opened at the first poll (see `AsyncChild`).
+        Some(true) => AsyncSpan {
+            cs,
+            scope: InScope {
+                hub: None,
+                span: ScopeSpan::Child(AsyncChild::new(cs)),
+            },
+            active: true,
+            entered: failure_seq(),
+        },
+        None if cs.transaction => enter_transaction(cs),
+        Some(false) | None => AsyncSpan {
+            cs,
+            scope: InScope::default(),
+            active: true,
+            entered: failure_seq(),
+        },
+    }
+}
+
+/// A `#[transaction]` async function called outside any span: a transaction in a hub of its
+/// own, so that its user, tags and breadcrumbs do not leak into concurrent tasks.
+#[cold]
+#[inline(never)]
+fn enter_transaction(cs: &'static Callsite) -> AsyncSpan {
+    let hub = Arc::new(Hub::new_from_top(Hub::current()));
+    // No current span (just looked): the transaction directly.
+    let span = Hub::run(Arc::clone(&hub), || {
+        span::open_root(SpanName::Callsite(cs), cs.sample_rate, TraceParent::New)
+    });
     AsyncSpan {
         cs,
-        scope: InScope { hub, span },
+        scope: InScope::new(Some(hub), span),
         active: true,
         entered: failure_seq(),
     }
@@ -72,13 +88,20 @@ impl AsyncSpan {
     /// Whether argument values would be kept.
     #[inline]
     pub fn is_recording(&self) -> bool {
-        self.scope.span.as_ref().is_some_and(OpenSpan::is_recording)
+        match &self.scope.span {
+            ScopeSpan::Open(span) => span.is_recording(),
+            ScopeSpan::Child(_) => true,
+            ScopeSpan::None => false,
+        }
     }
 
     /// Records an argument.
     pub fn record(&mut self, key: &'static str, value: Option<Value>) {
-        if let (Some(span), Some(value)) = (&mut self.scope.span, value) {
-            span.set_data(key, value);
+        let Some(value) = value else { return };
+        match &mut self.scope.span {
+            ScopeSpan::Open(span) => span.set_data(key, value),
+            ScopeSpan::Child(child) => child.set_data(key, value),
+            ScopeSpan::None => {}
         }
     }
 

@@ -15,14 +15,36 @@ use std::task::{Context, Poll};
 use sentry::protocol::SpanStatus;
 use sentry::Hub;
 
-use crate::span::{self, Entered, OpenSpan};
+use crate::span::{self, AsyncChild, Entered, OpenSpan};
 
-/// What an instrumented future runs in: its span (`None`: nothing recorded) and the hub to
-/// bind while it is polled (`None`: the caller's).
+/// What an instrumented future runs in: its span (nothing recorded when there is none) and
+/// the hub to bind while it is polled (`None`: the caller's).
 #[derive(Default)]
 pub(crate) struct InScope {
     pub(crate) hub: Option<Arc<Hub>>,
-    pub(crate) span: Option<OpenSpan>,
+    pub(crate) span: ScopeSpan,
+}
+
+/// An instrumented future's span.
+#[derive(Default)]
+pub(crate) enum ScopeSpan {
+    /// Nothing recorded.
+    #[default]
+    None,
+    /// A transaction's root or a child span of an integration (a request, an operation).
+    Open(OpenSpan),
+    /// A monitored `async fn`'s child span: lighter, opened at the first poll.
+    Child(AsyncChild),
+}
+
+impl InScope {
+    /// Runs in `span` (when recorded), with `hub` bound while polled.
+    pub(crate) fn new(hub: Option<Arc<Hub>>, span: Option<OpenSpan>) -> Self {
+        InScope {
+            hub,
+            span: span.map_or(ScopeSpan::None, ScopeSpan::Open),
+        }
+    }
 }
 
 /// What a user of [`Instrumented`] decides: how each poll runs, and how the span ends.
@@ -52,8 +74,10 @@ pin_project_lite::pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             if this.drive.is_some() {
-                if let Some(span) = this.scope.span.take() {
-                    span.finish(SpanStatus::Cancelled);
+                match std::mem::take(&mut this.scope.span) {
+                    ScopeSpan::Open(span) => span.finish(SpanStatus::Cancelled),
+                    ScopeSpan::Child(mut child) => child.finish(None, SpanStatus::Cancelled),
+                    ScopeSpan::None => {}
                 }
             }
         }
@@ -82,7 +106,11 @@ impl<F: Future, D: Drive<F>> Future for Instrumented<F, D> {
         };
         if let Poll::Ready(output) = &poll {
             if let Some(drive) = this.drive.take() {
-                let status = drive.ready(output, polling.scope.span.as_mut());
+                let span = match &mut polling.scope.span {
+                    ScopeSpan::Open(span) => Some(span),
+                    _ => None,
+                };
+                let status = drive.ready(output, span);
                 polling.finish(status);
             }
         }
@@ -106,7 +134,11 @@ impl<'a> Polling<'a> {
             .hub
             .as_ref()
             .map(|h| sentry_core::HubSwitchGuard::new(Arc::clone(h)));
-        let entered = scope.span.as_ref().map(|s| span::enter(s.as_current()));
+        let entered = match &mut scope.span {
+            ScopeSpan::Open(s) => Some(span::enter(s.as_current())),
+            ScopeSpan::Child(child) => child.enter(),
+            ScopeSpan::None => None,
+        };
         Polling {
             scope,
             entered,
@@ -116,11 +148,22 @@ impl<'a> Polling<'a> {
 
     /// The span is no longer current, then finishes with `status`.
     fn finish(&mut self, status: SpanStatus) {
-        if let Some(entered) = self.entered.take() {
-            span::exit(entered);
-        }
-        if let Some(span) = self.scope.span.take() {
-            span.finish(status);
+        match &mut self.scope.span {
+            // In place: a child is not moved out to be recorded, and records nothing after.
+            ScopeSpan::Child(child) => child.finish(self.entered.take(), status),
+            ScopeSpan::Open(_) => {
+                if let Some(entered) = self.entered.take() {
+                    span::exit(entered);
+                }
+                if let ScopeSpan::Open(span) = std::mem::take(&mut self.scope.span) {
+                    span.finish(status);
+                }
+            }
+            ScopeSpan::None => {
+                if let Some(entered) = self.entered.take() {
+                    span::exit(entered);
+                }
+            }
         }
     }
 }
@@ -130,7 +173,10 @@ impl Drop for Polling<'_> {
         if std::thread::panicking() {
             self.finish(SpanStatus::InternalError);
         } else if let Some(entered) = self.entered.take() {
-            span::exit(entered);
+            match &mut self.scope.span {
+                ScopeSpan::Child(child) => child.park(entered),
+                _ => span::exit(entered),
+            }
         }
     }
 }

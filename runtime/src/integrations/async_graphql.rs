@@ -195,7 +195,7 @@ impl Extension for PerRequest {
         };
         Instrumented::new(
             next.run(ctx, operation_name),
-            InScope { hub: None, span },
+            InScope::new(None, span),
             operation,
         )
         .await

@@ -55,16 +55,6 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Current>) -> R) -> R {
     }
 }
 
-/// Runs `f` with the current span, when there is one (and the thread's state can be read):
-/// [`with_current`] for callers with nothing to do without one.
-#[inline]
-pub(crate) fn map_current<R>(f: impl FnOnce(&Current) -> Option<R>) -> Option<R> {
-    CURRENT
-        .try_with(|c| c.try_borrow().ok().and_then(|c| c.as_ref().and_then(f)))
-        .ok()
-        .flatten()
-}
-
 /// Is the current span part of a sampled transaction? (`None`: no current span.)
 #[inline]
 pub(crate) fn current_sampled() -> Option<bool> {
@@ -117,8 +107,12 @@ pub(crate) enum Opened {
 }
 
 /// Makes a new child span of the current span current, in one look at the thread's state.
-#[inline]
-pub(crate) fn enter_child() -> Opened {
+///
+/// `CALLER` tells its callers apart (sync and async spans), so that each gets its own copy of
+/// the thread-local access, inlined: one copy with two callers was left a call of its own
+/// (80 instructions a span).
+#[inline(always)]
+pub(crate) fn enter_child<const CALLER: u8>() -> Opened {
     let opened = CURRENT.try_with(|c| {
         let Ok(mut c) = c.try_borrow_mut() else {
             return Opened::NoCurrent;
@@ -171,4 +165,46 @@ pub(crate) fn exit_in_place(entered: &mut Entered) {
             }
         }
     });
+}
+
+/// [`exit`] for a span that lives on after it stops being current (an `async fn`'s between
+/// polls): its own current span comes back, to be entered again, rather than dropped. Taken
+/// off the thread when it is still current (no reference count changes hands); otherwise
+/// rebuilt from `entered.prev`, which a child span shares its transaction with, when that
+/// is the transaction at `tx` (an address, compared, never followed). `None` when neither
+/// is possible: something started inside the span is still current and the span was
+/// entered from outside its transaction.
+pub(crate) fn exit_keep(entered: Entered, tx: usize) -> Option<Current> {
+    let Entered {
+        id,
+        depth,
+        trace_id,
+        prev,
+    } = entered;
+    let same_tx = |p: &Current| Arc::as_ptr(&p.tx) as usize == tx;
+    let restored = CURRENT.try_with(|c| {
+        let Ok(mut c) = c.try_borrow_mut() else {
+            return Err(prev);
+        };
+        match c.as_ref() {
+            Some(cur) if cur.span_id == id => Ok(std::mem::replace(&mut *c, prev)),
+            // Something started inside is still current: it goes, as in `exit`, and this
+            // span's transaction is its parent's (cloned: rare).
+            Some(cur) if cur.depth > depth && cur.tx.trace_id == trace_id => {
+                let mine = prev
+                    .as_ref()
+                    .filter(|p| same_tx(p))
+                    .map(|p| Current::new(Arc::clone(&p.tx), id));
+                *c = prev;
+                Ok(mine)
+            }
+            _ => Err(prev),
+        }
+    });
+    match restored {
+        Ok(Ok(mine)) => mine,
+        // Not current here (nothing changes): rebuilt from its parent, moved.
+        Ok(Err(prev)) => prev.filter(same_tx).map(|p| Current::new(p.tx, id)),
+        Err(_) => None,
+    }
 }

@@ -12,8 +12,10 @@
 //! - `thread`: the thread a span ran on;
 //! - `tx`: what a transaction's spans share, and building the transaction;
 //! - `open`: open spans, and [`open()`], where every span and transaction is opened;
+//! - `async_child`: the child span of a monitored `async fn`, kept between polls;
 //! - `handle`: the public [`Transaction`] and [`Span`].
 
+mod async_child;
 mod clock;
 mod current;
 mod handle;
@@ -25,10 +27,9 @@ mod tx;
 
 use sentry::protocol::{SpanId, TraceId};
 
+pub(crate) use async_child::AsyncChild;
 pub(crate) use clock::warm_up as warm_up_clock;
-pub(crate) use current::{
-    current_sampled, enter, exit, map_current, with_current, Current, Entered,
-};
+pub(crate) use current::{current_sampled, enter, exit, with_current, Current, Entered};
 pub use handle::{start_transaction, Span, Transaction};
 #[allow(unused_imports)] // for HTTP server integrations
 pub(crate) use open::traces_rate;

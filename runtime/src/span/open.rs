@@ -338,7 +338,7 @@ impl ChildSpan {
     /// Opens a child of the current span for `cs` and makes it current.
     #[inline]
     pub(crate) fn enter(cs: &'static Callsite) -> Child {
-        match current::enter_child() {
+        match current::enter_child::<0>() {
             Opened::NoCurrent => Child::NoCurrent,
             Opened::Unsampled => Child::Unsampled,
             // The parent is the span `entered` replaced as current (`entered.prev`).
