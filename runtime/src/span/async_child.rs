@@ -12,6 +12,7 @@ use sentry::protocol::{SpanStatus, Value};
 use super::clock;
 use super::current::{self, Current, Entered, Opened};
 use super::record::{thread_off, Args, Timing};
+use super::tx::TxShared;
 use crate::callsite::Callsite;
 
 /// The span of a monitored `async fn` inside a sampled transaction.
@@ -92,25 +93,47 @@ impl AsyncChild {
     /// Records the span with `status` (the future is ready, its poll panicked, or it was
     /// dropped before): `entered` when a poll of it runs. Afterwards it records nothing more.
     pub(crate) fn finish(&mut self, entered: Option<Entered>, status: SpanStatus) {
-        let end_raw = clock::now_raw();
-        let mine = match entered {
-            Some(entered) => current::exit_keep(entered, self.tx),
-            None => self.parked.take(),
+        let timing = Timing {
+            start_raw: self.start_raw,
+            end_raw: clock::now_raw(),
+            thread: self.thread,
         };
-        if let Some(mine) = mine {
-            mine.tx.push_callsite(
-                self.id,
-                self.parent,
-                self.cs,
-                Timing {
-                    start_raw: self.start_raw,
-                    end_raw,
-                    thread: self.thread,
-                },
-                status,
-                &mut self.data,
-            );
+        match entered {
+            // Current, entered from its parent (always so when the first poll is the last):
+            // recorded through the parent, which shares its transaction, as a sync
+            // function's span is.
+            Some(mut entered)
+                if entered
+                    .prev
+                    .as_ref()
+                    .is_some_and(|p| Arc::as_ptr(&p.tx) as usize == self.tx) =>
+            {
+                if let Some(parent) = &entered.prev {
+                    self.record(&parent.tx, timing, status);
+                }
+                current::exit_in_place::<2>(&mut entered);
+            }
+            entered => {
+                let mine = match entered {
+                    Some(entered) => current::exit_keep(entered, self.tx),
+                    None => self.parked.take(),
+                };
+                if let Some(mine) = mine {
+                    self.record(&mine.tx, timing, status);
+                }
+            }
         }
         self.data.clear();
+    }
+
+    fn record(&mut self, tx: &TxShared, timing: Timing, status: SpanStatus) {
+        tx.push_callsite(
+            self.id,
+            self.parent,
+            self.cs,
+            timing,
+            status,
+            &mut self.data,
+        );
     }
 }

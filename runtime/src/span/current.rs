@@ -146,13 +146,14 @@ pub(crate) fn enter_child<const CALLER: u8>() -> Opened {
 /// parent as the current span. When this span is no longer current at all (dropped on another
 /// thread, or already popped), nothing changes.
 pub(crate) fn exit(mut entered: Entered) {
-    exit_in_place(&mut entered);
+    exit_in_place::<0>(&mut entered);
 }
 
 /// [`exit`] through `&mut`, for an `Entered` kept inside something larger that is not to be
-/// moved: afterwards `entered` holds no span.
-#[inline]
-pub(crate) fn exit_in_place(entered: &mut Entered) {
+/// moved: afterwards `entered` holds no span. `CALLER` as for [`enter_child`]: each caller
+/// its own inlined copy.
+#[inline(always)]
+pub(crate) fn exit_in_place<const CALLER: u8>(entered: &mut Entered) {
     let prev = entered.prev.take();
     let _ = CURRENT.try_with(|c| {
         if let Ok(mut c) = c.try_borrow_mut() {

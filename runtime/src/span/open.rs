@@ -377,7 +377,7 @@ impl ChildSpan {
                 &mut self.data,
             );
         }
-        current::exit_in_place(&mut self.entered);
+        current::exit_in_place::<1>(&mut self.entered);
         self.data.clear();
     }
 }
