@@ -105,8 +105,13 @@ impl AsyncSpan {
         }
     }
 
-    /// Attaches the span to `fut`; `classify` reads the output when it is ready.
-    pub fn instrument<F, C>(self, fut: F, classify: C) -> impl Future<Output = F::Output>
+    /// Attaches the span to `fut`; `classify` reads the output when it is ready. The span
+    /// stays here, borrowed by the future, rather than being moved into it.
+    pub fn instrument<'a, F, C>(
+        &'a mut self,
+        fut: F,
+        classify: C,
+    ) -> impl Future<Output = F::Output> + use<'a, F, C>
     where
         F: Future,
         C: FnOnce(&F::Output, bool) -> Verdict,
@@ -116,7 +121,7 @@ impl AsyncSpan {
             entered: self.entered,
             classify,
         };
-        Instrumented::new(fut, self.scope, settle)
+        Instrumented::new(fut, &mut self.scope, settle)
     }
 }
 

@@ -7,6 +7,7 @@
 //! ready its [`Drive`] says how the span ends; a span whose poll panicked ends as
 //! `internal_error`; a future dropped before it is ready ends its span as `cancelled`.
 
+use std::borrow::BorrowMut;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -62,21 +63,36 @@ pub(crate) trait Drive<F: Future>: Sized {
 pin_project_lite::pin_project! {
     /// A future with its span: current during each poll, finished when the future is ready,
     /// as `internal_error` when a poll panics, or as `cancelled` when dropped before.
-    pub(crate) struct Instrumented<F, D> {
+    ///
+    /// `S` holds the span: an [`InScope`] of its own (the integrations'), or a borrow of one
+    /// kept by the caller (a monitored `async fn`'s, whose span stays where the function's
+    /// future keeps it instead of being moved in).
+    pub(crate) struct Instrumented<F, D, S>
+    where
+        S: BorrowMut<InScope>,
+    {
         #[pin]
         fut: F,
-        scope: InScope,
+        scope: S,
         // `None` once the future is ready.
         drive: Option<D>,
     }
 
-    impl<F, D> PinnedDrop for Instrumented<F, D> {
+    impl<F, D, S> PinnedDrop for Instrumented<F, D, S>
+    where
+        S: BorrowMut<InScope>,
+    {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             if this.drive.is_some() {
-                match std::mem::take(&mut this.scope.span) {
-                    ScopeSpan::Open(span) => span.finish(SpanStatus::Cancelled),
-                    ScopeSpan::Child(mut child) => child.finish(None, SpanStatus::Cancelled),
+                let scope = this.scope.borrow_mut();
+                match &mut scope.span {
+                    ScopeSpan::Child(child) => child.finish(None, SpanStatus::Cancelled),
+                    ScopeSpan::Open(_) => {
+                        if let ScopeSpan::Open(span) = std::mem::take(&mut scope.span) {
+                            span.finish(SpanStatus::Cancelled);
+                        }
+                    }
                     ScopeSpan::None => {}
                 }
             }
@@ -84,8 +100,8 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<F, D> Instrumented<F, D> {
-    pub(crate) fn new(fut: F, scope: InScope, drive: D) -> Self {
+impl<F, D, S: BorrowMut<InScope>> Instrumented<F, D, S> {
+    pub(crate) fn new(fut: F, scope: S, drive: D) -> Self {
         Instrumented {
             fut,
             scope,
@@ -94,12 +110,12 @@ impl<F, D> Instrumented<F, D> {
     }
 }
 
-impl<F: Future, D: Drive<F>> Future for Instrumented<F, D> {
+impl<F: Future, D: Drive<F>, S: BorrowMut<InScope>> Future for Instrumented<F, D, S> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let mut polling = Polling::enter(this.scope);
+        let mut polling = Polling::enter(this.scope.borrow_mut());
         let poll = match this.drive.as_mut() {
             Some(drive) => drive.poll(this.fut, cx),
             None => this.fut.poll(cx),

@@ -514,7 +514,7 @@ pin_project_lite::pin_project! {
     enum Kind<F> {
         // vigil is off: the service's own future, untouched.
         Off { #[pin] fut: F },
-        On { #[pin] fut: Instrumented<F, Http> },
+        On { #[pin] fut: Instrumented<F, Http, InScope> },
     }
 }
 
