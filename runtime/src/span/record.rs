@@ -152,6 +152,29 @@ impl Args {
     /// record (nowhere when there are none).
     #[inline(always)]
     pub(crate) fn move_out(&mut self, values: &mut Chunks<(&'static str, Value)>) -> ArgsAt {
+        // One argument or none (the common case): no count, no list to append.
+        if self.more.is_none() {
+            let Some(first) = self.first.take() else {
+                return ArgsAt::default();
+            };
+            let Some((chunk, list)) = values.room_for(1) else {
+                return ArgsAt::default();
+            };
+            let Ok(start) = u16::try_from(list.len()) else {
+                return ArgsAt::default();
+            };
+            list.push(first);
+            return ArgsAt {
+                chunk,
+                start,
+                len: 1,
+            };
+        }
+        self.move_out_all(values)
+    }
+
+    #[inline(never)]
+    fn move_out_all(&mut self, values: &mut Chunks<(&'static str, Value)>) -> ArgsAt {
         let n = self.len();
         // A span's data fits an `ArgsAt` (more than 65,535 keys cannot be written down).
         if n == 0 || u16::try_from(n).is_err() {
