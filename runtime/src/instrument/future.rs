@@ -87,7 +87,7 @@ pin_project_lite::pin_project! {
             if this.drive.is_some() {
                 let scope = this.scope.borrow_mut();
                 match &mut scope.span {
-                    ScopeSpan::Child(child) => child.finish(None, SpanStatus::Cancelled),
+                    ScopeSpan::Child(child) => child.finish(SpanStatus::Cancelled),
                     ScopeSpan::Open(_) => {
                         if let ScopeSpan::Open(span) = std::mem::take(&mut scope.span) {
                             span.finish(SpanStatus::Cancelled);
@@ -152,7 +152,11 @@ impl<'a> Polling<'a> {
             .map(|h| sentry_core::HubSwitchGuard::new(Arc::clone(h)));
         let entered = match &mut scope.span {
             ScopeSpan::Open(s) => Some(span::enter(s.as_current())),
-            ScopeSpan::Child(child) => child.enter(),
+            // A child keeps what it needs to leave in itself.
+            ScopeSpan::Child(child) => {
+                child.enter();
+                None
+            }
             ScopeSpan::None => None,
         };
         Polling {
@@ -166,7 +170,7 @@ impl<'a> Polling<'a> {
     fn finish(&mut self, status: SpanStatus) {
         match &mut self.scope.span {
             // In place: a child is not moved out to be recorded, and records nothing after.
-            ScopeSpan::Child(child) => child.finish(self.entered.take(), status),
+            ScopeSpan::Child(child) => child.finish(status),
             ScopeSpan::Open(_) => {
                 if let Some(entered) = self.entered.take() {
                     span::exit(entered);
@@ -188,11 +192,10 @@ impl Drop for Polling<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
             self.finish(SpanStatus::InternalError);
+        } else if let ScopeSpan::Child(child) = &mut self.scope.span {
+            child.park();
         } else if let Some(entered) = self.entered.take() {
-            match &mut self.scope.span {
-                ScopeSpan::Child(child) => child.park(entered),
-                _ => span::exit(entered),
-            }
+            span::exit(entered);
         }
     }
 }

@@ -20,17 +20,25 @@ pub(crate) struct AsyncChild {
     cs: &'static Callsite,
     /// Its arguments, recorded before the first poll.
     data: Args,
-    /// Whether its first poll came (it is opened then, or never).
-    opened: bool,
     id: u64,
     parent: u64,
     start_raw: u64,
     /// The thread it opened on, when not its transaction's (0: its transaction's).
     thread: u32,
-    /// Its own current span while no poll of it runs.
-    parked: Option<Current>,
     /// Its transaction, as an address: compared, never followed (see `current::exit_keep`).
     tx: usize,
+    state: State,
+}
+
+enum State {
+    /// Before its first poll.
+    New,
+    /// A poll of it runs: it is current, and leaves as `Entered` says.
+    Running(Entered),
+    /// Between polls: its own current span, to be entered again.
+    Parked(Current),
+    /// Recorded, or nothing to record.
+    Done,
 }
 
 impl AsyncChild {
@@ -39,13 +47,12 @@ impl AsyncChild {
         AsyncChild {
             cs,
             data: Args::default(),
-            opened: false,
             id: 0,
             parent: 0,
             start_raw: 0,
             thread: 0,
-            parked: None,
             tx: 0,
+            state: State::New,
         }
     }
 
@@ -55,85 +62,121 @@ impl AsyncChild {
     }
 
     /// Makes the span current for a poll: at the first, opened as a child of the current
-    /// span; later, moved back from where [`park`](Self::park) left it. `None`: nothing to
-    /// record (at the first poll no sampled span was current; later, the span was lost).
+    /// span (nothing is recorded when no sampled span is current then); later, moved back
+    /// from where [`park`](Self::park) left it.
     #[inline]
-    pub(crate) fn enter(&mut self) -> Option<Entered> {
-        if let Some(mine) = self.parked.take() {
-            return Some(current::enter(mine));
+    pub(crate) fn enter(&mut self) {
+        match self.state {
+            State::New => self.open(),
+            State::Parked(_) => self.resume(),
+            State::Running(_) | State::Done => {}
         }
-        if self.opened {
-            return None;
+    }
+
+    fn resume(&mut self) {
+        if let State::Parked(mine) = std::mem::replace(&mut self.state, State::Done) {
+            self.state = State::Running(current::enter(mine));
         }
-        self.opened = true;
-        self.open()
     }
 
     #[inline(never)]
-    fn open(&mut self) -> Option<Entered> {
+    fn open(&mut self) {
         let Opened::Child { entered } = current::enter_child::<1>() else {
-            return None;
+            return;
         };
-        let parent = entered.prev.as_ref()?;
-        self.id = entered.id;
-        self.parent = parent.span_id;
-        self.tx = Arc::as_ptr(&parent.tx) as usize;
-        self.thread = thread_off(parent.tx.thread);
-        self.start_raw = clock::now_raw();
-        Some(entered)
+        if let Some(parent) = &entered.prev {
+            self.id = entered.id;
+            self.parent = parent.span_id;
+            self.tx = Arc::as_ptr(&parent.tx) as usize;
+            self.thread = thread_off(parent.tx.thread);
+            self.start_raw = clock::now_raw();
+        }
+        self.state = State::Running(entered);
     }
 
     /// The poll is over and the future not ready: the span stops being current and is kept
     /// for the next poll.
     #[inline]
-    pub(crate) fn park(&mut self, entered: Entered) {
-        self.parked = current::exit_keep(entered, self.tx);
+    pub(crate) fn park(&mut self) {
+        if matches!(self.state, State::Running(_)) {
+            self.leave();
+        }
     }
 
-    /// Records the span with `status` (the future is ready, its poll panicked, or it was
-    /// dropped before): `entered` when a poll of it runs. Afterwards it records nothing more.
-    pub(crate) fn finish(&mut self, entered: Option<Entered>, status: SpanStatus) {
+    #[inline(never)]
+    fn leave(&mut self) {
+        if let State::Running(entered) = std::mem::replace(&mut self.state, State::Done) {
+            if let Some(mine) = current::exit_keep(entered, self.tx) {
+                self.state = State::Parked(mine);
+            }
+        }
+    }
+
+    /// Records the span with `status`: the future is ready, its poll panicked, or it was
+    /// dropped before. Afterwards it records nothing more.
+    pub(crate) fn finish(&mut self, status: SpanStatus) {
         let timing = Timing {
             start_raw: self.start_raw,
             end_raw: clock::now_raw(),
             thread: self.thread,
         };
-        match entered {
+        match &mut self.state {
             // Current, entered from its parent (always so when the first poll is the last):
             // recorded through the parent, which shares its transaction, as a sync
-            // function's span is.
-            Some(mut entered)
+            // function's span is, and left in place.
+            State::Running(entered)
                 if entered
                     .prev
                     .as_ref()
                     .is_some_and(|p| Arc::as_ptr(&p.tx) as usize == self.tx) =>
             {
                 if let Some(parent) = &entered.prev {
-                    self.record(&parent.tx, timing, status);
+                    push(
+                        self.cs,
+                        self.id,
+                        self.parent,
+                        &parent.tx,
+                        timing,
+                        status,
+                        &mut self.data,
+                    );
                 }
-                current::exit_in_place::<2>(&mut entered);
+                current::exit_in_place::<2>(entered);
             }
-            entered => {
-                let mine = match entered {
-                    Some(entered) => current::exit_keep(entered, self.tx),
-                    None => self.parked.take(),
+            _ => {
+                let mine = match std::mem::replace(&mut self.state, State::Done) {
+                    State::Running(entered) => current::exit_keep(entered, self.tx),
+                    State::Parked(mine) => Some(mine),
+                    State::New | State::Done => None,
                 };
                 if let Some(mine) = mine {
-                    self.record(&mine.tx, timing, status);
+                    push(
+                        self.cs,
+                        self.id,
+                        self.parent,
+                        &mine.tx,
+                        timing,
+                        status,
+                        &mut self.data,
+                    );
                 }
             }
         }
+        self.state = State::Done;
         self.data.clear();
     }
+}
 
-    fn record(&mut self, tx: &TxShared, timing: Timing, status: SpanStatus) {
-        tx.push_callsite(
-            self.id,
-            self.parent,
-            self.cs,
-            timing,
-            status,
-            &mut self.data,
-        );
-    }
+/// Records span `id` of `cs` into `tx`.
+#[inline(always)]
+fn push(
+    cs: &'static Callsite,
+    id: u64,
+    parent: u64,
+    tx: &TxShared,
+    timing: Timing,
+    status: SpanStatus,
+    data: &mut Args,
+) {
+    tx.push_callsite(id, parent, cs, timing, status, data);
 }
