@@ -7,16 +7,16 @@ use std::sync::Arc;
 use sentry::protocol::{SpanStatus, Value};
 use sentry::Hub;
 
-use super::future::{Drive, InScope, Instrumented, ScopeSpan};
+use super::future::{Drive, Instrumented, Scope};
 use crate::callsite::Callsite;
 use crate::capture::{failure_seq, settle, Verdict};
-use crate::span::{self, AsyncChild, OpenSpan, SpanName, TraceParent};
+use crate::span::{self, AsyncChild, Entered, OpenSpan, SpanName, TraceParent};
 use crate::state;
 
 /// The span of a monitored async function, before it is attached to its future.
 pub struct AsyncSpan {
     cs: &'static Callsite,
-    scope: InScope,
+    scope: FnScope,
     active: bool,
     /// The failure sequence number at entry (see `capture::failure`).
     entered: u64,
@@ -28,12 +28,86 @@ pub fn enter_async(cs: &'static Callsite) -> AsyncSpan {
     if !state::enabled() {
         return AsyncSpan {
             cs,
-            scope: InScope::default(),
+            scope: FnScope::default(),
             active: false,
             entered: 0,
         };
     }
     enter_async_enabled(cs)
+}
+
+/// What a monitored async function's future runs in: its span, and for a transaction of
+/// its own a hub of its own.
+#[derive(Default)]
+struct FnScope {
+    hub: Option<Arc<Hub>>,
+    span: FnSpan,
+}
+
+#[derive(Default)]
+enum FnSpan {
+    /// Nothing recorded.
+    #[default]
+    None,
+    /// A transaction of its own (`#[transaction]`).
+    Open(OpenSpan),
+    /// A child span of the caller's (see `AsyncChild`).
+    Child(AsyncChild),
+}
+
+impl Scope for FnScope {
+    fn hub(&self) -> Option<&Arc<Hub>> {
+        self.hub.as_ref()
+    }
+
+    #[inline]
+    fn enter(&mut self) -> Option<Entered> {
+        match &mut self.span {
+            // A child keeps what it needs to leave in itself.
+            FnSpan::Child(child) => {
+                child.enter();
+                None
+            }
+            FnSpan::Open(span) => Some(span::enter(span.as_current())),
+            FnSpan::None => None,
+        }
+    }
+
+    #[inline]
+    fn leave(&mut self, entered: Option<Entered>) {
+        match &mut self.span {
+            FnSpan::Child(child) => child.park(),
+            _ => {
+                if let Some(entered) = entered {
+                    span::exit(entered);
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self, entered: Option<Entered>, status: SpanStatus) {
+        match &mut self.span {
+            // In place: a child is not moved out to be recorded, and records nothing after.
+            FnSpan::Child(child) => child.finish(status),
+            FnSpan::Open(_) => {
+                if let Some(entered) = entered {
+                    span::exit(entered);
+                }
+                if let FnSpan::Open(span) = std::mem::take(&mut self.span) {
+                    span.finish(status);
+                }
+            }
+            FnSpan::None => {
+                if let Some(entered) = entered {
+                    span::exit(entered);
+                }
+            }
+        }
+    }
+
+    fn open_span(&mut self) -> Option<&mut OpenSpan> {
+        None
+    }
 }
 
 /// Each outcome writes its own span: built once where it is returned, not built and copied.
@@ -43,9 +117,9 @@ fn enter_async_enabled(cs: &'static Callsite) -> AsyncSpan {
         // Under a sampled span: a child, opened at the first poll (see `AsyncChild`).
         Some(true) => AsyncSpan {
             cs,
-            scope: InScope {
+            scope: FnScope {
                 hub: None,
-                span: ScopeSpan::Child(AsyncChild::new(cs)),
+                span: FnSpan::Child(AsyncChild::new(cs)),
             },
             active: true,
             entered: failure_seq(),
@@ -53,7 +127,7 @@ fn enter_async_enabled(cs: &'static Callsite) -> AsyncSpan {
         None if cs.transaction => enter_transaction(cs),
         Some(false) | None => AsyncSpan {
             cs,
-            scope: InScope::default(),
+            scope: FnScope::default(),
             active: true,
             entered: failure_seq(),
         },
@@ -72,7 +146,10 @@ fn enter_transaction(cs: &'static Callsite) -> AsyncSpan {
     });
     AsyncSpan {
         cs,
-        scope: InScope::new(Some(hub), span),
+        scope: FnScope {
+            hub: Some(hub),
+            span: span.map_or(FnSpan::None, FnSpan::Open),
+        },
         active: true,
         entered: failure_seq(),
     }
@@ -89,9 +166,9 @@ impl AsyncSpan {
     #[inline]
     pub fn is_recording(&self) -> bool {
         match &self.scope.span {
-            ScopeSpan::Open(span) => span.is_recording(),
-            ScopeSpan::Child(_) => true,
-            ScopeSpan::None => false,
+            FnSpan::Open(span) => span.is_recording(),
+            FnSpan::Child(_) => true,
+            FnSpan::None => false,
         }
     }
 
@@ -99,9 +176,9 @@ impl AsyncSpan {
     pub fn record(&mut self, key: &'static str, value: Option<Value>) {
         let Some(value) = value else { return };
         match &mut self.scope.span {
-            ScopeSpan::Open(span) => span.set_data(key, value),
-            ScopeSpan::Child(child) => child.set_data(key, value),
-            ScopeSpan::None => {}
+            FnSpan::Open(span) => span.set_data(key, value),
+            FnSpan::Child(child) => child.set_data(key, value),
+            FnSpan::None => {}
         }
     }
 

@@ -7,7 +7,6 @@
 //! ready its [`Drive`] says how the span ends; a span whose poll panicked ends as
 //! `internal_error`; a future dropped before it is ready ends its span as `cancelled`.
 
-use std::borrow::BorrowMut;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -16,35 +15,87 @@ use std::task::{Context, Poll};
 use sentry::protocol::SpanStatus;
 use sentry::Hub;
 
-use crate::span::{self, AsyncChild, Entered, OpenSpan};
+use crate::span::{self, Entered, OpenSpan};
 
-/// What an instrumented future runs in: its span (nothing recorded when there is none) and
-/// the hub to bind while it is polled (`None`: the caller's).
+/// What an instrumented future runs in, and how a poll enters and leaves its span: an
+/// integration's [`InScope`], or a monitored `async fn`'s (`async_span::FnScope`, borrowed
+/// from the function's future, where it stays).
+pub(crate) trait Scope {
+    /// The hub to bind while the future is polled (`None`: the caller's).
+    fn hub(&self) -> Option<&Arc<Hub>>;
+
+    /// Makes the span current for a poll; what leaving it takes (`None`: nothing, or the
+    /// scope keeps that itself).
+    fn enter(&mut self) -> Option<Entered>;
+
+    /// The poll is over and the future not ready.
+    fn leave(&mut self, entered: Option<Entered>);
+
+    /// The span ends with `status`: the future is ready or its poll panicked (`entered`:
+    /// what this poll's [`enter`](Self::enter) gave), or it was dropped before (`None`).
+    fn finish(&mut self, entered: Option<Entered>, status: SpanStatus);
+
+    /// The open span a [`Drive`] may read when the future is ready (integrations').
+    fn open_span(&mut self) -> Option<&mut OpenSpan>;
+}
+
+impl<S: Scope> Scope for &mut S {
+    fn hub(&self) -> Option<&Arc<Hub>> {
+        (**self).hub()
+    }
+
+    #[inline]
+    fn enter(&mut self) -> Option<Entered> {
+        (**self).enter()
+    }
+
+    #[inline]
+    fn leave(&mut self, entered: Option<Entered>) {
+        (**self).leave(entered)
+    }
+
+    fn finish(&mut self, entered: Option<Entered>, status: SpanStatus) {
+        (**self).finish(entered, status)
+    }
+
+    fn open_span(&mut self) -> Option<&mut OpenSpan> {
+        (**self).open_span()
+    }
+}
+
+/// An integration's scope: its span (`None`: nothing recorded) and the hub to bind while it
+/// is polled (`None`: the caller's).
 #[derive(Default)]
+#[allow(dead_code)] // for integrations (HTTP server and client, GraphQL)
 pub(crate) struct InScope {
     pub(crate) hub: Option<Arc<Hub>>,
-    pub(crate) span: ScopeSpan,
+    pub(crate) span: Option<OpenSpan>,
 }
 
-/// An instrumented future's span.
-#[derive(Default)]
-pub(crate) enum ScopeSpan {
-    /// Nothing recorded.
-    #[default]
-    None,
-    /// A transaction's root or a child span of an integration (a request, an operation).
-    Open(OpenSpan),
-    /// A monitored `async fn`'s child span: lighter, opened at the first poll.
-    Child(AsyncChild),
-}
+impl Scope for InScope {
+    fn hub(&self) -> Option<&Arc<Hub>> {
+        self.hub.as_ref()
+    }
 
-impl InScope {
-    /// Runs in `span` (when recorded), with `hub` bound while polled.
-    pub(crate) fn new(hub: Option<Arc<Hub>>, span: Option<OpenSpan>) -> Self {
-        InScope {
-            hub,
-            span: span.map_or(ScopeSpan::None, ScopeSpan::Open),
+    fn enter(&mut self) -> Option<Entered> {
+        self.span.as_ref().map(|s| span::enter(s.as_current()))
+    }
+
+    fn leave(&mut self, entered: Option<Entered>) {
+        if let Some(entered) = entered {
+            span::exit(entered);
         }
+    }
+
+    fn finish(&mut self, entered: Option<Entered>, status: SpanStatus) {
+        self.leave(entered);
+        if let Some(span) = self.span.take() {
+            span.finish(status);
+        }
+    }
+
+    fn open_span(&mut self) -> Option<&mut OpenSpan> {
+        self.span.as_mut()
     }
 }
 
@@ -63,13 +114,9 @@ pub(crate) trait Drive<F: Future>: Sized {
 pin_project_lite::pin_project! {
     /// A future with its span: current during each poll, finished when the future is ready,
     /// as `internal_error` when a poll panics, or as `cancelled` when dropped before.
-    ///
-    /// `S` holds the span: an [`InScope`] of its own (the integrations'), or a borrow of one
-    /// kept by the caller (a monitored `async fn`'s, whose span stays where the function's
-    /// future keeps it instead of being moved in).
     pub(crate) struct Instrumented<F, D, S>
     where
-        S: BorrowMut<InScope>,
+        S: Scope,
     {
         #[pin]
         fut: F,
@@ -80,27 +127,18 @@ pin_project_lite::pin_project! {
 
     impl<F, D, S> PinnedDrop for Instrumented<F, D, S>
     where
-        S: BorrowMut<InScope>,
+        S: Scope,
     {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             if this.drive.is_some() {
-                let scope = this.scope.borrow_mut();
-                match &mut scope.span {
-                    ScopeSpan::Child(child) => child.finish(SpanStatus::Cancelled),
-                    ScopeSpan::Open(_) => {
-                        if let ScopeSpan::Open(span) = std::mem::take(&mut scope.span) {
-                            span.finish(SpanStatus::Cancelled);
-                        }
-                    }
-                    ScopeSpan::None => {}
-                }
+                this.scope.finish(None, SpanStatus::Cancelled);
             }
         }
     }
 }
 
-impl<F, D, S: BorrowMut<InScope>> Instrumented<F, D, S> {
+impl<F, D, S: Scope> Instrumented<F, D, S> {
     pub(crate) fn new(fut: F, scope: S, drive: D) -> Self {
         Instrumented {
             fut,
@@ -110,23 +148,19 @@ impl<F, D, S: BorrowMut<InScope>> Instrumented<F, D, S> {
     }
 }
 
-impl<F: Future, D: Drive<F>, S: BorrowMut<InScope>> Future for Instrumented<F, D, S> {
+impl<F: Future, D: Drive<F>, S: Scope> Future for Instrumented<F, D, S> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let mut polling = Polling::enter(this.scope.borrow_mut());
+        let mut polling = Polling::enter(this.scope);
         let poll = match this.drive.as_mut() {
             Some(drive) => drive.poll(this.fut, cx),
             None => this.fut.poll(cx),
         };
         if let Poll::Ready(output) = &poll {
             if let Some(drive) = this.drive.take() {
-                let span = match &mut polling.scope.span {
-                    ScopeSpan::Open(span) => Some(span),
-                    _ => None,
-                };
-                let status = drive.ready(output, span);
+                let status = drive.ready(output, polling.scope.open_span());
                 polling.finish(status);
             }
         }
@@ -136,29 +170,20 @@ impl<F: Future, D: Drive<F>, S: BorrowMut<InScope>> Future for Instrumented<F, D
 
 /// One poll in progress: the span current and the hub bound until it is dropped, on every
 /// way out of the poll.
-struct Polling<'a> {
-    scope: &'a mut InScope,
+struct Polling<'a, S: Scope> {
+    scope: &'a mut S,
     entered: Option<Entered>,
     // Dropped after `Drop::drop` has run: the hub stays bound while the span is closed.
     _hub: Option<sentry_core::HubSwitchGuard>,
 }
 
-impl<'a> Polling<'a> {
+impl<'a, S: Scope> Polling<'a, S> {
     #[inline]
-    fn enter(scope: &'a mut InScope) -> Self {
+    fn enter(scope: &'a mut S) -> Self {
         let _hub = scope
-            .hub
-            .as_ref()
+            .hub()
             .map(|h| sentry_core::HubSwitchGuard::new(Arc::clone(h)));
-        let entered = match &mut scope.span {
-            ScopeSpan::Open(s) => Some(span::enter(s.as_current())),
-            // A child keeps what it needs to leave in itself.
-            ScopeSpan::Child(child) => {
-                child.enter();
-                None
-            }
-            ScopeSpan::None => None,
-        };
+        let entered = scope.enter();
         Polling {
             scope,
             entered,
@@ -168,34 +193,16 @@ impl<'a> Polling<'a> {
 
     /// The span is no longer current, then finishes with `status`.
     fn finish(&mut self, status: SpanStatus) {
-        match &mut self.scope.span {
-            // In place: a child is not moved out to be recorded, and records nothing after.
-            ScopeSpan::Child(child) => child.finish(status),
-            ScopeSpan::Open(_) => {
-                if let Some(entered) = self.entered.take() {
-                    span::exit(entered);
-                }
-                if let ScopeSpan::Open(span) = std::mem::take(&mut self.scope.span) {
-                    span.finish(status);
-                }
-            }
-            ScopeSpan::None => {
-                if let Some(entered) = self.entered.take() {
-                    span::exit(entered);
-                }
-            }
-        }
+        self.scope.finish(self.entered.take(), status);
     }
 }
 
-impl Drop for Polling<'_> {
+impl<S: Scope> Drop for Polling<'_, S> {
     fn drop(&mut self) {
         if std::thread::panicking() {
             self.finish(SpanStatus::InternalError);
-        } else if let ScopeSpan::Child(child) = &mut self.scope.span {
-            child.park();
-        } else if let Some(entered) = self.entered.take() {
-            span::exit(entered);
+        } else {
+            self.scope.leave(self.entered.take());
         }
     }
 }

@@ -195,7 +195,7 @@ impl Extension for PerRequest {
         };
         Instrumented::new(
             next.run(ctx, operation_name),
-            InScope::new(None, span),
+            InScope { hub: None, span },
             operation,
         )
         .await

@@ -422,7 +422,14 @@ where
         };
         ResponseFuture {
             kind: Kind::On {
-                fut: Instrumented::new(inner, InScope::new(Some(hub), span), drive),
+                fut: Instrumented::new(
+                    inner,
+                    InScope {
+                        hub: Some(hub),
+                        span,
+                    },
+                    drive,
+                ),
             },
         }
     }

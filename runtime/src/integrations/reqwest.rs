@@ -82,7 +82,7 @@ impl Middleware for VigilMiddleware {
             return next.run(req, extensions).await;
         }
         let (req, span, drive) = start(req);
-        let scope = InScope::new(None, span);
+        let scope = InScope { hub: None, span };
         Instrumented::new(next.run(req, extensions), scope, drive).await
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! - `clock`: the span clock;
 //! - `current`: the thread's current span;
-//! - `record`: finished child spans, kept small;
+//! - `record`: finished child spans, kept small (in `chunks`);
 //! - `thread`: the thread a span ran on;
 //! - `tx`: what a transaction's spans share, and building the transaction;
 //! - `open`: open spans, and [`open()`], where every span and transaction is opened;
@@ -16,6 +16,7 @@
 //! - `handle`: the public [`Transaction`] and [`Span`].
 
 mod async_child;
+mod chunks;
 mod clock;
 mod current;
 mod handle;

@@ -12,8 +12,9 @@ use sentry::protocol::{
 };
 use sentry::Hub;
 
+use super::chunks::Chunks;
 use super::clock;
-use super::record::{Args, Chunks, SpanName, SpanRecord, Text, Timing, MAX_SPANS};
+use super::record::{Args, SpanName, SpanRecord, Text, Timing, MAX_SPANS};
 use crate::callsite::Callsite;
 use crate::wire::Source;
 
