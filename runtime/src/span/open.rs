@@ -161,6 +161,16 @@ impl OpenSpan {
     pub(crate) fn finish(self, status: SpanStatus) {
         let status = self.status.unwrap_or(status);
         let end_raw = clock::now_raw();
+        // A child's: the thread it ran on only when not its transaction's.
+        let timing = Timing {
+            start_raw: self.start_raw,
+            end_raw,
+            thread: if self.thread == self.tx.thread {
+                0
+            } else {
+                self.thread
+            },
+        };
         match self.name {
             None => {
                 // The transaction's thread, on its trace context (its spans name theirs only
@@ -178,41 +188,13 @@ impl OpenSpan {
             // record is built in its transaction's buffer directly.
             Some(SpanName::Callsite(cs)) if self.data.is_statics_only() => {
                 let mut data = self.data;
-                self.tx.push_callsite(
-                    self.id,
-                    self.parent,
-                    cs,
-                    Timing {
-                        start_raw: self.start_raw,
-                        end_raw,
-                        thread: if self.thread == self.tx.thread {
-                            0
-                        } else {
-                            self.thread
-                        },
-                    },
-                    status,
-                    data.statics_mut(),
-                );
+                self.tx
+                    .push_callsite(self.id, self.parent, cs, timing, status, data.statics_mut());
                 data.clear_statics();
             }
             Some(name) => {
-                let (record, mut args) = SpanRecord::from_data(
-                    self.id,
-                    self.parent,
-                    name,
-                    Timing {
-                        start_raw: self.start_raw,
-                        end_raw,
-                        thread: if self.thread == self.tx.thread {
-                            0
-                        } else {
-                            self.thread
-                        },
-                    },
-                    status,
-                    self.data,
-                );
+                let (record, mut args) =
+                    SpanRecord::from_data(self.id, self.parent, name, timing, status, self.data);
                 self.tx.push(record, &mut args);
             }
         }

@@ -170,17 +170,10 @@ impl TxShared {
     /// Adds a finished child span and its data under callsite keys (at most [`MAX_SPANS`];
     /// the rest are counted).
     pub(super) fn push(&self, mut record: SpanRecord, args: &mut Args) {
-        let mut guard = self.inner();
-        let inner = &mut *guard;
-        if inner.finished {
-            return;
-        }
-        if inner.spans.len() >= MAX_SPANS {
-            inner.dropped_spans += 1;
-            return;
-        }
-        args.move_into(&mut inner.values, &mut record);
-        inner.spans.push(record);
+        self.with_room(|inner| {
+            args.move_into(&mut inner.values, &mut record);
+            inner.spans.push(record);
+        });
     }
 
     /// [`push`](Self::push) for the child span of a monitored function: its record built
@@ -195,6 +188,17 @@ impl TxShared {
         status: SpanStatus,
         args: &mut Args,
     ) {
+        self.with_room(|inner| {
+            let mut record = SpanRecord::from_callsite(id, parent, cs, timing, status);
+            record.args = args.move_out(&mut inner.values);
+            inner.spans.push(record);
+        });
+    }
+
+    /// Runs `add` under the lock when the transaction takes one more span: not finished, and
+    /// fewer than [`MAX_SPANS`] (a span past those is counted as dropped).
+    #[inline(always)]
+    fn with_room(&self, add: impl FnOnce(&mut TxInner)) {
         let mut guard = self.inner();
         let inner = &mut *guard;
         if inner.finished {
@@ -204,9 +208,7 @@ impl TxShared {
             inner.dropped_spans += 1;
             return;
         }
-        let mut record = SpanRecord::from_callsite(id, parent, cs, timing, status);
-        record.args = args.move_out(&mut inner.values);
-        inner.spans.push(record);
+        add(inner);
     }
 
     /// Finishes the transaction (once; later calls do nothing). A sampled one is handed to
