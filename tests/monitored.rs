@@ -687,6 +687,45 @@ fn an_async_fn_keeping_a_transaction_open_across_an_await_still_records_its_span
 }
 
 #[vigil::monitored]
+async fn keeps_a_transaction_across_a_resumed_poll() -> u32 {
+    yield_now().await;
+    // Started in the second poll, which runs under another transaction's span.
+    let inner = vigil::start_transaction("inner", "task");
+    yield_now().await;
+    drop(inner);
+    7
+}
+
+#[test]
+fn an_async_fn_resumed_under_another_transaction_still_records_its_span_in_its_own() {
+    let captured = capture(|| {
+        let outer = vigil::start_transaction("outer", "task");
+        let mut fut = Box::pin(keeps_a_transaction_across_a_resumed_poll());
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(fut.as_mut().poll(&mut cx).is_pending());
+        // The second poll: under another transaction, and it ends with `inner` current.
+        let other = vigil::start_transaction("other", "task");
+        assert!(fut.as_mut().poll(&mut cx).is_pending());
+        drop(other);
+        assert_eq!(fut.as_mut().poll(&mut cx), std::task::Poll::Ready(7));
+        drop(outer);
+    });
+    let outer = captured
+        .transactions
+        .iter()
+        .find(|t| t.name.as_deref() == Some("outer"))
+        .expect("the outer transaction");
+    assert_eq!(outer.spans.len(), 1, "the async fn's span is in its own transaction");
+    assert_eq!(outer.spans[0].status, Some(SpanStatus::Ok));
+    let other = captured
+        .transactions
+        .iter()
+        .find(|t| t.name.as_deref() == Some("other"))
+        .expect("the other transaction");
+    assert!(other.spans.is_empty(), "nothing of the async fn in the other");
+}
+
+#[vigil::monitored]
 async fn async_method_like(x: &Account) -> &str {
     &x.name
 }

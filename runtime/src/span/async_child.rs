@@ -33,8 +33,13 @@ pub(crate) struct AsyncChild {
 enum State {
     /// Before its first poll.
     New,
-    /// A poll of it runs: it is current, and leaves as `Entered` says.
-    Running(Entered),
+    /// A poll of it runs: it is current, and leaves as `entered` says. `keep`: its
+    /// transaction, when this poll entered it from outside that transaction (the thread
+    /// cannot always give its span back then: see `current::exit_keep`).
+    Running {
+        entered: Entered,
+        keep: Option<Arc<TxShared>>,
+    },
     /// Between polls: its own current span, to be entered again.
     Parked(Current),
     /// Recorded, or nothing to record.
@@ -69,19 +74,27 @@ impl AsyncChild {
         match self.state {
             State::New => self.open(),
             State::Parked(_) => self.resume(),
-            State::Running(_) | State::Done => {}
+            State::Running { .. } | State::Done => {}
         }
     }
 
     fn resume(&mut self) {
         if let State::Parked(mine) = std::mem::replace(&mut self.state, State::Done) {
-            self.state = State::Running(current::enter(mine));
+            // Under its own transaction (its parent, or a span carrying it) the thread gives
+            // the span back whatever happens inside; from elsewhere, it keeps a reference.
+            let keep = (!current::current_is_of(self.tx)).then(|| Arc::clone(&mine.tx));
+            self.state = State::Running {
+                entered: current::enter(mine),
+                keep,
+            };
         }
     }
 
     #[inline(never)]
     fn open(&mut self) {
-        let Opened::Child { entered } = current::enter_child::<1>() else {
+        let Opened::Child { entered } = current::enter_child::<{ current::caller::ASYNC }>() else {
+            // Nothing sampled is current at the first poll: nothing is recorded, ever.
+            self.state = State::Done;
             return;
         };
         if let Some(parent) = &entered.prev {
@@ -91,40 +104,50 @@ impl AsyncChild {
             self.thread = thread_off(parent.tx.thread);
             self.start_raw = clock::now_raw();
         }
-        self.state = State::Running(entered);
+        self.state = State::Running {
+            entered,
+            keep: None,
+        };
     }
 
     /// The poll is over and the future not ready: the span stops being current and is kept
     /// for the next poll.
     #[inline]
     pub(crate) fn park(&mut self) {
-        if matches!(self.state, State::Running(_)) {
+        if matches!(self.state, State::Running { .. }) {
             self.leave();
         }
     }
 
     #[inline(never)]
     fn leave(&mut self) {
-        if let State::Running(entered) = std::mem::replace(&mut self.state, State::Done) {
-            if let Some(mine) = current::exit_keep(entered, self.tx) {
+        if let State::Running { entered, keep } = std::mem::replace(&mut self.state, State::Done) {
+            if let Some(mine) = self.take_back(entered, keep) {
                 self.state = State::Parked(mine);
             }
         }
     }
 
+    /// Its own current span, back from the thread (see `current::exit_keep`), or rebuilt
+    /// from the reference `keep` when the thread cannot give it.
+    fn take_back(&self, entered: Entered, keep: Option<Arc<TxShared>>) -> Option<Current> {
+        current::exit_keep(entered, self.tx).or_else(|| keep.map(|tx| Current::new(tx, self.id)))
+    }
+
     /// Records the span with `status`: the future is ready, its poll panicked, or it was
     /// dropped before. Afterwards it records nothing more.
     pub(crate) fn finish(&mut self, status: SpanStatus) {
-        let timing = Timing {
-            start_raw: self.start_raw,
+        let (start_raw, thread) = (self.start_raw, self.thread);
+        let timing = move || Timing {
+            start_raw,
             end_raw: clock::now_raw(),
-            thread: self.thread,
+            thread,
         };
         match &mut self.state {
             // Current, entered from its parent (always so when the first poll is the last):
             // recorded through the parent, which shares its transaction, as a sync
             // function's span is, and left in place.
-            State::Running(entered)
+            State::Running { entered, .. }
                 if entered
                     .prev
                     .as_ref()
@@ -136,16 +159,16 @@ impl AsyncChild {
                         self.id,
                         self.parent,
                         &parent.tx,
-                        timing,
+                        timing(),
                         status,
                         &mut self.data,
                     );
                 }
-                current::exit_in_place::<2>(entered);
+                current::exit_in_place::<{ current::caller::ASYNC }>(entered);
             }
             _ => {
                 let mine = match std::mem::replace(&mut self.state, State::Done) {
-                    State::Running(entered) => current::exit_keep(entered, self.tx),
+                    State::Running { entered, keep } => self.take_back(entered, keep),
                     State::Parked(mine) => Some(mine),
                     State::New | State::Done => None,
                 };
@@ -155,7 +178,7 @@ impl AsyncChild {
                         self.id,
                         self.parent,
                         &mine.tx,
-                        timing,
+                        timing(),
                         status,
                         &mut self.data,
                     );

@@ -106,9 +106,19 @@ pub(crate) enum Opened {
     Child { entered: Entered },
 }
 
+/// Who calls [`enter_child`] and [`exit_in_place`]: each its own inlined copy of them.
+pub(crate) mod caller {
+    /// [`exit`](super::exit), for every other span.
+    pub(crate) const OTHER: u8 = 0;
+    /// A sync function's child span.
+    pub(crate) const SYNC: u8 = 1;
+    /// An `async fn`'s child span.
+    pub(crate) const ASYNC: u8 = 2;
+}
+
 /// Makes a new child span of the current span current, in one look at the thread's state.
 ///
-/// `CALLER` tells its callers apart (sync and async spans), so that each gets its own copy of
+/// `CALLER` (see [`caller`]) tells its callers apart (sync and async spans), so that each gets its own copy of
 /// the thread-local access, inlined: one copy with two callers was left a call of its own
 /// (80 instructions a span).
 #[inline(always)]
@@ -146,7 +156,7 @@ pub(crate) fn enter_child<const CALLER: u8>() -> Opened {
 /// parent as the current span. When this span is no longer current at all (dropped on another
 /// thread, or already popped), nothing changes.
 pub(crate) fn exit(mut entered: Entered) {
-    exit_in_place::<0>(&mut entered);
+    exit_in_place::<{ caller::OTHER }>(&mut entered);
 }
 
 /// [`exit`] through `&mut`, for an `Entered` kept inside something larger that is not to be
@@ -173,8 +183,9 @@ pub(crate) fn exit_in_place<const CALLER: u8>(entered: &mut Entered) {
 /// off the thread when it is still current (no reference count changes hands); otherwise
 /// rebuilt from `entered.prev`, which a child span shares its transaction with, when that
 /// is the transaction at `tx` (an address, compared, never followed). `None` when neither
-/// is possible: something started inside the span is still current and the span was
-/// entered from outside its transaction.
+/// is possible: the span is not on top (something started inside it is, or it is not
+/// current at all) or the thread's state cannot be read, and it was entered from outside
+/// its transaction (its caller keeps a reference for that case: `AsyncChild`).
 pub(crate) fn exit_keep(entered: Entered, tx: usize) -> Option<Current> {
     let Entered {
         id,
@@ -183,29 +194,48 @@ pub(crate) fn exit_keep(entered: Entered, tx: usize) -> Option<Current> {
         prev,
     } = entered;
     let same_tx = |p: &Current| Arc::as_ptr(&p.tx) as usize == tx;
-    let restored = CURRENT.try_with(|c| {
-        let Ok(mut c) = c.try_borrow_mut() else {
-            return Err(prev);
-        };
+    // Taken when it goes back to the thread; otherwise still here afterwards.
+    let mut prev = Some(prev);
+    let taken = CURRENT.try_with(|c| {
+        let mut c = c.try_borrow_mut().ok()?;
         match c.as_ref() {
-            Some(cur) if cur.span_id == id => Ok(std::mem::replace(&mut *c, prev)),
+            Some(cur) if cur.span_id == id => {
+                Some(std::mem::replace(&mut *c, prev.take().flatten()))
+            }
             // Something started inside is still current: it goes, as in `exit`, and this
             // span's transaction is its parent's (cloned: rare).
             Some(cur) if cur.depth > depth && cur.tx.trace_id == trace_id => {
-                let mine = prev
+                let back = prev.take().flatten();
+                let mine = back
                     .as_ref()
                     .filter(|p| same_tx(p))
                     .map(|p| Current::new(Arc::clone(&p.tx), id));
-                *c = prev;
-                Ok(mine)
+                *c = back;
+                Some(mine)
             }
-            _ => Err(prev),
+            _ => None,
         }
     });
-    match restored {
-        Ok(Ok(mine)) => mine,
-        // Not current here (nothing changes): rebuilt from its parent, moved.
-        Ok(Err(prev)) => prev.filter(same_tx).map(|p| Current::new(p.tx, id)),
-        Err(_) => None,
+    match taken {
+        Ok(Some(mine)) => mine,
+        // Not current here, or the thread's state unreadable (nothing changes): rebuilt from
+        // its parent, moved.
+        _ => prev
+            .flatten()
+            .filter(same_tx)
+            .map(|p| Current::new(p.tx, id)),
     }
+}
+
+/// Whether the current span belongs to the transaction at `tx` (an address, compared).
+pub(crate) fn current_is_of(tx: usize) -> bool {
+    CURRENT
+        .try_with(|c| {
+            c.try_borrow()
+                .ok()
+                .and_then(|c| c.as_ref().map(|c| Arc::as_ptr(&c.tx) as usize == tx))
+        })
+        .ok()
+        .flatten()
+        .unwrap_or(false)
 }

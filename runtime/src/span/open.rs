@@ -190,7 +190,6 @@ impl OpenSpan {
                 let mut data = self.data;
                 self.tx
                     .push_callsite(self.id, self.parent, cs, timing, status, data.statics_mut());
-                data.clear_statics();
             }
             Some(name) => {
                 let (record, mut args) =
@@ -320,7 +319,7 @@ impl ChildSpan {
     /// Opens a child of the current span for `cs` and makes it current.
     #[inline]
     pub(crate) fn enter(cs: &'static Callsite) -> Child {
-        match current::enter_child::<0>() {
+        match current::enter_child::<{ current::caller::SYNC }>() {
             Opened::NoCurrent => Child::NoCurrent,
             Opened::Unsampled => Child::Unsampled,
             // The parent is the span `entered` replaced as current (`entered.prev`).
@@ -359,7 +358,7 @@ impl ChildSpan {
                 &mut self.data,
             );
         }
-        current::exit_in_place::<1>(&mut self.entered);
+        current::exit_in_place::<{ current::caller::SYNC }>(&mut self.entered);
         self.data.clear();
     }
 }

@@ -302,12 +302,6 @@ impl SpanData {
         &mut self.statics
     }
 
-    /// Drops the data under callsite keys that is left (normally none once moved).
-    #[inline]
-    pub(crate) fn clear_statics(&mut self) {
-        self.statics.clear();
-    }
-
     /// What made the span, when an integration did (see [`SpanRecord::origin`]).
     pub(crate) fn set_origin(&mut self, origin: &'static str) {
         self.rest.get_or_insert_with(Box::default).origin = Some(origin);
