@@ -715,14 +715,21 @@ fn an_async_fn_resumed_under_another_transaction_still_records_its_span_in_its_o
         .iter()
         .find(|t| t.name.as_deref() == Some("outer"))
         .expect("the outer transaction");
-    assert_eq!(outer.spans.len(), 1, "the async fn's span is in its own transaction");
+    assert_eq!(
+        outer.spans.len(),
+        1,
+        "the async fn's span is in its own transaction"
+    );
     assert_eq!(outer.spans[0].status, Some(SpanStatus::Ok));
     let other = captured
         .transactions
         .iter()
         .find(|t| t.name.as_deref() == Some("other"))
         .expect("the other transaction");
-    assert!(other.spans.is_empty(), "nothing of the async fn in the other");
+    assert!(
+        other.spans.is_empty(),
+        "nothing of the async fn in the other"
+    );
 }
 
 #[vigil::monitored]
