@@ -75,33 +75,23 @@ impl Scope for FnScope {
 
     #[inline]
     fn leave(&mut self, entered: Option<Entered>) {
-        match &mut self.span {
-            FnSpan::Child(child) => child.park(),
-            _ => {
-                if let Some(entered) = entered {
-                    span::exit(entered);
-                }
-            }
+        if let FnSpan::Child(child) = &mut self.span {
+            child.park();
+        } else if let Some(entered) = entered {
+            span::exit(entered);
         }
     }
 
     fn finish(&mut self, entered: Option<Entered>, status: SpanStatus) {
-        match &mut self.span {
+        if let FnSpan::Child(child) = &mut self.span {
             // In place: a child is not moved out to be recorded, and records nothing after.
-            FnSpan::Child(child) => child.finish(status),
-            FnSpan::Open(_) => {
-                if let Some(entered) = entered {
-                    span::exit(entered);
-                }
-                if let FnSpan::Open(span) = std::mem::take(&mut self.span) {
-                    span.finish(status);
-                }
-            }
-            FnSpan::None => {
-                if let Some(entered) = entered {
-                    span::exit(entered);
-                }
-            }
+            return child.finish(status);
+        }
+        if let Some(entered) = entered {
+            span::exit(entered);
+        }
+        if let FnSpan::Open(span) = std::mem::take(&mut self.span) {
+            span.finish(status);
         }
     }
 

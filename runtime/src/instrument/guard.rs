@@ -62,12 +62,10 @@ pub fn enter(cs: &'static Callsite) -> SpanGuard {
     enter_enabled(cs)
 }
 
-/// The span of a sync function once vigil is on, decided in one look at the thread's
-/// current span: a child of a sampled one (made current in the same look), nothing under an
-/// unsampled one, and with none a transaction for `#[transaction]` or nothing.
-///
-/// Each outcome writes its own guard: the recording states are large, and a shared exit
-/// would copy all of it.
+/// The span of a sync function once vigil is on, decided by a read of the thread's current
+/// span: under a sampled one a child (`enter_child`), under an unsampled one nothing, and
+/// with none a transaction for `#[transaction]` or nothing. Each outcome writes its own
+/// guard.
 #[inline(never)]
 fn enter_enabled(cs: &'static Callsite) -> SpanGuard {
     match span::current_sampled() {
