@@ -651,6 +651,15 @@ fn a_future_dropped_midway_finishes_its_span_as_cancelled() {
     assert_eq!(tx.spans[0].status, Some(SpanStatus::Cancelled));
 }
 
+/// The transaction named `name` among those `captured` holds.
+fn named<'a>(captured: &'a vigil::testing::Captured, name: &str) -> &'a Transaction<'static> {
+    captured
+        .transactions
+        .iter()
+        .find(|t| t.name.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("no transaction {name}"))
+}
+
 #[vigil::monitored]
 async fn keeps_a_transaction_across_an_await() -> u32 {
     // Started inside the span and still current when the first poll ends.
@@ -668,20 +677,16 @@ fn an_async_fn_keeping_a_transaction_open_across_an_await_still_records_its_span
         let fut = keeps_a_transaction_across_an_await();
         assert_eq!(futures_executor::block_on(fut), 7);
     });
-    let named = |name: &str| {
-        captured
-            .transactions
-            .iter()
-            .find(|t| t.name.as_deref() == Some(name))
-            .unwrap_or_else(|| panic!("no transaction {name}"))
-    };
-    let outer = named("outer");
+    let outer = named(&captured, "outer");
     assert_eq!(outer.spans.len(), 1, "the async fn's span is recorded");
     let span = &outer.spans[0];
     assert_eq!(span.parent_span_id, Some(trace(outer).span_id));
     assert_eq!(span.status, Some(SpanStatus::Ok));
     // The inner transaction continued the trace from the async fn's span.
-    assert_eq!(trace(named("inner")).parent_span_id, Some(span.span_id));
+    assert_eq!(
+        trace(named(&captured, "inner")).parent_span_id,
+        Some(span.span_id)
+    );
     // After the await the async fn's span was current again.
     assert_eq!(event_trace(captured.single_event()).span_id, span.span_id);
 }
@@ -710,22 +715,14 @@ fn an_async_fn_resumed_under_another_transaction_still_records_its_span_in_its_o
         assert_eq!(fut.as_mut().poll(&mut cx), std::task::Poll::Ready(7));
         drop(outer);
     });
-    let outer = captured
-        .transactions
-        .iter()
-        .find(|t| t.name.as_deref() == Some("outer"))
-        .expect("the outer transaction");
+    let outer = named(&captured, "outer");
     assert_eq!(
         outer.spans.len(),
         1,
         "the async fn's span is in its own transaction"
     );
     assert_eq!(outer.spans[0].status, Some(SpanStatus::Ok));
-    let other = captured
-        .transactions
-        .iter()
-        .find(|t| t.name.as_deref() == Some("other"))
-        .expect("the other transaction");
+    let other = named(&captured, "other");
     assert!(
         other.spans.is_empty(),
         "nothing of the async fn in the other"
