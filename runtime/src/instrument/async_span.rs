@@ -7,7 +7,7 @@ use std::sync::Arc;
 use sentry::protocol::{SpanStatus, Value};
 use sentry::Hub;
 
-use super::future::{Drive, Instrumented, Scope};
+use super::future::{close, Drive, Instrumented, Scope};
 use crate::callsite::Callsite;
 use crate::capture::{failure_seq, settle, Verdict};
 use crate::span::{self, AsyncChild, Entered, OpenSpan, SpanName, TraceParent};
@@ -87,12 +87,11 @@ impl Scope for FnScope {
             // In place: a child is not moved out to be recorded, and records nothing after.
             return child.finish(status);
         }
-        if let Some(entered) = entered {
-            span::exit(entered);
-        }
-        if let FnSpan::Open(span) = std::mem::take(&mut self.span) {
-            span.finish(status);
-        }
+        let span = match std::mem::take(&mut self.span) {
+            FnSpan::Open(span) => Some(span),
+            FnSpan::None | FnSpan::Child(_) => None,
+        };
+        close(entered, span, status);
     }
 
     fn open_span(&mut self) -> Option<&mut OpenSpan> {

@@ -88,14 +88,22 @@ impl Scope for InScope {
     }
 
     fn finish(&mut self, entered: Option<Entered>, status: SpanStatus) {
-        self.leave(entered);
-        if let Some(span) = self.span.take() {
-            span.finish(status);
-        }
+        close(entered, self.span.take(), status);
     }
 
     fn open_span(&mut self) -> Option<&mut OpenSpan> {
         self.span.as_mut()
+    }
+}
+
+/// An open span's end, for a [`Scope`]: it stops being current (as `entered` says), then
+/// finishes with `status`.
+pub(crate) fn close(entered: Option<Entered>, span: Option<OpenSpan>, status: SpanStatus) {
+    if let Some(entered) = entered {
+        span::exit(entered);
+    }
+    if let Some(span) = span {
+        span.finish(status);
     }
 }
 

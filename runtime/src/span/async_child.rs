@@ -100,7 +100,7 @@ impl AsyncChild {
         if let Some(parent) = &entered.prev {
             self.id = entered.id;
             self.parent = parent.span_id;
-            self.tx = Arc::as_ptr(&parent.tx) as usize;
+            self.tx = parent.tx_addr();
             self.thread = thread_off(parent.tx.thread);
             self.start_raw = clock::now_raw();
         }
@@ -137,11 +137,16 @@ impl AsyncChild {
     /// Records the span with `status`: the future is ready, its poll panicked, or it was
     /// dropped before. Afterwards it records nothing more.
     pub(crate) fn finish(&mut self, status: SpanStatus) {
+        let (id, parent, cs) = (self.id, self.parent, self.cs);
         let (start_raw, thread) = (self.start_raw, self.thread);
-        let timing = move || Timing {
-            start_raw,
-            end_raw: clock::now_raw(),
-            thread,
+        let record = move |tx: &TxShared, data: &mut Args| {
+            let end_raw = clock::now_raw();
+            let timing = Timing {
+                start_raw,
+                end_raw,
+                thread,
+            };
+            tx.push_callsite(id, parent, cs, timing, status, data);
         };
         match &mut self.state {
             // Current, entered from its parent (always so when the first poll is the last):
@@ -151,18 +156,10 @@ impl AsyncChild {
                 if entered
                     .prev
                     .as_ref()
-                    .is_some_and(|p| Arc::as_ptr(&p.tx) as usize == self.tx) =>
+                    .is_some_and(|p| p.tx_addr() == self.tx) =>
             {
                 if let Some(parent) = &entered.prev {
-                    push(
-                        self.cs,
-                        self.id,
-                        self.parent,
-                        &parent.tx,
-                        timing(),
-                        status,
-                        &mut self.data,
-                    );
+                    record(&parent.tx, &mut self.data);
                 }
                 current::exit_in_place::<{ current::caller::ASYNC }>(entered);
             }
@@ -173,33 +170,11 @@ impl AsyncChild {
                     State::New | State::Done => None,
                 };
                 if let Some(mine) = mine {
-                    push(
-                        self.cs,
-                        self.id,
-                        self.parent,
-                        &mine.tx,
-                        timing(),
-                        status,
-                        &mut self.data,
-                    );
+                    record(&mine.tx, &mut self.data);
                 }
             }
         }
         self.state = State::Done;
         self.data.clear();
     }
-}
-
-/// Records span `id` of `cs` into `tx`.
-#[inline(always)]
-fn push(
-    cs: &'static Callsite,
-    id: u64,
-    parent: u64,
-    tx: &TxShared,
-    timing: Timing,
-    status: SpanStatus,
-    data: &mut Args,
-) {
-    tx.push_callsite(id, parent, cs, timing, status, data);
 }

@@ -31,6 +31,12 @@ impl Current {
         }
     }
 
+    /// The address of its transaction: an identity to compare, never followed.
+    #[inline]
+    pub(crate) fn tx_addr(&self) -> usize {
+        Arc::as_ptr(&self.tx) as usize
+    }
+
     /// The trace context put on events captured while this span is current.
     pub(crate) fn trace_context(&self) -> TraceContext {
         TraceContext {
@@ -118,9 +124,9 @@ pub(crate) mod caller {
 
 /// Makes a new child span of the current span current, in one look at the thread's state.
 ///
-/// `CALLER` (see [`caller`]) tells its callers apart (sync and async spans), so that each gets its own copy of
-/// the thread-local access, inlined: one copy with two callers was left a call of its own
-/// (80 instructions a span).
+/// `CALLER` (see [`caller`]) tells its callers apart (sync and async spans), so that each
+/// gets its own copy of the thread-local access, inlined: one copy with two callers was left
+/// a call of its own (80 instructions a span).
 #[inline(always)]
 pub(crate) fn enter_child<const CALLER: u8>() -> Opened {
     let opened = CURRENT.try_with(|c| {
@@ -193,7 +199,7 @@ pub(crate) fn exit_keep(entered: Entered, tx: usize) -> Option<Current> {
         trace_id,
         prev,
     } = entered;
-    let same_tx = |p: &Current| Arc::as_ptr(&p.tx) as usize == tx;
+    let same_tx = |p: &Current| p.tx_addr() == tx;
     // Taken when it goes back to the thread; otherwise still here afterwards.
     let mut prev = Some(prev);
     let taken = CURRENT.try_with(|c| {
@@ -233,7 +239,7 @@ pub(crate) fn current_is_of(tx: usize) -> bool {
         .try_with(|c| {
             c.try_borrow()
                 .ok()
-                .and_then(|c| c.as_ref().map(|c| Arc::as_ptr(&c.tx) as usize == tx))
+                .and_then(|c| c.as_ref().map(|c| c.tx_addr() == tx))
         })
         .ok()
         .flatten()

@@ -9,7 +9,9 @@ use sentry::protocol::{SpanStatus, TraceId, Value};
 use sentry::Hub;
 
 use super::current::{self, Current, Entered, Opened};
-use super::record::{thread_data, thread_off, Args, SpanData, SpanName, SpanRecord, Text, Timing};
+use super::record::{
+    thread_data, thread_of_record, thread_off, Args, SpanData, SpanName, SpanRecord, Text, Timing,
+};
 use super::tx::TxShared;
 use super::{clock, RemoteParent};
 use crate::callsite::Callsite;
@@ -161,15 +163,11 @@ impl OpenSpan {
     pub(crate) fn finish(self, status: SpanStatus) {
         let status = self.status.unwrap_or(status);
         let end_raw = clock::now_raw();
-        // A child's: the thread it ran on only when not its transaction's.
+        // A child's.
         let timing = Timing {
             start_raw: self.start_raw,
             end_raw,
-            thread: if self.thread == self.tx.thread {
-                0
-            } else {
-                self.thread
-            },
+            thread: thread_of_record(self.thread, self.tx.thread),
         };
         match self.name {
             None => {

@@ -481,11 +481,17 @@ pub(crate) fn thread_data(number: u32) -> impl Iterator<Item = (&'static str, Va
 /// The thread a span of `tx_thread`'s transaction runs on now, as a record keeps it.
 #[inline]
 pub(crate) fn thread_off(tx_thread: u32) -> u32 {
-    let here = super::thread::current();
-    if here == tx_thread {
+    thread_of_record(super::thread::current(), tx_thread)
+}
+
+/// Thread `thread`, as a record of a span of `tx_thread`'s transaction keeps it: 0 when it
+/// is the transaction's own (its trace context names that one).
+#[inline]
+pub(crate) fn thread_of_record(thread: u32, tx_thread: u32) -> u32 {
+    if thread == tx_thread {
         0
     } else {
-        here
+        thread
     }
 }
 
