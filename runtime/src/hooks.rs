@@ -46,6 +46,14 @@ pub(crate) trait Integration: Sync {
         false
     }
 
+    /// Is a claimed event of this callsite worth making here and now? Asked by vigil's
+    /// subscriber each time, before the library that emits the event builds its fields
+    /// (`tracing`'s `enabled`): answer `false` when the event could not be recorded anywhere,
+    /// so that work is skipped. Answer from the metadata and this thread's state alone.
+    fn wants_tracing_event_now(&self, _meta: &tracing_core::Metadata<'_>) -> bool {
+        true
+    }
+
     /// A `tracing` event this integration claimed.
     fn tracing_event(&self, _event: &tracing_core::Event<'_>) {}
 

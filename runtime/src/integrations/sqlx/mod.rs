@@ -56,6 +56,10 @@ impl Integration for Sqlx {
         is_query_event(meta)
     }
 
+    fn wants_tracing_event_now(&self, _meta: &Metadata<'_>) -> bool {
+        recordable_here()
+    }
+
     fn tracing_event(&self, event: &TracingEvent<'_>) {
         on_query_event(event);
     }
@@ -145,6 +149,15 @@ fn on_sqlite_worker() -> bool {
         .unwrap_or(false)
 }
 
+/// Can a query event on this thread be recorded? Not when vigil is off, nor on a SQLite
+/// worker with no vigil span current: the worker's own hub is not the caller's, so neither a
+/// span nor a breadcrumb would reach the request (a transaction that was not started, as
+/// when tracing is off, lends the worker no span). sqlx then skips building the event: its
+/// summary of the SQL and its fields, and vigil's breadcrumb that would be dropped.
+fn recordable_here() -> bool {
+    crate::state::enabled() && (!on_sqlite_worker() || span::with_current(|c| c.is_some()))
+}
+
 /// Placeholder styles seen so far on the caller's side: PostgreSQL numbers them (`$1`),
 /// MySQL marks them with `?`.
 static SEEN_NUMBERED: AtomicBool = AtomicBool::new(false);
@@ -229,19 +242,6 @@ fn on_query_event(event: &TracingEvent<'_>) {
         .elapsed_secs
         .and_then(|s| Duration::try_from_secs_f64(s).ok())
         .unwrap_or_default();
-    let mut data: Vec<(Text, Value)> = vec![("db.system".into(), Value::from(system))];
-    let operation = operation(sql);
-    // A read affects nothing; SQLite reports the last write's count there.
-    let reads = matches!(operation.as_deref(), Some("SELECT"));
-    if let Some(op) = operation {
-        data.push(("db.operation".into(), Value::from(op)));
-    }
-    if let Some(n) = query.rows_affected.filter(|_| !reads) {
-        data.push(("db.rows_affected".into(), Value::from(n)));
-    }
-    if let Some(n) = query.rows_returned {
-        data.push(("db.rows_returned".into(), Value::from(n)));
-    }
     let mut crumb = Breadcrumb {
         ty: "query".into(),
         category: Some("query".into()),
@@ -255,7 +255,11 @@ fn on_query_event(event: &TracingEvent<'_>) {
     );
     let hub = span::with_current(|current| {
         current.map(|current| {
-            current.record_finished_child(SpanName::owned(OP, sql), ORIGIN, elapsed, data);
+            // The span's data only for a span that is recorded (a sampled transaction's).
+            if current.tx.sampled {
+                let data = span_data(system, sql, &query);
+                current.record_finished_child(SpanName::owned(OP, sql), ORIGIN, elapsed, data);
+            }
             Arc::clone(&current.tx.hub)
         })
     });
@@ -267,9 +271,92 @@ fn on_query_event(event: &TracingEvent<'_>) {
     }
 }
 
+/// A query span's data: the database, the operation, the rows.
+fn span_data(system: &'static str, sql: &str, query: &Query) -> Vec<(Text, Value)> {
+    let mut data: Vec<(Text, Value)> = Vec::with_capacity(4);
+    data.push(("db.system".into(), Value::from(system)));
+    let operation = operation(sql);
+    // A read affects nothing; SQLite reports the last write's count there.
+    let reads = matches!(operation.as_deref(), Some("SELECT"));
+    if let Some(op) = operation {
+        data.push(("db.operation".into(), Value::from(op)));
+    }
+    if let Some(n) = query.rows_affected.filter(|_| !reads) {
+        data.push(("db.rows_affected".into(), Value::from(n)));
+    }
+    if let Some(n) = query.rows_returned {
+        data.push(("db.rows_returned".into(), Value::from(n)));
+    }
+    data
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The metadata of sqlx's query events, as the subscriber sees it.
+    fn query_event_meta() -> &'static Metadata<'static> {
+        struct Site;
+        static SITE: Site = Site;
+        static META: Metadata<'static> = Metadata::new(
+            "query",
+            TARGET,
+            tracing_core::Level::DEBUG,
+            None,
+            None,
+            None,
+            tracing_core::field::FieldSet::new(
+                &["summary"],
+                tracing_core::callsite::Identifier(&SITE),
+            ),
+            tracing_core::Kind::EVENT,
+        );
+        impl tracing_core::callsite::Callsite for Site {
+            fn set_interest(&self, _: tracing_core::Interest) {}
+            fn metadata(&self) -> &Metadata<'_> {
+                &META
+            }
+        }
+        &META
+    }
+
+    #[test]
+    fn a_sqlite_worker_without_a_span_is_asked_for_no_query_event() {
+        use tracing_core::Subscriber as _;
+        let subscriber =
+            crate::tracing_subscriber(tracing_core::subscriber::NoSubscriber::default());
+        let meta = query_event_meta();
+        let worker = |f: Box<dyn FnOnce() -> bool + Send>| {
+            std::thread::Builder::new()
+                .name("sqlx-sqlite-worker-7".into())
+                .spawn(f)
+                .unwrap()
+                .join()
+                .unwrap()
+        };
+        let _captured = crate::testing::capture(|| {
+            let tx = crate::start_transaction("orders", "http.server");
+            // On the caller's side, or on the worker with the caller's span: wanted.
+            assert!(subscriber.enabled(meta));
+            let with_span = worker(Box::new(crate::bind_fn(recordable_here)));
+            assert!(with_span);
+            // On the worker with no span to record under: skipped before sqlx builds it.
+            let without = worker(Box::new(recordable_here));
+            assert!(!without);
+            let asked = std::thread::scope(|s| {
+                std::thread::Builder::new()
+                    .name("sqlx-sqlite-worker-8".into())
+                    .spawn_scoped(s, || subscriber.enabled(meta))
+                    .unwrap()
+                    .join()
+                    .unwrap()
+            });
+            assert!(!asked);
+            drop(tx);
+        });
+        // Once vigil is off, nowhere.
+        assert!(!recordable_here());
+    }
 
     #[test]
     fn operation_is_the_first_word() {

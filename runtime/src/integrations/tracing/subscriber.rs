@@ -167,15 +167,17 @@ impl<S: Subscriber> Subscriber for VigilSubscriber<S> {
 
     fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
         let inner = self.inner.register_callsite(meta);
-        if claimed(meta) {
-            Interest::always()
+        if claimed(meta) && !inner.is_always() {
+            // Asked each time (`enabled`): the integration may not want the event here.
+            Interest::sometimes()
         } else {
             inner
         }
     }
 
     fn enabled(&self, meta: &Metadata<'_>) -> bool {
-        claimed(meta) || self.inner.enabled(meta)
+        hooks::claimant(meta).is_some_and(|c| c.wants_tracing_event_now(meta))
+            || self.inner.enabled(meta)
     }
 
     fn max_level_hint(&self) -> Option<tracing_core::LevelFilter> {
