@@ -14,8 +14,17 @@
 //! Cases: `sync` (`#[vigil::monitored] fn -> Result` in a sampled transaction; and
 //! `sync_unsampled`, `sync_no_transaction`), `async`
 //! (the same as an `async fn`), `raw` (`sentry`'s `start_child` + status + `finish`), and with
-//! the `axum` feature one request through a router: `req_disabled`, `req0`, `req01`, `req1`
-//! (vigil at those rates) and `tower` (sentry-tower + sentry-tracing at rate 1).
+//! the `axum` feature one request through a router: `req_bare` (no SDK), `req_disabled`,
+//! `req0`, `req01`, `req1` (vigil at those rates) and `tower` (sentry-tower + sentry-tracing
+//! at rate 1).
+//!
+//! What a request costs every thread of the process (vigil's worker too: building, scrubbing
+//! and the transport's serializing of each transaction) is counted without the toggles, the
+//! client flushed every 50 requests rather than after each (see `request::run`):
+//!
+//! ```sh
+//! VIGIL_ICOUNT_FLUSH_EVERY=50 valgrind --tool=callgrind target/release/deps/icount-<hash> req1 <n>
+//! ```
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -90,22 +99,29 @@ mod request {
     use tower::ServiceExt;
 
     use super::support::app::request;
-    pub use super::support::app::{with_sentry_tower, with_vigil};
+    pub use super::support::app::{bare, with_sentry_tower, with_vigil};
 
     /// `n` requests; the measured part is `one` (callgrind: toggle on `measure_request`).
-    pub fn run(n: u64, router: &Router) {
+    ///
+    /// The client is flushed every `flush_every` requests. With 1 (the request's thread
+    /// measured alone), the worker sends each request's transaction before the next request:
+    /// under valgrind threads take turns, and a worker left behind would drop transactions,
+    /// or free on the next request's turn what the last one left (counted there). Counting
+    /// every thread, flush less often: each flush also sends the request sessions counted
+    /// so far, once a minute in a service, and every 50 requests stays well within the
+    /// worker's queue.
+    pub fn run(n: u64, router: &Router, flush_every: u64) {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("runtime");
-        for _ in 0..n {
+        for i in 1..=n {
             let req = request();
             measure_request(&rt, router, req);
-            // The worker sends each request's transaction before the next request: under
-            // valgrind threads take turns, and a worker left behind would drop transactions,
-            // or free on the next request's turn what the last one left (counted there).
-            if let Some(client) = sentry::Hub::current().client() {
-                client.flush(Some(std::time::Duration::from_secs(5)));
+            if i % flush_every == 0 || i == n {
+                if let Some(client) = sentry::Hub::current().client() {
+                    client.flush(Some(std::time::Duration::from_secs(5)));
+                }
             }
         }
     }
@@ -120,13 +136,99 @@ mod request {
     }
 }
 
+/// The `service` bench's service, in process: requests through its router without the
+/// network, the two routes in turn (cases `svc_bare`, `svc_disabled`, `svc0`, `svc01`,
+/// `svc1`, `svc_unsampled`, `svc_tower`). Meant to be counted whole (every thread: the
+/// request's, SQLite's, vigil's worker): `--zero-before='icount::service::run'` leaves the
+/// set-up out.
+#[cfg(all(feature = "axum", feature = "sqlx"))]
+mod service {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    use super::support::service_app::{database, path, router, Instrumentation};
+
+    /// Builds the service and sends it `n` requests, flushing the client every `flush_every`.
+    pub fn serve(n: u64, instrumentation: Instrumentation, flush_every: u64) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let app = router(instrumentation, rt.block_on(database()));
+        run(n, &rt, &app, flush_every);
+    }
+
+    #[inline(never)]
+    fn run(n: u64, rt: &tokio::runtime::Runtime, app: &axum::Router, flush_every: u64) {
+        for i in 1..=n {
+            let req = Request::get(path(i as usize))
+                .header("host", "bench")
+                .body(Body::empty())
+                .expect("a valid request");
+            rt.block_on(async {
+                let response = app.clone().oneshot(req).await.expect("infallible");
+                assert!(response.status().is_success());
+                std::hint::black_box(response);
+            });
+            if i % flush_every == 0 || i == n {
+                if let Some(client) = sentry::Hub::current().client() {
+                    client.flush(Some(std::time::Duration::from_secs(5)));
+                }
+            }
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let case = args.get(1).map(String::as_str).unwrap_or("sync");
     let n: u64 = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(10_000);
     #[cfg(feature = "axum")]
     {
+        // `VIGIL_ICOUNT_FLUSH_EVERY=50` when every thread is counted (see `request::run`).
+        let flush_every: u64 = std::env::var("VIGIL_ICOUNT_FLUSH_EVERY")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or(1);
+        #[cfg(feature = "sqlx")]
+        {
+            use support::service_app::Instrumentation;
+            let vigil = |rate: Option<f32>| {
+                let guard = rate.map(|rate| {
+                    vigil::init_with(
+                        vigil::Config::new()
+                            .transport(Arc::new(Serializing))
+                            .traces_sample_rate(rate),
+                    )
+                    .expect("valid config")
+                });
+                service::serve(n, Instrumentation::Vigil, flush_every);
+                drop(guard);
+            };
+            match case {
+                "svc_bare" => return service::serve(n, Instrumentation::Bare, flush_every),
+                "svc_disabled" => return vigil(None),
+                "svc0" => return vigil(Some(0.0)),
+                "svc01" => return vigil(Some(0.1)),
+                // Tracing on, the request not sampled (what 90 % of requests at 0.1 cost).
+                "svc_unsampled" => return vigil(Some(1e-9)),
+                "svc1" => return vigil(Some(1.0)),
+                "svc_tower" => {
+                    let (_sentry, subscriber) = support::sentry_tracing_setup();
+                    // Global, as the service sets it: SQLite's worker thread sees it too.
+                    tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
+                    return service::serve(n, Instrumentation::SentryTower, flush_every);
+                }
+                _ => {}
+            }
+        }
         let rate = match case {
+            "req_bare" => {
+                request::run(n, &request::bare(), flush_every);
+                return;
+            }
             "req_disabled" => None,
             "req0" => Some(0.0),
             "req01" => Some(0.1),
@@ -134,7 +236,7 @@ fn main() {
             "tower" => {
                 let (_sentry, subscriber) = support::sentry_tracing_setup();
                 tracing::subscriber::with_default(subscriber, || {
-                    request::run(n, &request::with_sentry_tower())
+                    request::run(n, &request::with_sentry_tower(), flush_every)
                 });
                 return;
             }
@@ -149,7 +251,7 @@ fn main() {
                 )
                 .expect("valid config")
             });
-            request::run(n, &request::with_vigil());
+            request::run(n, &request::with_vigil(), flush_every);
             if let Some(guard) = guard {
                 guard.flush(Duration::from_secs(5));
             }

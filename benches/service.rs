@@ -33,14 +33,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::routing::get;
-use axum::Router;
-use sqlx::SqlitePool;
-
 #[allow(dead_code)] // what the other benches use of it
 mod support;
+use support::service_app::{database, path, router, Instrumentation};
 use support::Serializing;
 
 const SETUPS: &[&str] = &[
@@ -50,108 +45,6 @@ const SETUPS: &[&str] = &[
     "vigil_1.0",
     "sentry_tower_1.0",
 ];
-
-// ---- the service ------------------------------------------------------------------------
-
-#[derive(Debug)]
-struct AppError(String);
-impl std::fmt::Display for AppError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for AppError {}
-
-fn status(e: impl std::fmt::Display) -> (StatusCode, String) {
-    (StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-}
-
-mod bare {
-    use super::*;
-    pub async fn greet(name: &str) -> Result<String, AppError> {
-        Ok(format!("hello {name}"))
-    }
-    pub async fn order_total(pool: &SqlitePool, id: i64) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT total FROM orders WHERE id = ?")
-            .bind(id)
-            .fetch_one(pool)
-            .await
-    }
-}
-
-mod monitored {
-    use super::*;
-    #[vigil::monitored]
-    pub async fn greet(name: &str) -> Result<String, AppError> {
-        Ok(format!("hello {name}"))
-    }
-    #[vigil::monitored(skip(pool))]
-    pub async fn order_total(pool: &SqlitePool, id: i64) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT total FROM orders WHERE id = ?")
-            .bind(id)
-            .fetch_one(pool)
-            .await
-    }
-}
-
-mod instrumented {
-    use super::*;
-    #[tracing::instrument(err)]
-    pub async fn greet(name: &str) -> Result<String, AppError> {
-        Ok(format!("hello {name}"))
-    }
-    #[tracing::instrument(err, skip(pool))]
-    pub async fn order_total(pool: &SqlitePool, id: i64) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT total FROM orders WHERE id = ?")
-            .bind(id)
-            .fetch_one(pool)
-            .await
-    }
-}
-
-/// The router of one set-up, its handlers calling `greet` and `order_total` of `$m`.
-macro_rules! router {
-    ($m:ident, $pool:expr) => {
-        Router::new()
-            .route(
-                "/hello",
-                get(|| async { $m::greet("world").await.map_err(status) }),
-            )
-            .route(
-                "/orders/{id}",
-                get(
-                    |State(pool): State<SqlitePool>, Path(id): Path<i64>| async move {
-                        $m::order_total(&pool, id)
-                            .await
-                            .map(|t| t.to_string())
-                            .map_err(status)
-                    },
-                ),
-            )
-            .with_state($pool)
-    };
-}
-
-async fn database() -> SqlitePool {
-    let pool = sqlx::sqlite::SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect("sqlite::memory:")
-        .await
-        .expect("in-memory SQLite");
-    sqlx::query("CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER NOT NULL)")
-        .execute(&pool)
-        .await
-        .expect("create table");
-    for id in 1..=100 {
-        sqlx::query("INSERT INTO orders (id, total) VALUES (?, ?)")
-            .bind(id)
-            .bind(id * 10)
-            .execute(&pool)
-            .await
-            .expect("insert");
-    }
-    pool
-}
 
 /// Serves `setup` on a loopback port, printed on stdout, until stdin closes.
 fn serve(setup: &str) {
@@ -179,17 +72,14 @@ fn serve(setup: &str) {
         .expect("runtime");
     runtime.block_on(async {
         let pool = database().await;
-        let app = match setup {
-            "bare" => router!(bare, pool),
-            "vigil_disabled" | "vigil_0.1" | "vigil_1.0" => {
-                router!(monitored, pool).layer(vigil::axum::layer())
-            }
-            _ => router!(instrumented, pool)
-                .layer(sentry::integrations::tower::SentryHttpLayer::new().enable_transaction())
-                .layer(sentry::integrations::tower::NewSentryLayer::<
-                    axum::extract::Request,
-                >::new_from_top()),
-        };
+        let app = router(
+            match setup {
+                "bare" => Instrumentation::Bare,
+                "vigil_disabled" | "vigil_0.1" | "vigil_1.0" => Instrumentation::Vigil,
+                _ => Instrumentation::SentryTower,
+            },
+            pool,
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -222,11 +112,7 @@ fn connection(port: u16, until: Instant, max: usize, n: usize) -> Vec<u32> {
     let mut line = String::new();
     let mut i = n;
     while Instant::now() < until && latencies.len() < max {
-        let path = if i % 2 == 0 {
-            "/hello".to_owned()
-        } else {
-            format!("/orders/{}", i % 100 + 1)
-        };
+        let path = path(i);
         i += 1;
         let start = Instant::now();
         write!(writer, "GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n").expect("write");

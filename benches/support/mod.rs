@@ -1,9 +1,11 @@
 //! What the benches share: the transport and the alternative's set-up of the HTTP benches
-//! (`request`, `service`, `icount`), and the functions both `overhead` and `icount` measure.
+//! (`request`, `service`, `icount`), the service of `service` and `icount`,, and the functions both `overhead` and `icount` measure.
 
 #[cfg(feature = "axum")]
 pub mod app;
 pub mod functions;
+#[cfg(all(feature = "axum", feature = "sqlx"))]
+pub mod service_app;
 
 /// Serializes every envelope, then drops it: the cost of a transport short of the network,
 /// the same for vigil and for the `sentry` set-ups it is compared with.
