@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo bench --bench service --features axum,sqlx
-//! VIGIL_BENCH_SECS=10 VIGIL_BENCH_ROUNDS=5 cargo bench --bench service --features axum,sqlx
+//! VIGIL_BENCH_SECS=4 VIGIL_BENCH_ROUNDS=10 cargo bench --bench service --features axum,sqlx
 //! VIGIL_BENCH_ONLY=bare,vigil_1.0 cargo bench --bench service --features axum,sqlx
 //! ```
 //!
@@ -22,10 +22,15 @@
 //! transport does before the network). Each set-up runs in its own process (the server);
 //! this process is the load generator: `VIGIL_BENCH_CONNECTIONS` keep-alive connections
 //! (default 8), each a thread sending requests one after another for `VIGIL_BENCH_SECS`
-//! seconds (default 4) and at most 200,000 requests, after one second of warm-up. The
-//! set-ups take turns, `VIGIL_BENCH_ROUNDS` rounds (default 3); the table reports each
-//! set-up's best round by throughput. Results are also written to
-//! `target/service-bench.json`.
+//! seconds (default 2) and at most 200,000 requests, after one second of warm-up. The
+//! set-ups take turns, `VIGIL_BENCH_ROUNDS` rounds (default 6). A set-up's throughput lost is
+//! the median over rounds of its loss against the uninstrumented run of the same round (the
+//! machine's speed drifts over minutes by more than the SDKs cost; a round takes seconds);
+//! the table shows the rounds' range too, and the median throughput and latencies. Results
+//! are also written to `target/service-bench.json`.
+//!
+//! What every set-up costs in instructions, which no drift moves, is `benches/icount.py
+//! service` (the same service in process under callgrind).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -216,31 +221,22 @@ fn main() {
     let secs: f64 = if quick {
         0.3
     } else {
-        env("VIGIL_BENCH_SECS", 4.0)
+        env("VIGIL_BENCH_SECS", 2.0)
     };
     let rounds: usize = if quick {
         1
     } else {
-        env("VIGIL_BENCH_ROUNDS", 3)
+        env("VIGIL_BENCH_ROUNDS", 6)
     };
     let connections: usize = env("VIGIL_BENCH_CONNECTIONS", 8);
 
-    let mut best: Vec<Option<Run>> = SETUPS.iter().map(|_| None).collect();
     // `VIGIL_BENCH_ONLY=vigil_1.0,bare` runs only those set-ups (to profile one of them).
     let only: Option<Vec<String>> = std::env::var("VIGIL_BENCH_ONLY")
         .ok()
         .map(|v| v.split(',').map(|s| s.trim().to_owned()).collect());
     let runs = |setup: &str| only.as_ref().is_none_or(|o| o.iter().any(|s| s == setup));
-    for (i, setup) in SETUPS.iter().enumerate() {
-        if !runs(setup) {
-            best[i] = Some(Run {
-                rps: f64::NAN,
-                p50: 0,
-                p99: 0,
-                requests: 0,
-            });
-        }
-    }
+    // Each set-up's runs, one per round.
+    let mut all: Vec<Vec<Run>> = SETUPS.iter().map(|_| Vec::new()).collect();
     for round in 0..rounds {
         for (i, setup) in SETUPS.iter().enumerate() {
             if !runs(setup) {
@@ -258,27 +254,57 @@ fn main() {
                 run.p99,
                 run.requests
             );
-            if best[i].as_ref().is_none_or(|b| run.rps > b.rps) {
-                best[i] = Some(run);
-            }
+            all[i].push(run);
         }
     }
-    let best: Vec<Run> = best.into_iter().map(|b| b.expect("ran")).collect();
-    let bare = best[0].rps;
-    let overhead = |rps: f64| 1.0 - rps / bare;
-    println!("\n| set-up | requests/s | p50 | p99 | throughput lost |");
-    println!("|---|---:|---:|---:|---:|");
-    for (setup, run) in SETUPS.iter().zip(&best) {
-        println!(
-            "| {setup} | {:.0} | {} µs | {} µs | {:.1} % |",
-            run.rps,
-            run.p50,
-            run.p99,
-            overhead(run.rps) * 100.0
+    // The throughput lost in each round, against that round's uninstrumented run: the
+    // machine's speed drifts by more than the SDKs cost over a few minutes, and a round
+    // takes seconds.
+    let losses: Vec<Vec<f64>> = all
+        .iter()
+        .map(|runs| {
+            runs.iter()
+                .zip(&all[0])
+                .map(|(run, bare)| 1.0 - run.rps / bare.rps)
+                .collect()
+        })
+        .collect();
+    println!("\n| set-up | requests/s | p50 | p99 | throughput lost (median of rounds) | rounds' range |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    let mut summary = serde_json::Map::new();
+    for ((setup, runs), lost) in SETUPS.iter().zip(&all).zip(&losses) {
+        let rps = median(runs.iter().map(|r| r.rps));
+        let p50 = median(runs.iter().map(|r| f64::from(r.p50)));
+        let p99 = median(runs.iter().map(|r| f64::from(r.p99)));
+        let loss = median(lost.iter().copied());
+        let (low, high) = lost
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
+                (l.min(x), h.max(x))
+            });
+        if *setup == SETUPS[0] {
+            println!("| {setup} | {rps:.0} | {p50:.0} µs | {p99:.0} µs | | |");
+        } else {
+            println!(
+                "| {setup} | {rps:.0} | {p50:.0} µs | {p99:.0} µs | {:.1} % | {:.1} to {:.1} % |",
+                loss * 100.0,
+                low * 100.0,
+                high * 100.0
+            );
+        }
+        summary.insert(
+            setup.to_string(),
+            serde_json::json!({
+                "rps": rps, "p50_us": p50, "p99_us": p99, "lost": loss,
+                "lost_min": low, "lost_max": high,
+                "rounds": runs.iter().map(|r| serde_json::json!({
+                    "rps": r.rps, "p50_us": r.p50, "p99_us": r.p99, "requests": r.requests
+                })).collect::<Vec<_>>(),
+            }),
         );
     }
-    let vigil = overhead(best[3].rps);
-    let sentry = overhead(best[4].rps);
+    let vigil = median(losses[3].iter().copied());
+    let sentry = median(losses[4].iter().copied());
     println!(
         "\nAt rate 1.0, vigil's overhead is {:.2}x sentry-tower + sentry-tracing's.",
         if sentry > 0.0 {
@@ -287,14 +313,24 @@ fn main() {
             f64::NAN
         }
     );
-    let json = serde_json::json!(SETUPS
-        .iter()
-        .zip(&best)
-        .map(|(s, r)| (
-            s.to_string(),
-            serde_json::json!({"rps": r.rps, "p50_us": r.p50, "p99_us": r.p99, "requests": r.requests})
-        ))
-        .collect::<serde_json::Map<_, _>>());
     let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-    let _ = std::fs::write(format!("{dir}/service-bench.json"), json.to_string());
+    let _ = std::fs::write(
+        format!("{dir}/service-bench.json"),
+        serde_json::Value::Object(summary).to_string(),
+    );
+}
+
+/// The median of `values` (NaN when there are none).
+fn median(values: impl Iterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = values.filter(|x| !x.is_nan()).collect();
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[mid]
+    } else {
+        (v[mid - 1] + v[mid]) / 2.0
+    }
 }
