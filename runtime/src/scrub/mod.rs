@@ -281,6 +281,14 @@ impl Scrubber {
 
     /// Scrubs a JSON value in place: iteratively, so no depth overflows the stack.
     pub(crate) fn value(&self, root: &mut Value, start_depth: usize) {
+        // A scalar (most span data: counts, ids, names) needs no stack.
+        if start_depth <= MAX_DEPTH {
+            match root {
+                Value::Null | Value::Bool(_) | Value::Number(_) => return,
+                Value::String(s) => return self.data_text(s),
+                Value::Array(_) | Value::Object(_) => {}
+            }
+        }
         let mut stack: Vec<(&mut Value, usize)> = vec![(root, start_depth)];
         while let Some((value, depth)) = stack.pop() {
             if depth > MAX_DEPTH {
