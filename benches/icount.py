@@ -3,13 +3,14 @@
 twice with a different count, the difference divided by the difference in counts.
 
     python3 benches/icount.py            # every table
-    python3 benches/icount.py service    # one: calls, requests or service
+    python3 benches/icount.py service    # one: calls, requests, router or service
 
 Deterministic (the machine's load does not move it), so it judges a change on a busy
 machine where the timed benches (`overhead`, `request`, `service`) swing. Needs valgrind.
 
 - calls: one monitored call in a transaction, instructions on the caller's thread.
 - requests: one request through an axum router, on the request's thread alone.
+- router: the same request, every thread of the process counted (as below).
 - service: one request of the `service` bench's service (its two routes in turn), every
   thread of the process counted: the request's, SQLite's worker and vigil's worker (building,
   scrubbing and the transport's serializing of each transaction). The client is flushed
@@ -32,6 +33,13 @@ CALLS = [
     ("raw", "raw `sentry` `start_child` + status + `finish`"),
 ]
 REQUESTS = [
+    ("req_disabled", "vigil disabled"),
+    ("req0", "vigil at rate 0"),
+    ("req1", "vigil at rate 1"),
+    ("tower", "sentry-tower + sentry-tracing, rate 1"),
+]
+ROUTER = [
+    ("req_bare", "no SDK"),
     ("req_disabled", "vigil disabled"),
     ("req0", "vigil at rate 0"),
     ("req1", "vigil at rate 1"),
@@ -97,26 +105,34 @@ def requests(exe):
         print(f"| {label} | {per_op(exe, case, 1000, 3000, toggles):,} |")
 
 
+def router(exe):
+    whole(exe, ROUTER, "icount::request::run", "request, every thread", "req")
+
+
 def service(exe):
-    options = ["--zero-before=icount::service::run"]
+    whole(exe, SERVICE, "icount::service::run", "service request, every thread", "svc")
+
+
+def whole(exe, cases, run, title, prefix):
+    options = [f"--zero-before={run}"]
     env = {"VIGIL_ICOUNT_FLUSH_EVERY": "50"}
     counts = {}
-    print("| service request, every thread | instructions | overhead |\n|---|---:|---:|")
-    for case, label in SERVICE:
+    bare, vigil, tower = cases[0][0], f"{prefix}1", cases[-1][0]
+    print(f"| {title} | instructions | overhead |\n|---|---:|---:|")
+    for case, label in cases:
         # Rate 0.1 samples at random: more requests, for a steadier mean.
         small, large = (2000, 8000) if case == "svc01" else (1000, 3000)
         counts[case] = per_op(exe, case, small, large, options, env)
-        over = counts[case] - counts["svc_bare"]
-        share = f"+{over:,} ({over / counts['svc_bare']:.0%})" if case != "svc_bare" else ""
+        over = counts[case] - counts[bare]
+        share = f"+{over:,} ({over / counts[bare]:.0%})" if case != bare else ""
         print(f"| {label} | {counts[case]:,} | {share} |")
-    vigil = counts["svc1"] - counts["svc_bare"]
-    tower = counts["svc_tower"] - counts["svc_bare"]
-    print(f"\nAt rate 1.0, vigil's overhead is {vigil / tower:.2f}x "
+    ratio = (counts[vigil] - counts[bare]) / (counts[tower] - counts[bare])
+    print(f"\nAt rate 1.0, vigil's overhead is {ratio:.2f}x "
           "sentry-tower + sentry-tracing's, in instructions.")
 
 
 def main():
-    tables = {"calls": calls, "requests": requests, "service": service}
+    tables = {"calls": calls, "requests": requests, "router": router, "service": service}
     wanted = sys.argv[1:] or list(tables)
     unknown = [w for w in wanted if w not in tables]
     if unknown:
