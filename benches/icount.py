@@ -124,7 +124,7 @@ def whole(exe, cases, run, title, prefix):
         small, large = (2000, 8000) if case == "svc01" else (1000, 3000)
         counts[case] = per_op(exe, case, small, large, options, env)
         over = counts[case] - counts[bare]
-        share = f"+{over:,} ({over / counts[bare]:.0%})" if case != bare else ""
+        share = f"{over:+,} ({over / counts[bare]:+.0%})" if case != bare else ""
         print(f"| {label} | {counts[case]:,} | {share} |")
     ratio = (counts[vigil] - counts[bare]) / (counts[tower] - counts[bare])
     print(f"\nAt rate 1.0, vigil's overhead is {ratio:.2f}x "

@@ -109,7 +109,8 @@ mod request {
     /// or free on the next request's turn what the last one left (counted there). Counting
     /// every thread, flush less often: each flush also sends the request sessions counted
     /// so far, once a minute in a service, and every 50 requests stays well within the
-    /// worker's queue.
+    /// worker's queue. Not inlined: `--zero-before='icount::request::run'` names it.
+    #[inline(never)]
     pub fn run(n: u64, router: &Router, flush_every: u64) {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()

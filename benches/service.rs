@@ -269,10 +269,16 @@ fn main() {
                 .collect()
         })
         .collect();
-    println!("\n| set-up | requests/s | p50 | p99 | throughput lost (median of rounds) | rounds' range |");
+    println!(
+        "\nMedians over rounds; a round's loss is against that round's `bare` run.\n\n\
+         | set-up | requests/s | p50 | p99 | throughput lost | rounds' range |"
+    );
     println!("|---|---:|---:|---:|---:|---:|");
     let mut summary = serde_json::Map::new();
     for ((setup, runs), lost) in SETUPS.iter().zip(&all).zip(&losses) {
+        if runs.is_empty() {
+            continue; // left out (`VIGIL_BENCH_ONLY`)
+        }
         let rps = median(runs.iter().map(|r| r.rps));
         let p50 = median(runs.iter().map(|r| f64::from(r.p50)));
         let p99 = median(runs.iter().map(|r| f64::from(r.p99)));
@@ -282,7 +288,8 @@ fn main() {
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
                 (l.min(x), h.max(x))
             });
-        if *setup == SETUPS[0] {
+        if *setup == SETUPS[0] || lost.is_empty() {
+            // The uninstrumented set-up itself, or nothing to compare with (it was left out).
             println!("| {setup} | {rps:.0} | {p50:.0} µs | {p99:.0} µs | | |");
         } else {
             println!(
@@ -305,14 +312,12 @@ fn main() {
     }
     let vigil = median(losses[3].iter().copied());
     let sentry = median(losses[4].iter().copied());
-    println!(
-        "\nAt rate 1.0, vigil's overhead is {:.2}x sentry-tower + sentry-tracing's.",
-        if sentry > 0.0 {
+    if vigil.is_finite() && sentry > 0.0 {
+        println!(
+            "\nAt rate 1.0, vigil's overhead is {:.2}x sentry-tower + sentry-tracing's.",
             vigil / sentry
-        } else {
-            f64::NAN
-        }
-    );
+        );
+    }
     let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
     let _ = std::fs::write(
         format!("{dir}/service-bench.json"),

@@ -1,5 +1,6 @@
 //! What the benches share: the transport and the alternative's set-up of the HTTP benches
-//! (`request`, `service`, `icount`), the service of `service` and `icount`,, and the functions both `overhead` and `icount` measure.
+//! (`request`, `service`, `icount`), the service both `service` and `icount` run, and the
+//! functions both `overhead` and `icount` measure.
 
 #[cfg(feature = "axum")]
 pub mod app;

@@ -316,13 +316,19 @@ impl RequestInfo {
 
 /// `http://{host}{path}` as a URL. The host's part is parsed once per host and thread (the
 /// worker builds every transaction's request, mostly for one host), and each request only
-/// sets its path on a copy: what parsing the whole text gives, for half the work.
+/// sets its path on a copy: what parsing the whole text gives, for half the work. Only a
+/// plain `name[:port]` host and a path from `/` take that way; anything else the client sent
+/// as its `Host` (a `/`, `?` or `#` in it, an IPv6 literal, an empty port) or an `OPTIONS *`
+/// is parsed whole.
 fn request_url(host: &str, path: &str) -> Option<protocol::Url> {
     thread_local! {
         static BASE: std::cell::RefCell<Option<(String, protocol::Url)>> =
             const { std::cell::RefCell::new(None) };
     }
-    let parse = || format!("http://{host}{path}").parse().ok();
+    let whole = || format!("http://{host}{path}").parse().ok();
+    if !path.starts_with('/') || !plain_host(host) {
+        return whole();
+    }
     BASE.try_with(|base| {
         let mut base = base.try_borrow_mut().ok()?;
         if base.as_ref().is_none_or(|(h, _)| h != host) {
@@ -335,7 +341,22 @@ fn request_url(host: &str, path: &str) -> Option<protocol::Url> {
     })
     .ok()
     .flatten()
-    .or_else(parse)
+    .or_else(whole)
+}
+
+/// A host name or IPv4 address, with a port of digits or none: nothing that could end the
+/// URL's authority early or reach into its path.
+fn plain_host(host: &str) -> bool {
+    let (name, port) = match host.split_once(':') {
+        Some((name, port)) => (name, Some(port)),
+        None => (host, None),
+    };
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && port
+            .is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 impl span::RequestView for RequestInfo {
@@ -586,15 +607,33 @@ mod tests {
             }
         }
         assert!(paths.len() > 1000, "{} paths", paths.len());
-        // Hosts in turn, so the per-thread base is replaced and reused.
-        for host in [
+        paths.push("*".to_owned()); // `OPTIONS *`
+                                    // Hosts in turn, so the per-thread base is replaced and reused; and what a client may
+                                    // send as its `Host`.
+        let hosts = [
             "bench",
             "example.com:8080",
             "EXAMPLE.com",
             "[::1]:3000",
             "bad host",
             "bench",
-        ] {
+            "a/b",
+            "a?x",
+            "a#x",
+            "a\\b",
+            "h:",
+            "h:99999",
+            "h:080",
+            "1.2.3.4:80",
+            "256.0.0.1",
+            "xn--nxasmq6b",
+            "ü.example",
+            "",
+            ":80",
+            "a@b",
+            "bench",
+        ];
+        for host in hosts {
             for path in &paths {
                 let whole: Option<protocol::Url> = format!("http://{host}{path}").parse().ok();
                 assert_eq!(request_url(host, path), whole, "{host} {path}");

@@ -58,7 +58,7 @@ where
     use tracing_subscriber::Layer as _;
     LogLayer.and_then(
         ClaimedLayer.with_filter(tracing_subscriber::filter::filter_fn(|meta| {
-            hooks::claimant(meta).is_some()
+            hooks::claimant(meta).is_some_and(|c| c.wants_tracing_event_now(meta))
         })),
     )
 }

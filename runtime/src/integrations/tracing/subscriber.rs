@@ -167,8 +167,9 @@ impl<S: Subscriber> Subscriber for VigilSubscriber<S> {
 
     fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
         let inner = self.inner.register_callsite(meta);
-        if claimed(meta) && !inner.is_always() {
-            // Asked each time (`enabled`): the integration may not want the event here.
+        if claimed(meta) {
+            // Asked each time (`enabled`): the integration may not want the event here, and
+            // the wrapped subscriber may not want it either (then it is never built).
             Interest::sometimes()
         } else {
             inner
@@ -222,7 +223,11 @@ impl<S: Subscriber> Subscriber for VigilSubscriber<S> {
             self.inner.event(event);
             return;
         };
-        claimant.tracing_event(event);
+        // Built because the wrapped subscriber wants it, the integration may still have no
+        // use for it here.
+        if claimant.wants_tracing_event_now(meta) {
+            claimant.tracing_event(event);
+        }
         if self.inner.enabled(meta) && self.inner.event_enabled(event) {
             /// Clears `HANDLED` again, even if the wrapped subscriber panics.
             struct Handled;
