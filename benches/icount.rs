@@ -181,6 +181,17 @@ mod service {
     }
 }
 
+/// vigil at sample rate `rate`, sending to the serializing transport (the request cases').
+#[cfg(feature = "axum")]
+fn vigil_at(rate: f32) -> vigil::Guard {
+    vigil::init_with(
+        vigil::Config::new()
+            .transport(Arc::new(Serializing))
+            .traces_sample_rate(rate),
+    )
+    .expect("valid config")
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let case = args.get(1).map(String::as_str).unwrap_or("sync");
@@ -197,16 +208,8 @@ fn main() {
         {
             use support::service_app::Instrumentation;
             let vigil = |rate: Option<f32>| {
-                let guard = rate.map(|rate| {
-                    vigil::init_with(
-                        vigil::Config::new()
-                            .transport(Arc::new(Serializing))
-                            .traces_sample_rate(rate),
-                    )
-                    .expect("valid config")
-                });
+                let _guard = rate.map(vigil_at);
                 service::serve(n, Instrumentation::Vigil, flush_every);
-                drop(guard);
             };
             match case {
                 "svc_bare" => return service::serve(n, Instrumentation::Bare, flush_every),
@@ -244,14 +247,7 @@ fn main() {
             _ => Some(-1.0),
         };
         if rate != Some(-1.0) {
-            let guard = rate.map(|rate| {
-                vigil::init_with(
-                    vigil::Config::new()
-                        .transport(Arc::new(Serializing))
-                        .traces_sample_rate(rate),
-                )
-                .expect("valid config")
-            });
+            let guard = rate.map(vigil_at);
             request::run(n, &request::with_vigil(), flush_every);
             if let Some(guard) = guard {
                 guard.flush(Duration::from_secs(5));
