@@ -3,7 +3,7 @@
 twice with a different count, the difference divided by the difference in counts.
 
     python3 benches/icount.py            # every table
-    python3 benches/icount.py service    # one: calls, requests, router or service
+    python3 benches/icount.py service    # one: calls, requests, router, service or http
 
 Deterministic (the machine's load does not move it), so it judges a change on a busy
 machine where the timed benches (`overhead`, `request`, `service`) swing. Needs valgrind.
@@ -16,6 +16,9 @@ machine where the timed benches (`overhead`, `request`, `service`) swing. Needs 
   scrubbing and the transport's serializing of each transaction). The client is flushed
   every 50 requests. The column "overhead" is the instructions over the service without an
   SDK; the last line divides vigil's overhead at 1.0 by sentry-tower + sentry-tracing's.
+- http: the service at rate 1.0 with each SDK's own HTTP transport sending to a stand-in for
+  Sentry on loopback (`icount sink`, a process of its own, not counted): what a service pays
+  in production, the writing of each envelope and its HTTP request included.
 """
 import json
 import os
@@ -44,6 +47,11 @@ ROUTER = [
     ("req0", "vigil at rate 0"),
     ("req1", "vigil at rate 1"),
     ("tower", "sentry-tower + sentry-tracing, rate 1"),
+]
+SERVICE_HTTP = [
+    ("svc_bare", "no SDK"),
+    ("svc1_http", "vigil at rate 1.0, its HTTP transport"),
+    ("svc_tower_http", "sentry-tower + sentry-tracing, rate 1.0, the `sentry` crate's HTTP transport"),
 ]
 SERVICE = [
     ("svc_bare", "no SDK"),
@@ -106,18 +114,24 @@ def requests(exe):
 
 
 def router(exe):
-    whole(exe, ROUTER, "icount::request::run", "request, every thread", "req")
+    whole(exe, ROUTER, "icount::request::run", "request, every thread", "req1")
 
 
 def service(exe):
-    whole(exe, SERVICE, "icount::service::run", "service request, every thread", "svc")
+    whole(exe, SERVICE, "icount::service::run", "service request, every thread", "svc1")
 
 
-def whole(exe, cases, run, title, prefix):
+def service_http(exe):
+    # The `sentry` crate's transport queue holds 30 envelopes: flush before it fills.
+    whole(exe, SERVICE_HTTP, "icount::service::run",
+          "service request over HTTP, every thread but the stand-in's", "svc1_http", flush=20)
+
+
+def whole(exe, cases, run, title, vigil, flush=50):
     options = [f"--zero-before={run}"]
-    env = {"VIGIL_ICOUNT_FLUSH_EVERY": "50"}
+    env = {"VIGIL_ICOUNT_FLUSH_EVERY": str(flush)}
     counts = {}
-    bare, vigil, tower = cases[0][0], f"{prefix}1", cases[-1][0]
+    bare, tower = cases[0][0], cases[-1][0]
     print(f"| {title} | instructions | overhead |\n|---|---:|---:|")
     for case, label in cases:
         # Rate 0.1 samples at random: more requests, for a steadier mean.
@@ -132,7 +146,8 @@ def whole(exe, cases, run, title, prefix):
 
 
 def main():
-    tables = {"calls": calls, "requests": requests, "router": router, "service": service}
+    tables = {"calls": calls, "requests": requests, "router": router, "service": service,
+              "http": service_http}
     wanted = sys.argv[1:] or list(tables)
     unknown = [w for w in wanted if w not in tables]
     if unknown:

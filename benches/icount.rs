@@ -195,6 +195,9 @@ fn vigil_at(rate: f32) -> vigil::Guard {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let case = args.get(1).map(String::as_str).unwrap_or("sync");
+    if case == "sink" {
+        return support::serve_sink();
+    }
     let n: u64 = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(10_000);
     #[cfg(feature = "axum")]
     {
@@ -211,7 +214,40 @@ fn main() {
                 let _guard = rate.map(vigil_at);
                 service::serve(n, Instrumentation::Vigil, flush_every);
             };
+            // Over HTTP: each SDK's own transport to a stand-in for Sentry in another process
+            // (vigil's writes the envelope itself, the `sentry` crate's through `to_writer`).
+            let over_http = || {
+                let mut sink = std::process::Command::new(std::env::current_exe().expect("path"))
+                    .arg("sink")
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("the sink");
+                let mut port = String::new();
+                std::io::BufRead::read_line(
+                    &mut std::io::BufReader::new(sink.stdout.as_mut().expect("stdout")),
+                    &mut port,
+                )
+                .expect("its port");
+                (sink, format!("http://public@127.0.0.1:{}/1", port.trim()))
+            };
             match case {
+                "svc1_http" => {
+                    let (_sink, dsn) = over_http();
+                    let _guard = vigil::init_with(
+                        vigil::Config::new()
+                            .dsn(dsn.as_str())
+                            .traces_sample_rate(1.0),
+                    )
+                    .expect("valid config");
+                    return service::serve(n, Instrumentation::Vigil, flush_every);
+                }
+                "svc_tower_http" => {
+                    let (_sink, dsn) = over_http();
+                    let (_sentry, subscriber) = support::sentry_tracing_over_http(&dsn);
+                    tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
+                    return service::serve(n, Instrumentation::SentryTower, flush_every);
+                }
                 "svc_bare" => return service::serve(n, Instrumentation::Bare, flush_every),
                 "svc_disabled" => return vigil(None),
                 "svc0" => return vigil(Some(0.0)),
