@@ -10,10 +10,10 @@
 //! else `Retry-After`, else a 429), the ureq agent configured the same way (proxies,
 //! `accept_invalid_certs`, rustls, the `X-Sentry-Auth` header with the user agent, the DSN's
 //! envelope URL), and the lost data recorded in client reports (`send_error` for a 4xx or
-//! 5xx other than 429, `network_error` when the request fails). Two things differ: a request
-//! gives up after 30 s (ureq has no timeout by default: a hung connection would stall the
-//! thread for ever), and an envelope that cannot be serialized is counted lost rather than
-//! panicking the thread.
+//! 5xx other than 429, `network_error` when the request fails). Two things differ: each step
+//! of a request (connecting, sending, receiving) gives up after 30 s (ureq has no timeout by
+//! default: a hung connection would stall the thread for ever), and an envelope that cannot
+//! be serialized is counted lost rather than panicking the thread.
 
 use std::time::Duration;
 
@@ -30,9 +30,10 @@ use ureq::{Agent, Proxy};
 const HTTP_RATE_LIMIT_STATUS: u16 = 429;
 /// The status code of an envelope too large for Sentry.
 const HTTP_PAYLOAD_TOO_LARGE: u16 = 413;
-/// How long one request may take in all. ureq has none by default (nor has the `sentry`
-/// crate's transport): a connection that hangs would hold the transport thread, and with it
-/// every later envelope, a flush and the shutdown at the end of `main`, for ever.
+/// How long each step of a request may take (see [`bounded`]). ureq has no limit by default
+/// (nor has the `sentry` crate's transport): a connection that hangs would hold the
+/// transport thread, and with it every later envelope, a flush and the shutdown at the end
+/// of `main`, for ever.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The `sentry` crate's default channel capacity (its `DEFAULT_CHANNEL_CAPACITY`).
 const DEFAULT_CHANNEL_CAPACITY: usize = 30;
@@ -45,14 +46,12 @@ pub(crate) struct HttpTransport {
 /// The ureq agent for `options`, as the `sentry` crate's ureq transport builds it (rustls,
 /// the only TLS provider vigil's build of `sentry` has).
 fn agent(options: &TransportOptions) -> Agent {
-    let mut builder = Agent::config_builder()
-        .timeout_global(Some(REQUEST_TIMEOUT))
-        .tls_config(
-            TlsConfig::builder()
-                .provider(TlsProvider::Rustls)
-                .disable_verification(options.accept_invalid_certs)
-                .build(),
-        );
+    let mut builder = bounded(Agent::config_builder(), REQUEST_TIMEOUT).tls_config(
+        TlsConfig::builder()
+            .provider(TlsProvider::Rustls)
+            .disable_verification(options.accept_invalid_certs)
+            .build(),
+    );
     let proxy = match (
         options.dsn.scheme(),
         &options.http_proxy,
@@ -69,6 +68,23 @@ fn agent(options: &TransportOptions) -> Agent {
     };
     builder = builder.proxy(proxy);
     builder.build().new_agent()
+}
+
+/// `builder` with every step of a request on the network limited to `limit`: connecting,
+/// sending the request and its body, receiving the response and its body. Not the host's
+/// name lookup: ureq looks a name up in a thread of its own when that step has a limit (a
+/// global or per-call one included), a thread started for every request, where the system's
+/// resolver gives up by itself. The `sentry` crate's transport sets no limit at all.
+pub(crate) fn bounded(
+    builder: ureq::config::ConfigBuilder<ureq::typestate::AgentScope>,
+    limit: Duration,
+) -> ureq::config::ConfigBuilder<ureq::typestate::AgentScope> {
+    builder
+        .timeout_connect(Some(limit))
+        .timeout_send_request(Some(limit))
+        .timeout_send_body(Some(limit))
+        .timeout_recv_response(Some(limit))
+        .timeout_recv_body(Some(limit))
 }
 
 impl HttpTransport {
@@ -149,5 +165,29 @@ impl Transport for HttpTransport {
 
     fn shutdown(&self, timeout: Duration) -> bool {
         self.flush(timeout)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_network_step_is_bounded_and_the_name_lookup_needs_no_thread() {
+        let agent = bounded(Agent::config_builder(), REQUEST_TIMEOUT)
+            .build()
+            .new_agent();
+        let t = agent.config().timeouts();
+        for step in [
+            t.connect,
+            t.send_request,
+            t.send_body,
+            t.recv_response,
+            t.recv_body,
+        ] {
+            assert_eq!(step, Some(REQUEST_TIMEOUT));
+        }
+        // A limit that covers the lookup makes ureq look every name up in a new thread.
+        assert_eq!((t.global, t.per_call, t.resolve), (None, None, None));
     }
 }

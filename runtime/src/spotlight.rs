@@ -31,9 +31,8 @@ impl SpotlightTransport {
     pub(crate) fn new(url: &str) -> Self {
         let url = url.to_owned();
         // No proxy: the sidecar is local, and `HTTP_PROXY` is meant for the outside world.
-        let agent = ureq::Agent::config_builder()
+        let agent = crate::http::bounded(ureq::Agent::config_builder(), TIMEOUT)
             .proxy(None)
-            .timeout_global(Some(TIMEOUT))
             .http_status_as_error(false)
             .user_agent(concat!("vigil/", env!("CARGO_PKG_VERSION")))
             .build()
