@@ -70,11 +70,15 @@ fn agent(options: &TransportOptions) -> Agent {
     builder.build().new_agent()
 }
 
-/// `builder` with every step of a request on the network limited to `limit`: connecting,
-/// sending the request and its body, receiving the response and its body. Not the host's
-/// name lookup: ureq looks a name up in a thread of its own when that step has a limit (a
-/// global or per-call one included), a thread started for every request, where the system's
-/// resolver gives up by itself. The `sentry` crate's transport sets no limit at all.
+/// `builder` with every step of a request on the network limited to `limit`: connecting
+/// (through a proxy and TLS included), sending the request and its body, receiving the
+/// response and its body. Not the lookup of Sentry's host name: ureq looks a name up in a
+/// thread of its own when that step has a limit (a global or per-call one included), a
+/// thread started for every request, where the system's resolver gives up by itself. (A
+/// proxy's name is looked up under the connecting limit, so in a thread, once per new
+/// connection.) A server that never answers is given up on after `limit`; one that stalls
+/// in every step in turn could hold the request for five times `limit`. The `sentry`
+/// crate's transport sets no limit at all.
 pub(crate) fn bounded(
     builder: ureq::config::ConfigBuilder<ureq::typestate::AgentScope>,
     limit: Duration,
