@@ -26,6 +26,8 @@ use sentry::protocol::{Context, Envelope, EnvelopeItem, Event, Map, SpanId, Valu
 
 use crate::callsite::Callsite;
 
+mod json;
+
 /// The start of the reserved key in `contexts` the fields travel under ([`key`]).
 const PREFIX: &str = "__vigil_wire";
 
@@ -287,44 +289,20 @@ fn item_body(item: &mut EnvelopeItem) -> Option<std::io::Result<(&'static str, V
 
 /// A transaction's JSON (its spans taken out into `spans`, vigil's `entry` out of its
 /// contexts), with `spans` written in, each with its origin from `entry` ([`MANUAL`] when it
-/// names none), and `transaction_info`.
+/// names none), and `transaction_info` (see [`json`]).
 fn transaction_body(
     t: &sentry::protocol::Transaction<'static>,
     spans: &[sentry::protocol::Span],
     entry: &Context,
 ) -> std::io::Result<Vec<u8>> {
-    let bare = serde_json::to_vec(t)?;
-    let origins = entry_field(entry, "span_origins").and_then(Value::as_object);
-    // The empty `spans` array the typed transaction wrote, at its top level.
-    let mut list = Vec::with_capacity(512 * spans.len() + 2);
-    list.push(b'[');
-    for (i, span) in spans.iter().enumerate() {
-        if i > 0 {
-            list.push(b',');
-        }
-        let origin = origins
-            .and_then(|o| o.get(&span.span_id.to_string()))
-            .map_or_else(|| Value::from(MANUAL), Value::clone);
-        serde_json::to_writer(&mut list, span)?;
-        add_field(&mut list, "origin", &origin)?;
-    }
-    list.push(b']');
-    let mut body = Vec::with_capacity(bare.len() + list.len() + 64);
-    // The empty `spans` array the typed transaction wrote, at its top level; or, should a
-    // later `sentry-types` leave an empty list out, a field of its own.
-    match top_level_value(&bare, b"spans") {
-        Some(at) if bare[at..].starts_with(b"[]") => {
-            body.extend_from_slice(&bare[..at]);
-            body.extend_from_slice(&list);
-            body.extend_from_slice(&bare[at + 2..]);
-        }
-        Some(_) => return Err(std::io::Error::other("a transaction's spans left in")),
-        None => {
-            body.extend_from_slice(&bare);
-            add_raw_field(&mut body, "spans", &list)?;
-        }
-    }
-    close_with_source(&mut body, entry);
+    let mut body = Vec::with_capacity(1024 + 512 * spans.len());
+    let out = json::TransactionOut {
+        t,
+        spans,
+        origins: entry_field(entry, "span_origins").and_then(Value::as_object),
+        source: entry_field(entry, "source"),
+    };
+    serde_json::to_writer(&mut body, &out)?;
     Ok(body)
 }
 
@@ -353,14 +331,6 @@ fn add_field(json: &mut Vec<u8>, name: &str, value: &Value) -> std::io::Result<(
     Ok(())
 }
 
-/// Adds `"name":` and the JSON text `value` to the JSON object at the end of `json`.
-fn add_raw_field(json: &mut Vec<u8>, name: &str, value: &[u8]) -> std::io::Result<()> {
-    open_field(json, name)?;
-    json.extend_from_slice(value);
-    json.push(b'}');
-    Ok(())
-}
-
 /// Reopens the JSON object at the end of `json` for one more field: `,"name":`.
 fn open_field(json: &mut Vec<u8>, name: &str) -> std::io::Result<()> {
     if json.pop() != Some(b'}') {
@@ -372,37 +342,6 @@ fn open_field(json: &mut Vec<u8>, name: &str) -> std::io::Result<()> {
     serde_json::to_writer(&mut *json, name)?;
     json.push(b':');
     Ok(())
-}
-
-/// Where the value of the top-level field `key` starts in the compact JSON object `json`
-/// (what `serde_json` writes: no white space). Strings are skipped whole, so a key of that
-/// name deeper down, or the name inside a string, is not taken for it.
-fn top_level_value(json: &[u8], key: &[u8]) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut i = 0;
-    while i < json.len() {
-        match json[i] {
-            b'"' => {
-                let start = i;
-                i += 1;
-                while i < json.len() && json[i] != b'"' {
-                    i += if json[i] == b'\\' { 2 } else { 1 };
-                }
-                // A key of the top object: after its `{` or a `,`, followed by `:`.
-                let is_key = depth == 1
-                    && matches!(json.get(start.wrapping_sub(1)), Some(b'{' | b','))
-                    && json.get(i + 1) == Some(&b':');
-                if is_key && &json[start + 1..i.min(json.len())] == key {
-                    return Some(i + 2);
-                }
-            }
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        i += 1;
-    }
-    None
 }
 
 #[cfg(test)]
@@ -687,15 +626,5 @@ mod tests {
             let got: Vec<Value> = items.into_iter().map(|(_, v)| v).collect();
             assert_eq!(got, expected);
         }
-    }
-
-    #[test]
-    fn a_top_level_key_is_found_only_at_the_top() {
-        let json = br#"{"a":{"spans":[]},"b":"\"spans\":[]","spans":[1],"c":[{"spans":2}]}"#;
-        let at = top_level_value(json, b"spans").unwrap();
-        assert_eq!(&json[at..at + 3], b"[1]");
-        assert_eq!(top_level_value(br#"{"a":"spans"}"#, b"spans"), None);
-        assert_eq!(top_level_value(b"", b"spans"), None);
-        assert_eq!(top_level_value(br#"{"spans"#, b"spans"), None);
     }
 }

@@ -1,0 +1,614 @@
+//! A vigil transaction's JSON in one pass: the typed transaction's own `Serialize`, run
+//! through a [`Serializer`] that writes its `spans` field itself (each span with its
+//! `origin`) and adds `transaction_info` before the object closes.
+//!
+//! The spans are most of a transaction, and `sentry-types` writes each of their three ids
+//! through two `String`s (`#[serde(into = "String")]` over `Display`) and each end time
+//! through a `String` from the `time` crate. Here the trace id and the parents' ids, which
+//! spans share, are written out once, and a time is RFC 3339 from a little calendar
+//! arithmetic on the stack: byte for byte what `sentry-types` writes (the tests hold the two
+//! to the same bytes on generated spans). Everything else, the transaction's other fields
+//! included, is written by `sentry-types`' own `Serialize`.
+
+use std::time::SystemTime;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use sentry::protocol::{Context, Span, SpanId, Transaction, Value};
+use serde::ser::{Impossible, Serialize, SerializeSeq, SerializeStruct, Serializer};
+
+/// A transaction with vigil's entry turned into its fields: written as `t` would be, with
+/// `spans` (taken out of `t`) in its place, each with its origin, and `transaction_info`.
+pub(super) struct TransactionOut<'a> {
+    pub(super) t: &'a Transaction<'static>,
+    pub(super) spans: &'a [Span],
+    /// Origins by span id (hex); a span not named is [`super::MANUAL`].
+    pub(super) origins: Option<&'a serde_json::Map<String, Value>>,
+    /// `transaction_info.source`, when the entry has one.
+    pub(super) source: Option<&'a Value>,
+}
+
+impl Serialize for TransactionOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.t.serialize(Top {
+            inner: serializer,
+            out: self,
+        })
+    }
+}
+
+/// The serializer the typed transaction writes itself to: a struct is passed on to `inner`
+/// with [`TopStruct`]; a transaction is never anything else.
+struct Top<'a, S> {
+    inner: S,
+    out: &'a TransactionOut<'a>,
+}
+
+/// The typed transaction's fields, passed on but for `spans` (written from
+/// [`TransactionOut::spans`]); `transaction_info` added at the end.
+struct TopStruct<'a, S> {
+    inner: S,
+    out: &'a TransactionOut<'a>,
+    wrote_spans: bool,
+}
+
+impl<S: SerializeStruct> SerializeStruct for TopStruct<'_, S> {
+    type Ok = S::Ok;
+    type Error = S::Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), S::Error> {
+        match (key, self.out.t.timestamp) {
+            ("spans", _) => {
+                self.wrote_spans = true;
+                self.inner.serialize_field(key, &Spans(self.out))
+            }
+            ("timestamp", Some(end)) => match rfc3339(end) {
+                Some(text) => self.inner.serialize_field(key, text.as_str()),
+                None => Err(invalid(end)),
+            },
+            _ => self.inner.serialize_field(key, value),
+        }
+    }
+
+    fn skip_field(&mut self, key: &'static str) -> Result<(), S::Error> {
+        self.inner.skip_field(key)
+    }
+
+    fn end(mut self) -> Result<S::Ok, S::Error> {
+        // Should a later `sentry-types` leave an empty list out: a field of its own.
+        if !self.wrote_spans {
+            self.inner.serialize_field("spans", &Spans(self.out))?;
+        }
+        if let Some(source) = self.out.source {
+            self.inner
+                .serialize_field("transaction_info", &TransactionInfo { source })?;
+        }
+        self.inner.end()
+    }
+}
+
+struct TransactionInfo<'a> {
+    source: &'a Value,
+}
+
+impl Serialize for TransactionInfo<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("TransactionInfo", 1)?;
+        s.serialize_field("source", self.source)?;
+        s.end()
+    }
+}
+
+/// The spans of a transaction, each with its origin.
+struct Spans<'a>(&'a TransactionOut<'a>);
+
+impl Serialize for Spans<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let out = self.0;
+        // Most spans share the transaction's trace and have the root or a recent span as
+        // their parent: those ids are written out once.
+        let root = match out.t.contexts.get("trace") {
+            Some(Context::Trace(trace)) => Some((trace.trace_id, trace.trace_id.to_string())),
+            _ => None,
+        };
+        let root_span = match out.t.contexts.get("trace") {
+            Some(Context::Trace(trace)) => Some((trace.span_id, trace.span_id.to_string())),
+            _ => None,
+        };
+        // Each span's id as text, once; a parent is most often one of them (finished
+        // before or after its child) or the root.
+        let ids: Vec<String> = out.spans.iter().map(|s| s.span_id.to_string()).collect();
+        let by_id: Option<HashMap<SpanId, usize>> = (out.spans.len() > 16).then(|| {
+            out.spans
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.span_id, i))
+                .collect()
+        });
+        let known = |parent: SpanId| -> Option<&str> {
+            if let Some((id, text)) = &root_span {
+                if *id == parent {
+                    return Some(text);
+                }
+            }
+            let i = match &by_id {
+                Some(map) => *map.get(&parent)?,
+                None => out.spans.iter().position(|s| s.span_id == parent)?,
+            };
+            Some(&ids[i])
+        };
+        let mut seq = serializer.serialize_seq(Some(out.spans.len()))?;
+        for (span, span_id) in out.spans.iter().zip(&ids) {
+            let trace_id = match &root {
+                Some((id, text)) if *id == span.trace_id => Cow::Borrowed(text.as_str()),
+                _ => Cow::Owned(span.trace_id.to_string()),
+            };
+            let parent = span.parent_span_id.map(|parent| match known(parent) {
+                Some(text) => Cow::Borrowed(text),
+                None => Cow::Owned(parent.to_string()),
+            });
+            seq.serialize_element(&SpanOut {
+                span,
+                span_id,
+                trace_id: &trace_id,
+                parent_span_id: parent.as_deref(),
+                origin: out.origins.and_then(|o| o.get(span_id.as_str())),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+/// A span as `sentry-types` writes it (its ids given as text), then `origin`
+/// ([`super::MANUAL`] when `None`).
+pub(super) struct SpanOut<'a> {
+    pub(super) span: &'a Span,
+    pub(super) span_id: &'a str,
+    pub(super) trace_id: &'a str,
+    pub(super) parent_span_id: Option<&'a str>,
+    pub(super) origin: Option<&'a Value>,
+}
+
+impl Serialize for SpanOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let span = self.span;
+        // `sentry-types`' fields, in its order, with its rules for leaving one out.
+        let mut s = serializer.serialize_struct("Span", 12)?;
+        s.serialize_field("span_id", self.span_id)?;
+        s.serialize_field("trace_id", self.trace_id)?;
+        if let Some(parent) = self.parent_span_id {
+            s.serialize_field("parent_span_id", parent)?;
+        }
+        if let Some(same) = span.same_process_as_parent {
+            s.serialize_field("same_process_as_parent", &same)?;
+        }
+        if let Some(op) = &span.op {
+            s.serialize_field("op", op)?;
+        }
+        if let Some(description) = &span.description {
+            s.serialize_field("description", description)?;
+        }
+        if let Some(end) = span.timestamp {
+            let text = rfc3339(end).ok_or_else(|| invalid::<S::Error>(end))?;
+            s.serialize_field("timestamp", text.as_str())?;
+        }
+        match seconds(span.start_timestamp) {
+            Some(Seconds::Whole(secs)) => s.serialize_field("start_timestamp", &secs)?,
+            Some(Seconds::Fraction(secs)) => s.serialize_field("start_timestamp", &secs)?,
+            None => return Err(invalid(span.start_timestamp)),
+        }
+        if let Some(status) = &span.status {
+            s.serialize_field("status", status)?;
+        }
+        if !span.tags.is_empty() {
+            s.serialize_field("tags", &span.tags)?;
+        }
+        if !span.data.is_empty() {
+            s.serialize_field("data", &span.data)?;
+        }
+        match self.origin {
+            Some(origin) => s.serialize_field("origin", origin)?,
+            None => s.serialize_field("origin", super::MANUAL)?,
+        }
+        s.end()
+    }
+}
+
+/// `sentry-types`' error for a time it cannot write.
+fn invalid<E: serde::ser::Error>(time: SystemTime) -> E {
+    E::custom(format!("invalid `SystemTime` instance: {time:?}"))
+}
+
+/// A time as `sentry-types`' `ts_seconds_float` writes it.
+enum Seconds {
+    Whole(u64),
+    Fraction(f64),
+}
+
+fn seconds(time: SystemTime) -> Option<Seconds> {
+    let since = time.duration_since(SystemTime::UNIX_EPOCH).ok()?;
+    Some(if since.subsec_nanos() == 0 {
+        Seconds::Whole(since.as_secs())
+    } else {
+        Seconds::Fraction(since.as_secs_f64())
+    })
+}
+
+/// RFC 3339 text, at most `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`, on the stack.
+pub(super) struct Rfc3339 {
+    bytes: [u8; 30],
+    len: usize,
+}
+
+impl Rfc3339 {
+    pub(super) fn as_str(&self) -> &str {
+        // Only ASCII is written.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+/// A time as `sentry-types`' `ts_rfc3339` writes it (through the `time` crate's `Rfc3339`):
+/// UTC, `Z`, the fraction of a second only when there is one, without its trailing zeros;
+/// `None` before 1970 or after 9999, which it cannot write either.
+pub(super) fn rfc3339(time: SystemTime) -> Option<Rfc3339> {
+    /// `n`'s last decimal digits, as many as `slot` holds.
+    fn digits(slot: &mut [u8], mut n: u64) {
+        for digit in slot.iter_mut().rev() {
+            // Below 10.
+            *digit = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+    }
+    let since = time.duration_since(SystemTime::UNIX_EPOCH).ok()?;
+    let secs = since.as_secs();
+    let (year, month, day) = civil_from_days(secs / 86_400)?;
+    if year > 9999 {
+        return None;
+    }
+    let in_day = secs % 86_400;
+    let mut bytes = *b"0000-00-00T00:00:00.000000000Z";
+    digits(&mut bytes[0..4], year);
+    digits(&mut bytes[5..7], month);
+    digits(&mut bytes[8..10], day);
+    digits(&mut bytes[11..13], in_day / 3600);
+    digits(&mut bytes[14..16], in_day / 60 % 60);
+    digits(&mut bytes[17..19], in_day % 60);
+    let mut nanos = u64::from(since.subsec_nanos());
+    let len = if nanos == 0 {
+        bytes[19] = b'Z';
+        20
+    } else {
+        let mut width = 9;
+        while nanos % 10 == 0 {
+            nanos /= 10;
+            width -= 1;
+        }
+        digits(&mut bytes[20..20 + width], nanos);
+        bytes[20 + width] = b'Z';
+        21 + width
+    };
+    Some(Rfc3339 { bytes, len })
+}
+
+/// Year, month (1-12) and day (1-31) of the day `days` after 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`, for days on or after the epoch); `None` past what fits.
+fn civil_from_days(days: u64) -> Option<(u64, u64, u64)> {
+    let z = days.checked_add(719_468)?;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = (yoe + era * 400).checked_add(u64::from(month <= 2))?;
+    Some((year, month, day))
+}
+
+/// What [`Top`] does with anything but a struct: a transaction is always one.
+fn not_a_struct<E: serde::ser::Error>() -> E {
+    E::custom("a transaction is written as a struct")
+}
+
+macro_rules! not_a_struct {
+    ($($name:ident($($arg:ty),*) -> $ret:ty;)*) => {
+        $(fn $name(self, $(_: $arg),*) -> Result<$ret, Self::Error> {
+            Err(not_a_struct())
+        })*
+    };
+}
+
+impl<'a, S: Serializer> Serializer for Top<'a, S> {
+    type Ok = S::Ok;
+    type Error = S::Error;
+    type SerializeSeq = Impossible<S::Ok, S::Error>;
+    type SerializeTuple = Impossible<S::Ok, S::Error>;
+    type SerializeTupleStruct = Impossible<S::Ok, S::Error>;
+    type SerializeTupleVariant = Impossible<S::Ok, S::Error>;
+    type SerializeMap = Impossible<S::Ok, S::Error>;
+    type SerializeStruct = TopStruct<'a, S::SerializeStruct>;
+    type SerializeStructVariant = Impossible<S::Ok, S::Error>;
+
+    fn serialize_struct(
+        self,
+        name: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeStruct, S::Error> {
+        Ok(TopStruct {
+            // `transaction_info`, and `spans` should it be left out, may come in addition.
+            inner: self.inner.serialize_struct(name, len + 2)?,
+            out: self.out,
+            wrote_spans: false,
+        })
+    }
+
+    not_a_struct! {
+        serialize_bool(bool) -> S::Ok;
+        serialize_i8(i8) -> S::Ok;
+        serialize_i16(i16) -> S::Ok;
+        serialize_i32(i32) -> S::Ok;
+        serialize_i64(i64) -> S::Ok;
+        serialize_u8(u8) -> S::Ok;
+        serialize_u16(u16) -> S::Ok;
+        serialize_u32(u32) -> S::Ok;
+        serialize_u64(u64) -> S::Ok;
+        serialize_f32(f32) -> S::Ok;
+        serialize_f64(f64) -> S::Ok;
+        serialize_char(char) -> S::Ok;
+        serialize_str(&str) -> S::Ok;
+        serialize_bytes(&[u8]) -> S::Ok;
+        serialize_none() -> S::Ok;
+        serialize_unit() -> S::Ok;
+        serialize_unit_struct(&'static str) -> S::Ok;
+        serialize_unit_variant(&'static str, u32, &'static str) -> S::Ok;
+        serialize_seq(Option<usize>) -> Self::SerializeSeq;
+        serialize_tuple(usize) -> Self::SerializeTuple;
+        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
+        serialize_map(Option<usize>) -> Self::SerializeMap;
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<S::Ok, S::Error> {
+        Err(not_a_struct())
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: &T,
+    ) -> Result<S::Ok, S::Error> {
+        Err(not_a_struct())
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<S::Ok, S::Error> {
+        Err(not_a_struct())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sentry::protocol::{SpanStatus, TraceContext, TraceId};
+    use std::time::Duration;
+
+    /// A small deterministic generator (xorshift), for varied inputs without a dependency.
+    struct Draw(u64);
+    impl Draw {
+        fn next(&mut self, below: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % below
+        }
+        fn text(&mut self) -> String {
+            const PIECES: [&str; 8] = ["a", "\"", "\\", "ü", "\n", "\u{1}", "/", ""];
+            (0..self.next(5))
+                .map(|_| PIECES[self.next(PIECES.len() as u64) as usize])
+                .collect()
+        }
+        /// A time from 1970 to the end of 9999, often on a whole second or with trailing
+        /// zeros in its fraction.
+        fn time(&mut self) -> SystemTime {
+            let secs = match self.next(4) {
+                0 => self.next(253_402_300_800), // 1970 to the end of 9999
+                1 => 253_402_300_799,            // 9999-12-31T23:59:59
+                _ => 1_700_000_000 + self.next(100_000_000),
+            };
+            let nanos = match self.next(4) {
+                0 => 0,
+                1 => self.next(1000) as u32 * 1_000_000,
+                2 => 999_999_999,
+                _ => self.next(1_000_000_000) as u32,
+            };
+            SystemTime::UNIX_EPOCH + Duration::new(secs, nanos)
+        }
+    }
+
+    fn span_id(draw: &mut Draw) -> SpanId {
+        SpanId::from((draw.next(u64::MAX) + 1).to_be_bytes())
+    }
+
+    /// What the writer is held to: `sentry-types`' own bytes for each span, `origin` added.
+    fn reference(spans: &[Span], origins: &serde_json::Map<String, Value>) -> Option<Vec<u8>> {
+        let mut out = b"[".to_vec();
+        for (i, span) in spans.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            let mut one = serde_json::to_vec(span).ok()?;
+            one.pop();
+            let origin = origins
+                .get(&span.span_id.to_string())
+                .cloned()
+                .unwrap_or_else(|| Value::from(super::super::MANUAL));
+            one.extend_from_slice(b",\"origin\":");
+            one.extend_from_slice(&serde_json::to_vec(&origin).ok()?);
+            one.push(b'}');
+            out.extend_from_slice(&one);
+        }
+        out.push(b']');
+        Some(out)
+    }
+
+    #[test]
+    fn transactions_and_spans_are_written_byte_for_byte_as_sentry_types_writes_them() {
+        const STATUSES: [SpanStatus; 4] = [
+            SpanStatus::Ok,
+            SpanStatus::InternalError,
+            SpanStatus::Cancelled,
+            SpanStatus::NotFound,
+        ];
+        let mut draw = Draw(0x2545_f491_4f6c_dd1d);
+        for _ in 0..500 {
+            let trace = TraceContext {
+                trace_id: TraceId::from([draw.next(256) as u8; 16]),
+                span_id: span_id(&mut draw),
+                ..Default::default()
+            };
+            let mut t = Transaction {
+                name: Some(draw.text()),
+                timestamp: (draw.next(4) > 0).then(|| draw.time()),
+                start_timestamp: draw.time(),
+                ..Default::default()
+            };
+            if draw.next(5) > 0 {
+                t.contexts.insert("trace".into(), trace.clone().into());
+            }
+            let mut spans: Vec<Span> = Vec::new();
+            let mut origins = serde_json::Map::new();
+            let count = if draw.next(4) == 0 {
+                17 + draw.next(30)
+            } else {
+                draw.next(14)
+            };
+            for _ in 0..count {
+                let parent = match draw.next(4) {
+                    0 => None,
+                    1 => Some(trace.span_id),
+                    2 if !spans.is_empty() => {
+                        Some(spans[draw.next(spans.len() as u64) as usize].span_id)
+                    }
+                    _ => Some(span_id(&mut draw)),
+                };
+                let mut span = Span {
+                    span_id: span_id(&mut draw),
+                    trace_id: if draw.next(4) > 0 {
+                        trace.trace_id
+                    } else {
+                        TraceId::from([draw.next(256) as u8; 16])
+                    },
+                    parent_span_id: parent,
+                    same_process_as_parent: [None, Some(true), Some(false)][draw.next(3) as usize],
+                    op: (draw.next(2) == 0).then(|| draw.text()),
+                    description: (draw.next(2) == 0).then(|| draw.text()),
+                    timestamp: (draw.next(4) > 0).then(|| draw.time()),
+                    start_timestamp: draw.time(),
+                    status: (draw.next(2) == 0)
+                        .then(|| STATUSES[draw.next(STATUSES.len() as u64) as usize]),
+                    ..Default::default()
+                };
+                for _ in 0..draw.next(3) {
+                    span.tags.insert(draw.text(), draw.text());
+                    span.data.insert(draw.text(), Value::from(draw.next(1000)));
+                }
+                if draw.next(3) == 0 {
+                    origins.insert(span.span_id.to_string(), Value::from(draw.text()));
+                }
+                spans.push(span);
+            }
+            let out = TransactionOut {
+                t: &t,
+                spans: &spans,
+                origins: Some(&origins),
+                source: None,
+            };
+            // The rest of the transaction, as `sentry-types` writes it.
+            let alone = TransactionOut {
+                spans: &[],
+                origins: None,
+                ..out
+            };
+            assert_eq!(
+                serde_json::to_vec(&alone).unwrap(),
+                serde_json::to_vec(&t).unwrap()
+            );
+            let ours = serde_json::to_vec(&Spans(&out)).unwrap();
+            let theirs = reference(&spans, &origins).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&theirs)
+            );
+        }
+    }
+
+    #[test]
+    fn a_time_is_written_as_sentry_types_writes_it_or_refused_as_it_refuses_it() {
+        let theirs = |time: SystemTime| {
+            let span = Span {
+                timestamp: Some(time),
+                start_timestamp: SystemTime::UNIX_EPOCH,
+                ..Default::default()
+            };
+            serde_json::to_value(&span)
+                .ok()
+                .map(|v| v["timestamp"].as_str().unwrap().to_owned())
+        };
+        let ours = |time| rfc3339(time).map(|text| text.as_str().to_owned());
+        let mut draw = Draw(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..5000 {
+            let time = draw.time();
+            assert_eq!(ours(time), theirs(time), "{time:?}");
+        }
+        let epoch = SystemTime::UNIX_EPOCH;
+        for time in [
+            epoch,
+            epoch + Duration::new(951_782_400, 1), // 2000-02-29
+            epoch + Duration::new(4_107_542_400, 10), // 2100-03-01
+            epoch + Duration::new(253_402_300_800, 0), // 10000-01-01: refused
+            epoch + Duration::new(u64::MAX / 2, 0),
+            epoch - Duration::from_secs(1), // before 1970: refused
+        ] {
+            assert_eq!(ours(time), theirs(time), "{time:?}");
+        }
+        assert!(ours(epoch - Duration::from_secs(1)).is_none());
+        assert!(ours(epoch + Duration::new(253_402_300_800, 0)).is_none());
+    }
+
+    #[test]
+    fn a_span_refused_by_sentry_types_is_refused() {
+        let span = Span {
+            timestamp: Some(SystemTime::UNIX_EPOCH + Duration::new(253_402_300_800, 0)),
+            ..Default::default()
+        };
+        let t = Transaction::default();
+        let out = TransactionOut {
+            t: &t,
+            spans: std::slice::from_ref(&span),
+            origins: None,
+            source: None,
+        };
+        assert!(serde_json::to_vec(&span).is_err());
+        assert!(serde_json::to_vec(&out).is_err());
+        // Nor anything but a struct passed through.
+        assert!(Serialize::serialize(
+            &1u8,
+            Top {
+                inner: &mut serde_json::Serializer::new(Vec::new()),
+                out: &out
+            }
+        )
+        .is_err());
+    }
+}
