@@ -8,15 +8,21 @@
 //! spans share, are written out once, and a time is RFC 3339 from a little calendar
 //! arithmetic on the stack: byte for byte what `sentry-types` writes (the tests hold the two
 //! to the same bytes on generated spans). Everything else, the transaction's other fields
-//! included, is written by `sentry-types`' own `Serialize`.
+//! included, is written by `sentry-types`' own `Serialize`, but the SDK's information, the
+//! same on every item, which is written once and kept. Only `serde_json` writes these types
+//! (a kept piece of JSON goes in as a `RawValue`).
 
 use std::time::SystemTime;
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 
-use sentry::protocol::{Context, Span, SpanId, Transaction, Value};
-use serde::ser::{Impossible, Serialize, SerializeSeq, SerializeStruct, Serializer};
+use sentry::protocol::{
+    ClientSdkInfo, Context, Span, SpanId, TraceContext, TraceId, Transaction, Value,
+};
+use serde::ser::{Impossible, Serialize, SerializeMap, SerializeSeq, SerializeStruct, Serializer};
+use serde_json::value::RawValue;
 
 /// A transaction with vigil's entry turned into its fields: written as `t` would be, with
 /// `spans` (taken out of `t`) in its place, each with its origin, and `transaction_info`.
@@ -31,10 +37,45 @@ pub(super) struct TransactionOut<'a> {
 
 impl Serialize for TransactionOut<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let root = Root::of(self.t);
         self.t.serialize(Top {
             inner: serializer,
             out: self,
+            root: &root,
         })
+    }
+}
+
+/// The ids of the transaction's trace context as text, written out once: every span names
+/// the trace, and most have the root as their parent.
+struct Root {
+    trace: Option<(TraceId, String)>,
+    span: Option<(SpanId, String)>,
+}
+
+impl Root {
+    fn of(t: &Transaction<'_>) -> Root {
+        match t.contexts.get("trace") {
+            Some(Context::Trace(trace)) => Root {
+                trace: Some((trace.trace_id, trace.trace_id.to_string())),
+                span: Some((trace.span_id, trace.span_id.to_string())),
+            },
+            _ => Root {
+                trace: None,
+                span: None,
+            },
+        }
+    }
+
+    /// `id` as text, from `known` when it is there.
+    fn text<'a, T: PartialEq + std::fmt::Display>(
+        known: &'a Option<(T, String)>,
+        id: &T,
+    ) -> Cow<'a, str> {
+        match known {
+            Some((k, text)) if k == id => Cow::Borrowed(text),
+            _ => Cow::Owned(id.to_string()),
+        }
     }
 }
 
@@ -43,6 +84,7 @@ impl Serialize for TransactionOut<'_> {
 struct Top<'a, S> {
     inner: S,
     out: &'a TransactionOut<'a>,
+    root: &'a Root,
 }
 
 /// The typed transaction's fields, passed on but for `spans` (written from
@@ -50,6 +92,7 @@ struct Top<'a, S> {
 struct TopStruct<'a, S> {
     inner: S,
     out: &'a TransactionOut<'a>,
+    root: &'a Root,
     wrote_spans: bool,
 }
 
@@ -65,8 +108,18 @@ impl<S: SerializeStruct> SerializeStruct for TopStruct<'_, S> {
         match (key, self.out.t.timestamp) {
             ("spans", _) => {
                 self.wrote_spans = true;
-                self.inner.serialize_field(key, &Spans(self.out))
+                self.inner.serialize_field(key, &Spans(self.out, self.root))
             }
+            ("sdk", _) => match &self.out.t.sdk {
+                Some(sdk) => with_sdk_json(sdk, |json| match json {
+                    Some(json) => self.inner.serialize_field(key, json),
+                    None => self.inner.serialize_field(key, value),
+                }),
+                None => self.inner.serialize_field(key, value),
+            },
+            ("contexts", _) => self
+                .inner
+                .serialize_field(key, &Contexts(self.out, self.root)),
             ("timestamp", Some(end)) => match rfc3339(end) {
                 Some(text) => self.inner.serialize_field(key, text.as_str()),
                 None => Err(invalid(end)),
@@ -82,7 +135,8 @@ impl<S: SerializeStruct> SerializeStruct for TopStruct<'_, S> {
     fn end(mut self) -> Result<S::Ok, S::Error> {
         // Should a later `sentry-types` leave an empty list out: a field of its own.
         if !self.wrote_spans {
-            self.inner.serialize_field("spans", &Spans(self.out))?;
+            self.inner
+                .serialize_field("spans", &Spans(self.out, self.root))?;
         }
         if let Some(source) = self.out.source {
             self.inner
@@ -90,6 +144,26 @@ impl<S: SerializeStruct> SerializeStruct for TopStruct<'_, S> {
         }
         self.inner.end()
     }
+}
+
+/// Runs `f` with the JSON of `sdk`, written once per transport thread and kept while the
+/// client's SDK information stays the same (it is the same on every item a client sends);
+/// `None` if it cannot be written.
+fn with_sdk_json<R>(sdk: &ClientSdkInfo, f: impl FnOnce(Option<&RawValue>) -> R) -> R {
+    thread_local! {
+        static SDK: RefCell<Option<(ClientSdkInfo, Box<RawValue>)>> = const { RefCell::new(None) };
+    }
+    SDK.with(|cache| {
+        let Ok(mut cache) = cache.try_borrow_mut() else {
+            return f(None);
+        };
+        if cache.as_ref().is_none_or(|(known, _)| known != sdk) {
+            *cache = serde_json::value::to_raw_value(sdk)
+                .ok()
+                .map(|json| (sdk.clone(), json));
+        }
+        f(cache.as_ref().map(|(_, json)| &**json))
+    })
 }
 
 struct TransactionInfo<'a> {
@@ -104,22 +178,64 @@ impl Serialize for TransactionInfo<'_> {
     }
 }
 
+/// The transaction's contexts, its trace context written with the ids of [`Root`].
+struct Contexts<'a>(&'a TransactionOut<'a>, &'a Root);
+
+impl Serialize for Contexts<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Contexts(out, root) = *self;
+        let mut map = serializer.serialize_map(Some(out.t.contexts.len()))?;
+        for (key, context) in &out.t.contexts {
+            match context {
+                Context::Trace(trace) => map.serialize_entry(key, &TraceOut { trace, root })?,
+                _ => map.serialize_entry(key, context)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// A trace context as `sentry-types` writes it (`type` first: `Context` is tagged).
+struct TraceOut<'a> {
+    trace: &'a TraceContext,
+    root: &'a Root,
+}
+
+impl Serialize for TraceOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let trace = self.trace;
+        let mut s = serializer.serialize_struct("TraceContext", 9)?;
+        s.serialize_field("type", "trace")?;
+        s.serialize_field("span_id", &Root::text(&self.root.span, &trace.span_id))?;
+        s.serialize_field("trace_id", &Root::text(&self.root.trace, &trace.trace_id))?;
+        if let Some(parent) = trace.parent_span_id {
+            s.serialize_field("parent_span_id", &parent.to_string())?;
+        }
+        if let Some(op) = &trace.op {
+            s.serialize_field("op", op)?;
+        }
+        if let Some(description) = &trace.description {
+            s.serialize_field("description", description)?;
+        }
+        if let Some(status) = &trace.status {
+            s.serialize_field("status", status)?;
+        }
+        if let Some(origin) = &trace.origin {
+            s.serialize_field("origin", origin)?;
+        }
+        if !trace.data.is_empty() {
+            s.serialize_field("data", &trace.data)?;
+        }
+        s.end()
+    }
+}
+
 /// The spans of a transaction, each with its origin.
-struct Spans<'a>(&'a TransactionOut<'a>);
+struct Spans<'a>(&'a TransactionOut<'a>, &'a Root);
 
 impl Serialize for Spans<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let out = self.0;
-        // Most spans share the transaction's trace and have the root or a recent span as
-        // their parent: those ids are written out once.
-        let root = match out.t.contexts.get("trace") {
-            Some(Context::Trace(trace)) => Some((trace.trace_id, trace.trace_id.to_string())),
-            _ => None,
-        };
-        let root_span = match out.t.contexts.get("trace") {
-            Some(Context::Trace(trace)) => Some((trace.span_id, trace.span_id.to_string())),
-            _ => None,
-        };
+        let Spans(out, root) = *self;
         // Each span's id as text, once; a parent is most often one of them (finished
         // before or after its child) or the root.
         let ids: Vec<String> = out.spans.iter().map(|s| s.span_id.to_string()).collect();
@@ -131,7 +247,7 @@ impl Serialize for Spans<'_> {
                 .collect()
         });
         let known = |parent: SpanId| -> Option<&str> {
-            if let Some((id, text)) = &root_span {
+            if let Some((id, text)) = &root.span {
                 if *id == parent {
                     return Some(text);
                 }
@@ -144,10 +260,7 @@ impl Serialize for Spans<'_> {
         };
         let mut seq = serializer.serialize_seq(Some(out.spans.len()))?;
         for (span, span_id) in out.spans.iter().zip(&ids) {
-            let trace_id = match &root {
-                Some((id, text)) if *id == span.trace_id => Cow::Borrowed(text.as_str()),
-                _ => Cow::Owned(span.trace_id.to_string()),
-            };
+            let trace_id = Root::text(&root.trace, &span.trace_id);
             let parent = span.parent_span_id.map(|parent| match known(parent) {
                 Some(text) => Cow::Borrowed(text),
                 None => Cow::Owned(parent.to_string()),
@@ -343,6 +456,7 @@ impl<'a, S: Serializer> Serializer for Top<'a, S> {
             // `transaction_info`, and `spans` should it be left out, may come in addition.
             inner: self.inner.serialize_struct(name, len + 2)?,
             out: self.out,
+            root: self.root,
             wrote_spans: false,
         })
     }
@@ -472,11 +586,20 @@ mod tests {
         ];
         let mut draw = Draw(0x2545_f491_4f6c_dd1d);
         for _ in 0..500 {
-            let trace = TraceContext {
+            let mut trace = TraceContext {
                 trace_id: TraceId::from([draw.next(256) as u8; 16]),
                 span_id: span_id(&mut draw),
+                parent_span_id: (draw.next(2) == 0).then(|| span_id(&mut draw)),
+                op: (draw.next(2) == 0).then(|| draw.text()),
+                description: (draw.next(3) == 0).then(|| draw.text()),
+                status: (draw.next(2) == 0)
+                    .then(|| STATUSES[draw.next(STATUSES.len() as u64) as usize]),
+                origin: (draw.next(2) == 0).then(|| draw.text()),
                 ..Default::default()
             };
+            for _ in 0..draw.next(3) {
+                trace.data.insert(draw.text(), Value::from(draw.text()));
+            }
             let mut t = Transaction {
                 name: Some(draw.text()),
                 timestamp: (draw.next(4) > 0).then(|| draw.time()),
@@ -485,6 +608,28 @@ mod tests {
             };
             if draw.next(5) > 0 {
                 t.contexts.insert("trace".into(), trace.clone().into());
+            }
+            // The SDK's information: often the one before (kept), sometimes another.
+            if draw.next(4) > 0 {
+                let sdk = ClientSdkInfo {
+                    name: ["sentry.rust", "a\"b", "ü"][draw.next(3) as usize].into(),
+                    version: "0.49.5".into(),
+                    integrations: (0..draw.next(3)).map(|_| draw.text()).collect(),
+                    packages: Vec::new(),
+                };
+                t.sdk = Some(std::borrow::Cow::Owned(sdk));
+            }
+            // Other contexts around it, a trace context under another name among them.
+            if draw.next(2) == 0 {
+                t.contexts.insert("a".into(), trace.clone().into());
+                let mut other = sentry::protocol::Map::new();
+                other.insert(draw.text(), Value::from(draw.text()));
+                t.contexts.insert(draw.text(), Context::Other(other));
+                let os = sentry::protocol::OsContext {
+                    name: Some(draw.text()),
+                    ..Default::default()
+                };
+                t.contexts.insert("os".into(), os.into());
             }
             let mut spans: Vec<Span> = Vec::new();
             let mut origins = serde_json::Map::new();
@@ -544,7 +689,7 @@ mod tests {
                 serde_json::to_vec(&alone).unwrap(),
                 serde_json::to_vec(&t).unwrap()
             );
-            let ours = serde_json::to_vec(&Spans(&out)).unwrap();
+            let ours = serde_json::to_vec(&Spans(&out, &Root::of(&t))).unwrap();
             let theirs = reference(&spans, &origins).unwrap();
             assert_eq!(
                 String::from_utf8_lossy(&ours),
@@ -606,7 +751,8 @@ mod tests {
             &1u8,
             Top {
                 inner: &mut serde_json::Serializer::new(Vec::new()),
-                out: &out
+                out: &out,
+                root: &Root::of(&t),
             }
         )
         .is_err());
