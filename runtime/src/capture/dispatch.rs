@@ -31,6 +31,8 @@ pub struct Arg<'a, T: ?Sized>(pub &'a T);
 pub struct ErrRef<'a, T: ?Sized>(pub &'a T);
 
 /// The verdict on a `Result`: an `Err` fails, with its event when capturing was asked for.
+/// Inlined into the monitored function: its `Ok` path is one comparison.
+#[inline]
 fn on_err<T, E>(
     result: &Result<T, E>,
     capture: bool,
@@ -38,8 +40,15 @@ fn on_err<T, E>(
 ) -> Verdict {
     match result {
         Ok(_) => Verdict::Ok,
-        Err(e) => Verdict::Failed(capture.then(|| Box::new(event(e)))),
+        Err(e) => failed(e, capture, event),
     }
+}
+
+/// The verdict on an `Err`, out of the caller's way.
+#[cold]
+#[inline(never)]
+fn failed<E>(e: &E, capture: bool, event: impl FnOnce(&E) -> Event<'static>) -> Verdict {
+    Verdict::Failed(capture.then(|| Box::new(event(e))))
 }
 
 /// `Result<T, E>` with `E: Error`: captured with its source chain.
