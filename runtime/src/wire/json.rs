@@ -1,22 +1,30 @@
 //! A vigil transaction's JSON in one pass: the typed transaction's own `Serialize`, run
-//! through a [`Serializer`] that writes its `spans` field itself (each span with its
-//! `origin`) and adds `transaction_info` before the object closes.
+//! through a [`Serializer`] that writes some of its top-level fields itself and adds
+//! `transaction_info` before the object closes.
 //!
 //! The spans are most of a transaction, and `sentry-types` writes each of their three ids
-//! through two `String`s (`#[serde(into = "String")]` over `Display`) and each end time
-//! through a `String` from the `time` crate. Here the trace id and the parents' ids, which
-//! spans share, are written out once, and a time is RFC 3339 from a little calendar
-//! arithmetic on the stack: byte for byte what `sentry-types` writes (the tests hold the two
-//! to the same bytes on generated spans). Everything else, the transaction's other fields
-//! included, is written by `sentry-types`' own `Serialize`, but the SDK's information, the
-//! same on every item, which is written once and kept. Only `serde_json` writes these types
-//! (a kept piece of JSON goes in as a `RawValue`).
+//! through two `String`s (`#[serde(into = "String")]` over `Display`) and each time through
+//! a `String` from the `time` crate. vigil writes these fields itself:
+//!
+//! - `spans`: each span with its `origin`; the trace id and the parents' ids, which spans
+//!   share, written out once;
+//! - `contexts`: a trace context with those same ids (any other context as `sentry-types`
+//!   writes it);
+//! - `timestamp`, and each span's: RFC 3339 from a little calendar arithmetic on the stack;
+//! - `sdk`: the same on every item, written once per thread and kept.
+//!
+//! Each is byte for byte what `sentry-types` writes (the tests hold them to its bytes on
+//! generated transactions); every other field is written by `sentry-types`' own
+//! `Serialize`. Only `serde_json`'s compact writer writes these types (`wire::to_writer`,
+//! `wire::item_json`): the kept SDK goes in as a `RawValue`, which only it reads as JSON,
+//! and which stays compact.
 
 use std::time::SystemTime;
 
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use sentry::protocol::{
     ClientSdkInfo, Context, Span, SpanId, TraceContext, TraceId, Transaction, Value,
@@ -88,7 +96,8 @@ struct Top<'a, S> {
 }
 
 /// The typed transaction's fields, passed on but for `spans` (written from
-/// [`TransactionOut::spans`]); `transaction_info` added at the end.
+/// [`TransactionOut::spans`]), `contexts`, `timestamp` and `sdk` (see the module's
+/// documentation); `transaction_info` added at the end.
 struct TopStruct<'a, S> {
     inner: S,
     out: &'a TransactionOut<'a>,
@@ -110,11 +119,8 @@ impl<S: SerializeStruct> SerializeStruct for TopStruct<'_, S> {
                 self.wrote_spans = true;
                 self.inner.serialize_field(key, &Spans(self.out, self.root))
             }
-            ("sdk", _) => match &self.out.t.sdk {
-                Some(sdk) => with_sdk_json(sdk, |json| match json {
-                    Some(json) => self.inner.serialize_field(key, json),
-                    None => self.inner.serialize_field(key, value),
-                }),
+            ("sdk", _) => match self.out.t.sdk.as_deref().and_then(sdk_json) {
+                Some(json) => self.inner.serialize_field(key, &*json),
                 None => self.inner.serialize_field(key, value),
             },
             ("contexts", _) => self
@@ -146,24 +152,24 @@ impl<S: SerializeStruct> SerializeStruct for TopStruct<'_, S> {
     }
 }
 
-/// Runs `f` with the JSON of `sdk`, written once per transport thread and kept while the
-/// client's SDK information stays the same (it is the same on every item a client sends);
-/// `None` if it cannot be written.
-fn with_sdk_json<R>(sdk: &ClientSdkInfo, f: impl FnOnce(Option<&RawValue>) -> R) -> R {
+/// The JSON of `sdk`, written once per thread and kept while the client's SDK information
+/// stays the same (it is the same on every item a client sends); `None` if it cannot be
+/// written, or the thread's copy is gone (a transaction written from another thread-local's
+/// destructor): then `sentry-types` writes it.
+fn sdk_json(sdk: &ClientSdkInfo) -> Option<Rc<RawValue>> {
     thread_local! {
-        static SDK: RefCell<Option<(ClientSdkInfo, Box<RawValue>)>> = const { RefCell::new(None) };
+        static SDK: RefCell<Option<(ClientSdkInfo, Rc<RawValue>)>> = const { RefCell::new(None) };
     }
-    SDK.with(|cache| {
-        let Ok(mut cache) = cache.try_borrow_mut() else {
-            return f(None);
-        };
+    SDK.try_with(|cache| {
+        let mut cache = cache.try_borrow_mut().ok()?;
         if cache.as_ref().is_none_or(|(known, _)| known != sdk) {
-            *cache = serde_json::value::to_raw_value(sdk)
-                .ok()
-                .map(|json| (sdk.clone(), json));
+            let json = serde_json::value::to_raw_value(sdk).ok()?;
+            *cache = Some((sdk.clone(), Rc::from(json)));
         }
-        f(cache.as_ref().map(|(_, json)| &**json))
+        cache.as_ref().map(|(_, json)| Rc::clone(json))
     })
+    .ok()
+    .flatten()
 }
 
 struct TransactionInfo<'a> {
@@ -203,28 +209,38 @@ struct TraceOut<'a> {
 
 impl Serialize for TraceOut<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let trace = self.trace;
+        // Every field named, as in `SpanOut`.
+        let TraceContext {
+            span_id,
+            trace_id,
+            parent_span_id,
+            op,
+            description,
+            status,
+            origin,
+            data,
+        } = self.trace;
         let mut s = serializer.serialize_struct("TraceContext", 9)?;
         s.serialize_field("type", "trace")?;
-        s.serialize_field("span_id", &Root::text(&self.root.span, &trace.span_id))?;
-        s.serialize_field("trace_id", &Root::text(&self.root.trace, &trace.trace_id))?;
-        if let Some(parent) = trace.parent_span_id {
+        s.serialize_field("span_id", &Root::text(&self.root.span, span_id))?;
+        s.serialize_field("trace_id", &Root::text(&self.root.trace, trace_id))?;
+        if let Some(parent) = parent_span_id {
             s.serialize_field("parent_span_id", &parent.to_string())?;
         }
-        if let Some(op) = &trace.op {
+        if let Some(op) = op {
             s.serialize_field("op", op)?;
         }
-        if let Some(description) = &trace.description {
+        if let Some(description) = description {
             s.serialize_field("description", description)?;
         }
-        if let Some(status) = &trace.status {
+        if let Some(status) = status {
             s.serialize_field("status", status)?;
         }
-        if let Some(origin) = &trace.origin {
+        if let Some(origin) = origin {
             s.serialize_field("origin", origin)?;
         }
-        if !trace.data.is_empty() {
-            s.serialize_field("data", &trace.data)?;
+        if !data.is_empty() {
+            s.serialize_field("data", data)?;
         }
         s.end()
     }
@@ -279,17 +295,31 @@ impl Serialize for Spans<'_> {
 
 /// A span as `sentry-types` writes it (its ids given as text), then `origin`
 /// ([`super::MANUAL`] when `None`).
-pub(super) struct SpanOut<'a> {
-    pub(super) span: &'a Span,
-    pub(super) span_id: &'a str,
-    pub(super) trace_id: &'a str,
-    pub(super) parent_span_id: Option<&'a str>,
-    pub(super) origin: Option<&'a Value>,
+struct SpanOut<'a> {
+    span: &'a Span,
+    span_id: &'a str,
+    trace_id: &'a str,
+    parent_span_id: Option<&'a str>,
+    origin: Option<&'a Value>,
 }
 
 impl Serialize for SpanOut<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let span = self.span;
+        // Every field named: a field a later `sentry-types` adds does not compile here until
+        // it is written too.
+        let Span {
+            span_id: _,
+            trace_id: _,
+            parent_span_id: _,
+            same_process_as_parent,
+            op,
+            description,
+            timestamp,
+            start_timestamp,
+            status,
+            tags,
+            data,
+        } = self.span;
         // `sentry-types`' fields, in its order, with its rules for leaving one out.
         let mut s = serializer.serialize_struct("Span", 12)?;
         s.serialize_field("span_id", self.span_id)?;
@@ -297,32 +327,32 @@ impl Serialize for SpanOut<'_> {
         if let Some(parent) = self.parent_span_id {
             s.serialize_field("parent_span_id", parent)?;
         }
-        if let Some(same) = span.same_process_as_parent {
-            s.serialize_field("same_process_as_parent", &same)?;
+        if let Some(same) = same_process_as_parent {
+            s.serialize_field("same_process_as_parent", same)?;
         }
-        if let Some(op) = &span.op {
+        if let Some(op) = op {
             s.serialize_field("op", op)?;
         }
-        if let Some(description) = &span.description {
+        if let Some(description) = description {
             s.serialize_field("description", description)?;
         }
-        if let Some(end) = span.timestamp {
+        if let Some(end) = *timestamp {
             let text = rfc3339(end).ok_or_else(|| invalid::<S::Error>(end))?;
             s.serialize_field("timestamp", text.as_str())?;
         }
-        match seconds(span.start_timestamp) {
+        match seconds(*start_timestamp) {
             Some(Seconds::Whole(secs)) => s.serialize_field("start_timestamp", &secs)?,
             Some(Seconds::Fraction(secs)) => s.serialize_field("start_timestamp", &secs)?,
-            None => return Err(invalid(span.start_timestamp)),
+            None => return Err(invalid(*start_timestamp)),
         }
-        if let Some(status) = &span.status {
+        if let Some(status) = status {
             s.serialize_field("status", status)?;
         }
-        if !span.tags.is_empty() {
-            s.serialize_field("tags", &span.tags)?;
+        if !tags.is_empty() {
+            s.serialize_field("tags", tags)?;
         }
-        if !span.data.is_empty() {
-            s.serialize_field("data", &span.data)?;
+        if !data.is_empty() {
+            s.serialize_field("data", data)?;
         }
         match self.origin {
             Some(origin) => s.serialize_field("origin", origin)?,
@@ -353,13 +383,13 @@ fn seconds(time: SystemTime) -> Option<Seconds> {
 }
 
 /// RFC 3339 text, at most `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`, on the stack.
-pub(super) struct Rfc3339 {
+struct Rfc3339 {
     bytes: [u8; 30],
     len: usize,
 }
 
 impl Rfc3339 {
-    pub(super) fn as_str(&self) -> &str {
+    fn as_str(&self) -> &str {
         // Only ASCII is written.
         std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
     }
@@ -368,7 +398,7 @@ impl Rfc3339 {
 /// A time as `sentry-types`' `ts_rfc3339` writes it (through the `time` crate's `Rfc3339`):
 /// UTC, `Z`, the fraction of a second only when there is one, without its trailing zeros;
 /// `None` before 1970 or after 9999, which it cannot write either.
-pub(super) fn rfc3339(time: SystemTime) -> Option<Rfc3339> {
+fn rfc3339(time: SystemTime) -> Option<Rfc3339> {
     /// `n`'s last decimal digits, as many as `slot` holds.
     fn digits(slot: &mut [u8], mut n: u64) {
         for digit in slot.iter_mut().rev() {
@@ -514,7 +544,7 @@ impl<'a, S: Serializer> Serializer for Top<'a, S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sentry::protocol::{SpanStatus, TraceContext, TraceId};
+    use sentry::protocol::SpanStatus;
     use std::time::Duration;
 
     /// A small deterministic generator (xorshift), for varied inputs without a dependency.
@@ -548,153 +578,175 @@ mod tests {
             };
             SystemTime::UNIX_EPOCH + Duration::new(secs, nanos)
         }
-    }
-
-    fn span_id(draw: &mut Draw) -> SpanId {
-        SpanId::from((draw.next(u64::MAX) + 1).to_be_bytes())
-    }
-
-    /// What the writer is held to: `sentry-types`' own bytes for each span, `origin` added.
-    fn reference(spans: &[Span], origins: &serde_json::Map<String, Value>) -> Option<Vec<u8>> {
-        let mut out = b"[".to_vec();
-        for (i, span) in spans.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
+        fn span_id(&mut self) -> SpanId {
+            SpanId::from((self.next(u64::MAX) + 1).to_be_bytes())
+        }
+        fn trace_id(&mut self) -> TraceId {
+            TraceId::from([self.next(256) as u8; 16])
+        }
+        fn status(&mut self) -> Option<SpanStatus> {
+            const STATUSES: [SpanStatus; 4] = [
+                SpanStatus::Ok,
+                SpanStatus::InternalError,
+                SpanStatus::Cancelled,
+                SpanStatus::NotFound,
+            ];
+            (self.next(2) == 0).then(|| STATUSES[self.next(STATUSES.len() as u64) as usize])
+        }
+        fn trace(&mut self) -> TraceContext {
+            let mut trace = TraceContext {
+                trace_id: self.trace_id(),
+                span_id: self.span_id(),
+                parent_span_id: (self.next(2) == 0).then(|| self.span_id()),
+                op: (self.next(2) == 0).then(|| self.text()),
+                description: (self.next(3) == 0).then(|| self.text()),
+                status: self.status(),
+                origin: (self.next(2) == 0).then(|| self.text()),
+                ..Default::default()
+            };
+            for _ in 0..self.next(3) {
+                trace.data.insert(self.text(), Value::from(self.text()));
             }
-            let mut one = serde_json::to_vec(span).ok()?;
-            one.pop();
+            trace
+        }
+    }
+
+    /// A transaction (its spans apart) and the origins of some of its spans.
+    fn generated(
+        draw: &mut Draw,
+    ) -> (
+        Transaction<'static>,
+        Vec<Span>,
+        serde_json::Map<String, Value>,
+    ) {
+        let trace = draw.trace();
+        let mut t = Transaction {
+            name: Some(draw.text()),
+            timestamp: (draw.next(4) > 0).then(|| draw.time()),
+            start_timestamp: draw.time(),
+            server_name: (draw.next(2) == 0).then(|| draw.text().into()),
+            ..Default::default()
+        };
+        if draw.next(5) > 0 {
+            t.contexts.insert("trace".into(), trace.clone().into());
+        }
+        // The SDK's information: often the one before (kept), sometimes another.
+        if draw.next(4) > 0 {
+            let sdk = ClientSdkInfo {
+                name: ["sentry.rust", "a\"b", "ü"][draw.next(3) as usize].into(),
+                version: "0.49.5".into(),
+                integrations: (0..draw.next(3)).map(|_| draw.text()).collect(),
+                packages: Vec::new(),
+            };
+            t.sdk = Some(Cow::Owned(sdk));
+        }
+        // Other contexts around it: a trace context of other ids under another name.
+        if draw.next(2) == 0 {
+            t.contexts.insert("a".into(), draw.trace().into());
+            let mut other = sentry::protocol::Map::new();
+            other.insert(draw.text(), Value::from(draw.text()));
+            t.contexts.insert(draw.text(), Context::Other(other));
+            let os = sentry::protocol::OsContext {
+                name: Some(draw.text()),
+                ..Default::default()
+            };
+            t.contexts.insert("os".into(), os.into());
+        }
+        // Ids drawn first, so that a parent may come before or after its child; now and
+        // then an id twice.
+        let count = if draw.next(4) == 0 {
+            17 + draw.next(30)
+        } else {
+            draw.next(14)
+        } as usize;
+        let mut ids: Vec<SpanId> = (0..count).map(|_| draw.span_id()).collect();
+        if count > 1 && draw.next(8) == 0 {
+            ids[count - 1] = ids[0];
+        }
+        let mut spans = Vec::new();
+        let mut origins = serde_json::Map::new();
+        for &id in &ids {
+            let parent = match draw.next(4) {
+                0 => None,
+                1 => Some(trace.span_id),
+                2 => Some(ids[draw.next(count as u64) as usize]),
+                _ => Some(draw.span_id()),
+            };
+            let mut span = Span {
+                span_id: id,
+                trace_id: if draw.next(4) > 0 {
+                    trace.trace_id
+                } else {
+                    draw.trace_id()
+                },
+                parent_span_id: parent,
+                same_process_as_parent: [None, Some(true), Some(false)][draw.next(3) as usize],
+                op: (draw.next(2) == 0).then(|| draw.text()),
+                description: (draw.next(2) == 0).then(|| draw.text()),
+                timestamp: (draw.next(4) > 0).then(|| draw.time()),
+                start_timestamp: draw.time(),
+                status: draw.status(),
+                ..Default::default()
+            };
+            for _ in 0..draw.next(3) {
+                span.tags.insert(draw.text(), draw.text());
+                span.data.insert(draw.text(), Value::from(draw.next(1000)));
+            }
+            if draw.next(3) == 0 {
+                let origin = [Value::from(draw.text()), Value::Null][draw.next(2) as usize].clone();
+                origins.insert(id.to_string(), origin);
+            }
+            spans.push(span);
+        }
+        (t, spans, origins)
+    }
+
+    /// What the writer is held to: `sentry-types`' own bytes for the transaction with its
+    /// spans, each span's `origin` added after its last field, `transaction_info` after the
+    /// transaction's.
+    fn reference(
+        t: &Transaction<'static>,
+        spans: &[Span],
+        origins: &serde_json::Map<String, Value>,
+        source: Option<&Value>,
+    ) -> Option<String> {
+        let mut whole = t.clone();
+        whole.spans = spans.to_vec();
+        let mut text = serde_json::to_string(&whole).ok()?;
+        let mut at = text.find("\"spans\":[")?;
+        for span in spans {
+            let one = serde_json::to_string(span).ok()?;
+            let found = at + text[at..].find(&one)?;
             let origin = origins
                 .get(&span.span_id.to_string())
                 .cloned()
                 .unwrap_or_else(|| Value::from(super::super::MANUAL));
-            one.extend_from_slice(b",\"origin\":");
-            one.extend_from_slice(&serde_json::to_vec(&origin).ok()?);
-            one.push(b'}');
-            out.extend_from_slice(&one);
+            let with = format!("{},\"origin\":{origin}}}", &one[..one.len() - 1]);
+            text.replace_range(found..found + one.len(), &with);
+            at = found + with.len();
         }
-        out.push(b']');
-        Some(out)
+        if let Some(source) = source {
+            text.pop();
+            text.push_str(&format!(",\"transaction_info\":{{\"source\":{source}}}}}"));
+        }
+        Some(text)
     }
 
     #[test]
-    fn transactions_and_spans_are_written_byte_for_byte_as_sentry_types_writes_them() {
-        const STATUSES: [SpanStatus; 4] = [
-            SpanStatus::Ok,
-            SpanStatus::InternalError,
-            SpanStatus::Cancelled,
-            SpanStatus::NotFound,
-        ];
+    fn transactions_are_written_byte_for_byte_as_sentry_types_writes_them() {
         let mut draw = Draw(0x2545_f491_4f6c_dd1d);
-        for _ in 0..500 {
-            let mut trace = TraceContext {
-                trace_id: TraceId::from([draw.next(256) as u8; 16]),
-                span_id: span_id(&mut draw),
-                parent_span_id: (draw.next(2) == 0).then(|| span_id(&mut draw)),
-                op: (draw.next(2) == 0).then(|| draw.text()),
-                description: (draw.next(3) == 0).then(|| draw.text()),
-                status: (draw.next(2) == 0)
-                    .then(|| STATUSES[draw.next(STATUSES.len() as u64) as usize]),
-                origin: (draw.next(2) == 0).then(|| draw.text()),
-                ..Default::default()
-            };
-            for _ in 0..draw.next(3) {
-                trace.data.insert(draw.text(), Value::from(draw.text()));
-            }
-            let mut t = Transaction {
-                name: Some(draw.text()),
-                timestamp: (draw.next(4) > 0).then(|| draw.time()),
-                start_timestamp: draw.time(),
-                ..Default::default()
-            };
-            if draw.next(5) > 0 {
-                t.contexts.insert("trace".into(), trace.clone().into());
-            }
-            // The SDK's information: often the one before (kept), sometimes another.
-            if draw.next(4) > 0 {
-                let sdk = ClientSdkInfo {
-                    name: ["sentry.rust", "a\"b", "ü"][draw.next(3) as usize].into(),
-                    version: "0.49.5".into(),
-                    integrations: (0..draw.next(3)).map(|_| draw.text()).collect(),
-                    packages: Vec::new(),
-                };
-                t.sdk = Some(std::borrow::Cow::Owned(sdk));
-            }
-            // Other contexts around it, a trace context under another name among them.
-            if draw.next(2) == 0 {
-                t.contexts.insert("a".into(), trace.clone().into());
-                let mut other = sentry::protocol::Map::new();
-                other.insert(draw.text(), Value::from(draw.text()));
-                t.contexts.insert(draw.text(), Context::Other(other));
-                let os = sentry::protocol::OsContext {
-                    name: Some(draw.text()),
-                    ..Default::default()
-                };
-                t.contexts.insert("os".into(), os.into());
-            }
-            let mut spans: Vec<Span> = Vec::new();
-            let mut origins = serde_json::Map::new();
-            let count = if draw.next(4) == 0 {
-                17 + draw.next(30)
-            } else {
-                draw.next(14)
-            };
-            for _ in 0..count {
-                let parent = match draw.next(4) {
-                    0 => None,
-                    1 => Some(trace.span_id),
-                    2 if !spans.is_empty() => {
-                        Some(spans[draw.next(spans.len() as u64) as usize].span_id)
-                    }
-                    _ => Some(span_id(&mut draw)),
-                };
-                let mut span = Span {
-                    span_id: span_id(&mut draw),
-                    trace_id: if draw.next(4) > 0 {
-                        trace.trace_id
-                    } else {
-                        TraceId::from([draw.next(256) as u8; 16])
-                    },
-                    parent_span_id: parent,
-                    same_process_as_parent: [None, Some(true), Some(false)][draw.next(3) as usize],
-                    op: (draw.next(2) == 0).then(|| draw.text()),
-                    description: (draw.next(2) == 0).then(|| draw.text()),
-                    timestamp: (draw.next(4) > 0).then(|| draw.time()),
-                    start_timestamp: draw.time(),
-                    status: (draw.next(2) == 0)
-                        .then(|| STATUSES[draw.next(STATUSES.len() as u64) as usize]),
-                    ..Default::default()
-                };
-                for _ in 0..draw.next(3) {
-                    span.tags.insert(draw.text(), draw.text());
-                    span.data.insert(draw.text(), Value::from(draw.next(1000)));
-                }
-                if draw.next(3) == 0 {
-                    origins.insert(span.span_id.to_string(), Value::from(draw.text()));
-                }
-                spans.push(span);
-            }
+        let sources = [None, Some(Value::from("route")), Some(Value::Null)];
+        for _ in 0..600 {
+            let (t, spans, origins) = generated(&mut draw);
+            let source = sources[draw.next(3) as usize].as_ref();
             let out = TransactionOut {
                 t: &t,
                 spans: &spans,
                 origins: Some(&origins),
-                source: None,
+                source,
             };
-            // The rest of the transaction, as `sentry-types` writes it.
-            let alone = TransactionOut {
-                spans: &[],
-                origins: None,
-                ..out
-            };
-            assert_eq!(
-                serde_json::to_vec(&alone).unwrap(),
-                serde_json::to_vec(&t).unwrap()
-            );
-            let ours = serde_json::to_vec(&Spans(&out, &Root::of(&t))).unwrap();
-            let theirs = reference(&spans, &origins).unwrap();
-            assert_eq!(
-                String::from_utf8_lossy(&ours),
-                String::from_utf8_lossy(&theirs)
-            );
+            let ours = String::from_utf8(serde_json::to_vec(&out).unwrap()).unwrap();
+            assert_eq!(ours, reference(&t, &spans, &origins, source).unwrap());
         }
     }
 
@@ -732,29 +784,114 @@ mod tests {
     }
 
     #[test]
-    fn a_span_refused_by_sentry_types_is_refused() {
-        let span = Span {
-            timestamp: Some(SystemTime::UNIX_EPOCH + Duration::new(253_402_300_800, 0)),
-            ..Default::default()
+    fn a_time_sentry_types_refuses_is_refused() {
+        let epoch = SystemTime::UNIX_EPOCH;
+        let before = epoch - Duration::from_secs(1);
+        let after = epoch + Duration::new(253_402_300_800, 0); // 10000-01-01
+        let spans = [
+            Span {
+                timestamp: Some(after),
+                ..Default::default()
+            },
+            Span {
+                timestamp: Some(before),
+                ..Default::default()
+            },
+            Span {
+                start_timestamp: before,
+                ..Default::default()
+            },
+        ];
+        let transactions = [
+            Transaction {
+                timestamp: Some(after),
+                ..Default::default()
+            },
+            Transaction {
+                timestamp: Some(before),
+                ..Default::default()
+            },
+            Transaction {
+                start_timestamp: before,
+                ..Default::default()
+            },
+        ];
+        let plain = Transaction::default();
+        let write = |t: &Transaction<'static>, spans: &[Span]| {
+            serde_json::to_vec(&TransactionOut {
+                t,
+                spans,
+                origins: None,
+                source: None,
+            })
         };
-        let t = Transaction::default();
+        for span in &spans {
+            assert!(serde_json::to_vec(span).is_err());
+            assert!(write(&plain, std::slice::from_ref(span)).is_err());
+        }
+        for t in &transactions {
+            assert!(serde_json::to_vec(t).is_err());
+            assert!(write(t, &[]).is_err());
+        }
+        assert!(write(&plain, &[]).is_ok());
+        // Nor is anything but a struct passed through.
         let out = TransactionOut {
-            t: &t,
-            spans: std::slice::from_ref(&span),
+            t: &plain,
+            spans: &[],
             origins: None,
             source: None,
         };
-        assert!(serde_json::to_vec(&span).is_err());
-        assert!(serde_json::to_vec(&out).is_err());
-        // Nor anything but a struct passed through.
-        assert!(Serialize::serialize(
-            &1u8,
-            Top {
-                inner: &mut serde_json::Serializer::new(Vec::new()),
-                out: &out,
-                root: &Root::of(&t),
+        let top = Top {
+            inner: &mut serde_json::Serializer::new(Vec::new()),
+            out: &out,
+            root: &Root::of(&plain),
+        };
+        assert!(Serialize::serialize(&1u8, top).is_err());
+    }
+
+    #[test]
+    fn a_transaction_written_as_its_thread_ends_is_written_without_the_kept_sdk() {
+        // A thread-local whose destructor writes a transaction (built beforehand: building
+        // one draws its id from a thread-local of its own), set before the kept SDK, so
+        // destroyed after it.
+        struct WritesOnDrop(Transaction<'static>, std::sync::mpsc::Sender<Vec<u8>>);
+        impl Drop for WritesOnDrop {
+            fn drop(&mut self) {
+                let _ = self.1.send(written(&self.0));
             }
-        )
-        .is_err());
+        }
+        thread_local! {
+            static LATE: RefCell<Option<WritesOnDrop>> = const { RefCell::new(None) };
+        }
+        fn written(t: &Transaction<'static>) -> Vec<u8> {
+            serde_json::to_vec(&TransactionOut {
+                t,
+                spans: &[],
+                origins: None,
+                source: None,
+            })
+            .unwrap_or_default()
+        }
+        let t = Transaction {
+            sdk: Some(Cow::Owned(ClientSdkInfo {
+                name: "sentry.rust".into(),
+                version: "1".into(),
+                integrations: vec!["x".into()],
+                packages: Vec::new(),
+            })),
+            ..Default::default()
+        };
+        let theirs = serde_json::to_vec(&t).unwrap();
+        let (send, receive) = std::sync::mpsc::channel();
+        let copy = t.clone();
+        let during = std::thread::spawn(move || {
+            LATE.with(|late| *late.borrow_mut() = Some(WritesOnDrop(copy, send)));
+            written(&t)
+        })
+        .join()
+        .expect("the thread ends without a panic");
+        let after = receive.recv().expect("written from the destructor");
+        assert_eq!(during, theirs);
+        assert_eq!(after, theirs);
     }
 }

@@ -563,7 +563,8 @@ mod tests {
                 name: Some(draw.text()),
                 ..Default::default()
             };
-            // Keys named like what the writer looks for, deeper down and in strings.
+            // Keys and text named like the fields the writer writes itself (`spans`,
+            // `origin`), deeper down and in strings: written as they are.
             for _ in 0..draw.next(3) {
                 tx.extra.insert(draw.text(), Value::from(draw.text()));
                 tx.tags.insert(draw.text(), draw.text());
