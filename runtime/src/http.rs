@@ -97,9 +97,9 @@ impl HttpTransport {
         let auth = options.dsn.to_auth(Some(&options.user_agent)).to_string();
         let url = options.dsn.envelope_api_url().to_string();
         let recorder = options.client_report_recorder.clone();
-        let send = move |mut envelope: Envelope, rl: &mut RateLimiter| {
+        let send = move |envelope: Envelope, rl: &mut RateLimiter| {
             let mut body = Vec::new();
-            if let Err(err) = crate::wire::to_writer(&mut envelope, &mut body) {
+            if let Err(err) = crate::wire::to_writer(&envelope, &mut body) {
                 // The `sentry` crate panics here (its thread ends, nothing is sent again);
                 // vigil counts the envelope lost and goes on.
                 sentry_debug!("Failed to serialize envelope: {}", err);

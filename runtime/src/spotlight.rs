@@ -38,12 +38,12 @@ impl SpotlightTransport {
             .build()
             .new_agent();
         let mut backoff = Backoff::default();
-        let send = move |mut envelope: Envelope, _: &mut RateLimiter| {
+        let send = move |envelope: Envelope, _: &mut RateLimiter| {
             if backoff.waiting(Instant::now()) {
                 return;
             }
             let mut body = Vec::new();
-            if crate::wire::to_writer(&mut envelope, &mut body).is_err() {
+            if crate::wire::to_writer(&envelope, &mut body).is_err() {
                 return;
             }
             let sent = agent

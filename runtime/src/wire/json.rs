@@ -1,6 +1,7 @@
-//! A vigil transaction's JSON in one pass: the typed transaction's own `Serialize`, run
-//! through a [`Serializer`] that writes some of its top-level fields itself and adds
-//! `transaction_info` before the object closes.
+//! An event's or a transaction's JSON with vigil's entry turned into its fields, in one
+//! pass: the typed item's own `Serialize`, run through a [`Serializer`] that writes some of
+//! its top-level fields itself and adds `transaction_info` before the object closes. The
+//! item is only read (the entry is left out as the contexts are written).
 //!
 //! The spans are most of a transaction, and `sentry-types` writes each of their three ids
 //! through two `String`s (`#[serde(into = "String")]` over `Display`) and each time through
@@ -8,13 +9,14 @@
 //!
 //! - `spans`: each span with its `origin`; the trace id and the parents' ids, which spans
 //!   share, written out once;
-//! - `contexts`: a trace context with those same ids (any other context as `sentry-types`
-//!   writes it);
-//! - `timestamp`, and each span's: RFC 3339 from a little calendar arithmetic on the stack;
+//! - `contexts`: without vigil's entry (left out when nothing else is there), a trace
+//!   context with those same ids (any other context as `sentry-types` writes it);
+//! - a transaction's `timestamp`, and each span's: RFC 3339 from a little calendar
+//!   arithmetic on the stack;
 //! - `sdk`: the same on every item, written once per thread and kept.
 //!
 //! Each is byte for byte what `sentry-types` writes (the tests hold them to its bytes on
-//! generated transactions); every other field is written by `sentry-types`' own
+//! generated events and transactions); every other field is written by `sentry-types`' own
 //! `Serialize`. Only `serde_json`'s compact writer writes these types (`wire::to_writer`,
 //! `wire::item_json`): the kept SDK goes in as a `RawValue`, which only it reads as JSON,
 //! and which stays compact.
@@ -27,30 +29,76 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use sentry::protocol::{
-    ClientSdkInfo, Context, Span, SpanId, TraceContext, TraceId, Transaction, Value,
+    ClientSdkInfo, Context, Event, Map, Span, SpanId, TraceContext, TraceId, Transaction, Value,
 };
 use serde::ser::{Impossible, Serialize, SerializeMap, SerializeSeq, SerializeStruct, Serializer};
 use serde_json::value::RawValue;
 
-/// A transaction with vigil's entry turned into its fields: written as `t` would be, with
-/// `spans` (taken out of `t`) in its place, each with its origin, and `transaction_info`.
-pub(super) struct TransactionOut<'a> {
-    pub(super) t: &'a Transaction<'static>,
-    pub(super) spans: &'a [Span],
+use super::time::{rfc3339, seconds, Seconds};
+
+/// An event or a transaction.
+#[derive(Clone, Copy)]
+pub(super) enum Item<'a> {
+    Transaction(&'a Transaction<'static>),
+    Event(&'a Event<'static>),
+}
+
+impl<'a> Item<'a> {
+    fn contexts(self) -> &'a Map<String, Context> {
+        match self {
+            Item::Transaction(t) => &t.contexts,
+            Item::Event(e) => &e.contexts,
+        }
+    }
+
+    fn sdk(self) -> Option<&'a ClientSdkInfo> {
+        match self {
+            Item::Transaction(t) => t.sdk.as_deref(),
+            Item::Event(e) => e.sdk.as_deref(),
+        }
+    }
+
+    /// A transaction's end, which `sentry-types` writes in RFC 3339 (an event's time it
+    /// writes in seconds, as it is: `None`).
+    fn end(self) -> Option<SystemTime> {
+        match self {
+            Item::Transaction(t) => t.timestamp,
+            Item::Event(_) => None,
+        }
+    }
+
+    fn spans(self) -> &'a [Span] {
+        match self {
+            Item::Transaction(t) => &t.spans,
+            Item::Event(_) => &[],
+        }
+    }
+}
+
+/// An event or a transaction with vigil's entry turned into its fields: written as the item
+/// would be without the entry, each span with its origin, and `transaction_info`.
+pub(super) struct ItemOut<'a> {
+    pub(super) item: Item<'a>,
+    /// The key of vigil's entry in the item's contexts: left out.
+    pub(super) entry_key: &'a str,
     /// Origins by span id (hex); a span not named is [`super::MANUAL`].
     pub(super) origins: Option<&'a serde_json::Map<String, Value>>,
     /// `transaction_info.source`, when the entry has one.
     pub(super) source: Option<&'a Value>,
 }
 
-impl Serialize for TransactionOut<'_> {
+impl Serialize for ItemOut<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let root = Root::of(self.t);
-        self.t.serialize(Top {
+        let root = Root::of(self.item.contexts());
+        let top = Top {
             inner: serializer,
             out: self,
             root: &root,
-        })
+        };
+        match self.item {
+            Item::Transaction(t) => t.serialize(top),
+            Item::Event(e) => e.serialize(top),
+        }
     }
 }
 
@@ -62,8 +110,8 @@ struct Root {
 }
 
 impl Root {
-    fn of(t: &Transaction<'_>) -> Root {
-        match t.contexts.get("trace") {
+    fn of(contexts: &Map<String, Context>) -> Root {
+        match contexts.get("trace") {
             Some(Context::Trace(trace)) => Root {
                 trace: Some((trace.trace_id, trace.trace_id.to_string())),
                 span: Some((trace.span_id, trace.span_id.to_string())),
@@ -87,20 +135,20 @@ impl Root {
     }
 }
 
-/// The serializer the typed transaction writes itself to: a struct is passed on to `inner`
-/// with [`TopStruct`]; a transaction is never anything else.
+/// The serializer the typed item writes itself to: a struct is passed on to `inner` with
+/// [`TopStruct`]; an event or a transaction is never anything else.
 struct Top<'a, S> {
     inner: S,
-    out: &'a TransactionOut<'a>,
+    out: &'a ItemOut<'a>,
     root: &'a Root,
 }
 
-/// The typed transaction's fields, passed on but for `spans` (written from
-/// [`TransactionOut::spans`]), `contexts`, `timestamp` and `sdk` (see the module's
-/// documentation); `transaction_info` added at the end.
+/// The typed item's fields, passed on but for `spans`, `contexts` (without vigil's entry),
+/// `timestamp` and `sdk` (see the module's documentation); `transaction_info` added at the
+/// end.
 struct TopStruct<'a, S> {
     inner: S,
-    out: &'a TransactionOut<'a>,
+    out: &'a ItemOut<'a>,
     root: &'a Root,
     wrote_spans: bool,
 }
@@ -114,18 +162,25 @@ impl<S: SerializeStruct> SerializeStruct for TopStruct<'_, S> {
         key: &'static str,
         value: &T,
     ) -> Result<(), S::Error> {
-        match (key, self.out.t.timestamp) {
-            ("spans", _) => {
+        let item = self.out.item;
+        match (key, item.end()) {
+            ("spans", _) if matches!(item, Item::Transaction(_)) => {
                 self.wrote_spans = true;
                 self.inner.serialize_field(key, &Spans(self.out, self.root))
             }
-            ("sdk", _) => match self.out.t.sdk.as_deref().and_then(sdk_json) {
+            ("sdk", _) => match item.sdk().and_then(sdk_json) {
                 Some(json) => self.inner.serialize_field(key, &*json),
                 None => self.inner.serialize_field(key, value),
             },
-            ("contexts", _) => self
-                .inner
-                .serialize_field(key, &Contexts(self.out, self.root)),
+            // Without vigil's entry: left out when nothing else is there, as an empty map.
+            ("contexts", _) => {
+                let contexts = Contexts(self.out, self.root);
+                if contexts.len() == 0 {
+                    self.inner.skip_field(key)
+                } else {
+                    self.inner.serialize_field(key, &contexts)
+                }
+            }
             ("timestamp", Some(end)) => match rfc3339(end) {
                 Some(text) => self.inner.serialize_field(key, text.as_str()),
                 None => Err(invalid(end)),
@@ -140,7 +195,7 @@ impl<S: SerializeStruct> SerializeStruct for TopStruct<'_, S> {
 
     fn end(mut self) -> Result<S::Ok, S::Error> {
         // Should a later `sentry-types` leave an empty list out: a field of its own.
-        if !self.wrote_spans {
+        if !self.wrote_spans && matches!(self.out.item, Item::Transaction(_)) {
             self.inner
                 .serialize_field("spans", &Spans(self.out, self.root))?;
         }
@@ -185,13 +240,30 @@ impl Serialize for TransactionInfo<'_> {
 }
 
 /// The transaction's contexts, its trace context written with the ids of [`Root`].
-struct Contexts<'a>(&'a TransactionOut<'a>, &'a Root);
+struct Contexts<'a>(&'a ItemOut<'a>, &'a Root);
+
+impl Contexts<'_> {
+    /// The contexts written (vigil's entry left out).
+    fn iter(&self) -> impl Iterator<Item = (&String, &Context)> {
+        let entry_key = self.0.entry_key;
+        self.0
+            .item
+            .contexts()
+            .iter()
+            .filter(move |(key, _)| *key != entry_key)
+    }
+
+    fn len(&self) -> usize {
+        let contexts = self.0.item.contexts();
+        contexts.len() - usize::from(contexts.contains_key(self.0.entry_key))
+    }
+}
 
 impl Serialize for Contexts<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Contexts(out, root) = *self;
-        let mut map = serializer.serialize_map(Some(out.t.contexts.len()))?;
-        for (key, context) in &out.t.contexts {
+        let root = self.1;
+        let mut map = serializer.serialize_map(Some(self.len()))?;
+        for (key, context) in self.iter() {
             match context {
                 Context::Trace(trace) => map.serialize_entry(key, &TraceOut { trace, root })?,
                 _ => map.serialize_entry(key, context)?,
@@ -247,16 +319,17 @@ impl Serialize for TraceOut<'_> {
 }
 
 /// The spans of a transaction, each with its origin.
-struct Spans<'a>(&'a TransactionOut<'a>, &'a Root);
+struct Spans<'a>(&'a ItemOut<'a>, &'a Root);
 
 impl Serialize for Spans<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let Spans(out, root) = *self;
+        let spans = out.item.spans();
         // Each span's id as text, once; a parent is most often one of them (finished
         // before or after its child) or the root.
-        let ids: Vec<String> = out.spans.iter().map(|s| s.span_id.to_string()).collect();
-        let by_id: Option<HashMap<SpanId, usize>> = (out.spans.len() > 16).then(|| {
-            out.spans
+        let ids: Vec<String> = spans.iter().map(|s| s.span_id.to_string()).collect();
+        let by_id: Option<HashMap<SpanId, usize>> = (spans.len() > 16).then(|| {
+            spans
                 .iter()
                 .enumerate()
                 .map(|(i, s)| (s.span_id, i))
@@ -270,12 +343,12 @@ impl Serialize for Spans<'_> {
             }
             let i = match &by_id {
                 Some(map) => *map.get(&parent)?,
-                None => out.spans.iter().position(|s| s.span_id == parent)?,
+                None => spans.iter().position(|s| s.span_id == parent)?,
             };
             Some(&ids[i])
         };
-        let mut seq = serializer.serialize_seq(Some(out.spans.len()))?;
-        for (span, span_id) in out.spans.iter().zip(&ids) {
+        let mut seq = serializer.serialize_seq(Some(spans.len()))?;
+        for (span, span_id) in spans.iter().zip(&ids) {
             let trace_id = Root::text(&root.trace, &span.trace_id);
             let parent = span.parent_span_id.map(|parent| match known(parent) {
                 Some(text) => Cow::Borrowed(text),
@@ -365,92 +438,6 @@ impl Serialize for SpanOut<'_> {
 /// `sentry-types`' error for a time it cannot write.
 fn invalid<E: serde::ser::Error>(time: SystemTime) -> E {
     E::custom(format!("invalid `SystemTime` instance: {time:?}"))
-}
-
-/// A time as `sentry-types`' `ts_seconds_float` writes it.
-enum Seconds {
-    Whole(u64),
-    Fraction(f64),
-}
-
-fn seconds(time: SystemTime) -> Option<Seconds> {
-    let since = time.duration_since(SystemTime::UNIX_EPOCH).ok()?;
-    Some(if since.subsec_nanos() == 0 {
-        Seconds::Whole(since.as_secs())
-    } else {
-        Seconds::Fraction(since.as_secs_f64())
-    })
-}
-
-/// RFC 3339 text, at most `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`, on the stack.
-struct Rfc3339 {
-    bytes: [u8; 30],
-    len: usize,
-}
-
-impl Rfc3339 {
-    fn as_str(&self) -> &str {
-        // Only ASCII is written.
-        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
-    }
-}
-
-/// A time as `sentry-types`' `ts_rfc3339` writes it (through the `time` crate's `Rfc3339`):
-/// UTC, `Z`, the fraction of a second only when there is one, without its trailing zeros;
-/// `None` before 1970 or after 9999, which it cannot write either.
-fn rfc3339(time: SystemTime) -> Option<Rfc3339> {
-    /// `n`'s last decimal digits, as many as `slot` holds.
-    fn digits(slot: &mut [u8], mut n: u64) {
-        for digit in slot.iter_mut().rev() {
-            // Below 10.
-            *digit = b'0' + (n % 10) as u8;
-            n /= 10;
-        }
-    }
-    let since = time.duration_since(SystemTime::UNIX_EPOCH).ok()?;
-    let secs = since.as_secs();
-    let (year, month, day) = civil_from_days(secs / 86_400)?;
-    if year > 9999 {
-        return None;
-    }
-    let in_day = secs % 86_400;
-    let mut bytes = *b"0000-00-00T00:00:00.000000000Z";
-    digits(&mut bytes[0..4], year);
-    digits(&mut bytes[5..7], month);
-    digits(&mut bytes[8..10], day);
-    digits(&mut bytes[11..13], in_day / 3600);
-    digits(&mut bytes[14..16], in_day / 60 % 60);
-    digits(&mut bytes[17..19], in_day % 60);
-    let mut nanos = u64::from(since.subsec_nanos());
-    let len = if nanos == 0 {
-        bytes[19] = b'Z';
-        20
-    } else {
-        let mut width = 9;
-        while nanos % 10 == 0 {
-            nanos /= 10;
-            width -= 1;
-        }
-        digits(&mut bytes[20..20 + width], nanos);
-        bytes[20 + width] = b'Z';
-        21 + width
-    };
-    Some(Rfc3339 { bytes, len })
-}
-
-/// Year, month (1-12) and day (1-31) of the day `days` after 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`, for days on or after the epoch); `None` past what fits.
-fn civil_from_days(days: u64) -> Option<(u64, u64, u64)> {
-    let z = days.checked_add(719_468)?;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = (yoe + era * 400).checked_add(u64::from(month <= 2))?;
-    Some((year, month, day))
 }
 
 /// What [`Top`] does with anything but a struct: a transaction is always one.
@@ -611,47 +598,60 @@ mod tests {
         }
     }
 
-    /// A transaction (its spans apart) and the origins of some of its spans.
-    fn generated(
-        draw: &mut Draw,
-    ) -> (
-        Transaction<'static>,
-        Vec<Span>,
-        serde_json::Map<String, Value>,
-    ) {
+    /// The key the tests give vigil's entry.
+    const ENTRY: &str = "__entry";
+
+    /// Contexts as an item may have them: a trace context (of `trace`), others around it (a
+    /// trace context of other ids under another name among them), vigil's entry (now and
+    /// then alone).
+    fn contexts(draw: &mut Draw, trace: &TraceContext) -> Map<String, Context> {
+        let mut contexts = Map::new();
+        if draw.next(5) > 0 {
+            contexts.insert("trace".into(), trace.clone().into());
+        }
+        if draw.next(2) == 0 {
+            contexts.insert("a".into(), draw.trace().into());
+            let mut other = Map::new();
+            other.insert(draw.text(), Value::from(draw.text()));
+            contexts.insert(draw.text(), Context::Other(other));
+            let os = sentry::protocol::OsContext {
+                name: Some(draw.text()),
+                ..Default::default()
+            };
+            contexts.insert("os".into(), os.into());
+        }
+        if draw.next(4) > 0 {
+            let mut entry = Map::new();
+            entry.insert("nonce".into(), Value::from(draw.text()));
+            contexts.insert(ENTRY.into(), Context::Other(entry));
+        }
+        contexts
+    }
+
+    /// The SDK's information: often the one before (kept), sometimes another.
+    fn sdk(draw: &mut Draw) -> Option<Cow<'static, ClientSdkInfo>> {
+        (draw.next(4) > 0).then(|| {
+            Cow::Owned(ClientSdkInfo {
+                name: ["sentry.rust", "a\"b", "ü"][draw.next(3) as usize].into(),
+                version: "0.49.5".into(),
+                integrations: (0..draw.next(3)).map(|_| draw.text()).collect(),
+                packages: Vec::new(),
+            })
+        })
+    }
+
+    /// A transaction and the origins of some of its spans.
+    fn generated(draw: &mut Draw) -> (Transaction<'static>, serde_json::Map<String, Value>) {
         let trace = draw.trace();
         let mut t = Transaction {
             name: Some(draw.text()),
             timestamp: (draw.next(4) > 0).then(|| draw.time()),
             start_timestamp: draw.time(),
             server_name: (draw.next(2) == 0).then(|| draw.text().into()),
+            contexts: contexts(draw, &trace),
+            sdk: sdk(draw),
             ..Default::default()
         };
-        if draw.next(5) > 0 {
-            t.contexts.insert("trace".into(), trace.clone().into());
-        }
-        // The SDK's information: often the one before (kept), sometimes another.
-        if draw.next(4) > 0 {
-            let sdk = ClientSdkInfo {
-                name: ["sentry.rust", "a\"b", "ü"][draw.next(3) as usize].into(),
-                version: "0.49.5".into(),
-                integrations: (0..draw.next(3)).map(|_| draw.text()).collect(),
-                packages: Vec::new(),
-            };
-            t.sdk = Some(Cow::Owned(sdk));
-        }
-        // Other contexts around it: a trace context of other ids under another name.
-        if draw.next(2) == 0 {
-            t.contexts.insert("a".into(), draw.trace().into());
-            let mut other = sentry::protocol::Map::new();
-            other.insert(draw.text(), Value::from(draw.text()));
-            t.contexts.insert(draw.text(), Context::Other(other));
-            let os = sentry::protocol::OsContext {
-                name: Some(draw.text()),
-                ..Default::default()
-            };
-            t.contexts.insert("os".into(), os.into());
-        }
         // Ids drawn first, so that a parent may come before or after its child; now and
         // then an id twice.
         let count = if draw.next(4) == 0 {
@@ -663,7 +663,6 @@ mod tests {
         if count > 1 && draw.next(8) == 0 {
             ids[count - 1] = ids[0];
         }
-        let mut spans = Vec::new();
         let mut origins = serde_json::Map::new();
         for &id in &ids {
             let parent = match draw.next(4) {
@@ -696,25 +695,33 @@ mod tests {
                 let origin = [Value::from(draw.text()), Value::Null][draw.next(2) as usize].clone();
                 origins.insert(id.to_string(), origin);
             }
-            spans.push(span);
+            t.spans.push(span);
         }
-        (t, spans, origins)
+        (t, origins)
     }
 
-    /// What the writer is held to: `sentry-types`' own bytes for the transaction with its
-    /// spans, each span's `origin` added after its last field, `transaction_info` after the
-    /// transaction's.
+    /// What the writer is held to: `sentry-types`' own bytes for the item without vigil's
+    /// entry, each span's `origin` added after its last field, `transaction_info` after the
+    /// item's.
     fn reference(
-        t: &Transaction<'static>,
-        spans: &[Span],
+        item: Item<'_>,
         origins: &serde_json::Map<String, Value>,
         source: Option<&Value>,
     ) -> Option<String> {
-        let mut whole = t.clone();
-        whole.spans = spans.to_vec();
-        let mut text = serde_json::to_string(&whole).ok()?;
-        let mut at = text.find("\"spans\":[")?;
-        for span in spans {
+        let mut text = match item {
+            Item::Transaction(t) => {
+                let mut t = t.clone();
+                t.contexts.remove(ENTRY);
+                serde_json::to_string(&t).ok()?
+            }
+            Item::Event(e) => {
+                let mut e = e.clone();
+                e.contexts.remove(ENTRY);
+                serde_json::to_string(&e).ok()?
+            }
+        };
+        let mut at = text.find("\"spans\":[").unwrap_or(0);
+        for span in item.spans() {
             let one = serde_json::to_string(span).ok()?;
             let found = at + text[at..].find(&one)?;
             let origin = origins
@@ -732,55 +739,45 @@ mod tests {
         Some(text)
     }
 
-    #[test]
-    fn transactions_are_written_byte_for_byte_as_sentry_types_writes_them() {
-        let mut draw = Draw(0x2545_f491_4f6c_dd1d);
-        let sources = [None, Some(Value::from("route")), Some(Value::Null)];
-        for _ in 0..600 {
-            let (t, spans, origins) = generated(&mut draw);
-            let source = sources[draw.next(3) as usize].as_ref();
-            let out = TransactionOut {
-                t: &t,
-                spans: &spans,
-                origins: Some(&origins),
-                source,
-            };
-            let ours = String::from_utf8(serde_json::to_vec(&out).unwrap()).unwrap();
-            assert_eq!(ours, reference(&t, &spans, &origins, source).unwrap());
-        }
+    fn write(
+        item: Item<'_>,
+        origins: Option<&serde_json::Map<String, Value>>,
+        source: Option<&Value>,
+    ) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(&ItemOut {
+            item,
+            entry_key: ENTRY,
+            origins,
+            source,
+        })
     }
 
     #[test]
-    fn a_time_is_written_as_sentry_types_writes_it_or_refused_as_it_refuses_it() {
-        let theirs = |time: SystemTime| {
-            let span = Span {
-                timestamp: Some(time),
-                start_timestamp: SystemTime::UNIX_EPOCH,
+    fn transactions_and_events_are_written_byte_for_byte_as_sentry_types_writes_them() {
+        let mut draw = Draw(0x2545_f491_4f6c_dd1d);
+        let sources = [None, Some(Value::from("route")), Some(Value::Null)];
+        for _ in 0..600 {
+            let (t, origins) = generated(&mut draw);
+            let source = sources[draw.next(3) as usize].as_ref();
+            let item = Item::Transaction(&t);
+            let ours = String::from_utf8(write(item, Some(&origins), source).unwrap()).unwrap();
+            assert_eq!(ours, reference(item, &origins, source).unwrap());
+
+            let trace = draw.trace();
+            let event = Event {
+                message: Some(draw.text()),
+                level: [sentry::Level::Error, sentry::Level::Info][draw.next(2) as usize],
+                timestamp: draw.time(),
+                contexts: contexts(&mut draw, &trace),
+                sdk: sdk(&mut draw),
+                transaction: (draw.next(2) == 0).then(|| draw.text()),
                 ..Default::default()
             };
-            serde_json::to_value(&span)
-                .ok()
-                .map(|v| v["timestamp"].as_str().unwrap().to_owned())
-        };
-        let ours = |time| rfc3339(time).map(|text| text.as_str().to_owned());
-        let mut draw = Draw(0x9e37_79b9_7f4a_7c15);
-        for _ in 0..5000 {
-            let time = draw.time();
-            assert_eq!(ours(time), theirs(time), "{time:?}");
+            let source = sources[draw.next(3) as usize].as_ref();
+            let item = Item::Event(&event);
+            let ours = String::from_utf8(write(item, None, source).unwrap()).unwrap();
+            assert_eq!(ours, reference(item, &origins, source).unwrap());
         }
-        let epoch = SystemTime::UNIX_EPOCH;
-        for time in [
-            epoch,
-            epoch + Duration::new(951_782_400, 1), // 2000-02-29
-            epoch + Duration::new(4_107_542_400, 10), // 2100-03-01
-            epoch + Duration::new(253_402_300_800, 0), // 10000-01-01: refused
-            epoch + Duration::new(u64::MAX / 2, 0),
-            epoch - Duration::from_secs(1), // before 1970: refused
-        ] {
-            assert_eq!(ours(time), theirs(time), "{time:?}");
-        }
-        assert!(ours(epoch - Duration::from_secs(1)).is_none());
-        assert!(ours(epoch + Duration::new(253_402_300_800, 0)).is_none());
     }
 
     #[test]
@@ -816,35 +813,40 @@ mod tests {
                 ..Default::default()
             },
         ];
-        let plain = Transaction::default();
-        let write = |t: &Transaction<'static>, spans: &[Span]| {
-            serde_json::to_vec(&TransactionOut {
-                t,
-                spans,
-                origins: None,
-                source: None,
-            })
-        };
-        for span in &spans {
-            assert!(serde_json::to_vec(span).is_err());
-            assert!(write(&plain, std::slice::from_ref(span)).is_err());
+        // An event's time is written in seconds: refused only before 1970.
+        let events = [before].map(|timestamp| Event {
+            timestamp,
+            ..Default::default()
+        });
+        for span in spans {
+            assert!(serde_json::to_vec(&span).is_err());
+            let t = Transaction {
+                spans: vec![span],
+                ..Default::default()
+            };
+            assert!(write(Item::Transaction(&t), None, None).is_err());
         }
         for t in &transactions {
             assert!(serde_json::to_vec(t).is_err());
-            assert!(write(t, &[]).is_err());
+            assert!(write(Item::Transaction(t), None, None).is_err());
         }
-        assert!(write(&plain, &[]).is_ok());
+        for e in &events {
+            assert!(serde_json::to_vec(e).is_err());
+            assert!(write(Item::Event(e), None, None).is_err());
+        }
+        let plain = Transaction::default();
+        assert!(write(Item::Transaction(&plain), None, None).is_ok());
         // Nor is anything but a struct passed through.
-        let out = TransactionOut {
-            t: &plain,
-            spans: &[],
+        let out = ItemOut {
+            item: Item::Transaction(&plain),
+            entry_key: ENTRY,
             origins: None,
             source: None,
         };
         let top = Top {
             inner: &mut serde_json::Serializer::new(Vec::new()),
             out: &out,
-            root: &Root::of(&plain),
+            root: &Root::of(&plain.contexts),
         };
         assert!(Serialize::serialize(&1u8, top).is_err());
     }
@@ -864,13 +866,7 @@ mod tests {
             static LATE: RefCell<Option<WritesOnDrop>> = const { RefCell::new(None) };
         }
         fn written(t: &Transaction<'static>) -> Vec<u8> {
-            serde_json::to_vec(&TransactionOut {
-                t,
-                spans: &[],
-                origins: None,
-                source: None,
-            })
-            .unwrap_or_default()
+            write(Item::Transaction(t), None, None).unwrap_or_default()
         }
         let t = Transaction {
             sdk: Some(Cow::Owned(ClientSdkInfo {

@@ -27,6 +27,7 @@ use sentry::protocol::{Context, Envelope, EnvelopeItem, Event, Map, SpanId, Valu
 use crate::callsite::Callsite;
 
 mod json;
+mod time;
 
 /// The start of the reserved key in `contexts` the fields travel under ([`key`]).
 const PREFIX: &str = "__vigil_wire";
@@ -187,10 +188,9 @@ pub(crate) fn strip(envelope: Envelope) -> Envelope {
 
 /// An event's or transaction's JSON as it goes on the wire (vigil's entry turned into its
 /// fields, as [`to_writer`] writes it); `None` for other items. For the readable copies (the
-/// test capture, the JSON spool): it writes a copy of the item and reads it back.
+/// test capture, the JSON spool): it writes the item and reads it back.
 pub(crate) fn item_json(item: &EnvelopeItem) -> Option<Value> {
-    let mut copy = item.clone();
-    let (_, body) = item_body(&mut copy)?.ok()?;
+    let (_, body) = item_body(item)?.ok()?;
     serde_json::from_slice(&body).ok()
 }
 
@@ -198,34 +198,21 @@ pub(crate) fn item_json(item: &EnvelopeItem) -> Option<Value> {
 /// transaction turned into its fields: `transaction_info.source` at the top, `origin` on
 /// each span (those the entry names, [`MANUAL`] for the others).
 ///
-/// Each item is written by its typed `Serialize`, straight to bytes: the entry is taken out
-/// of its contexts first, a transaction's spans are written one by one with their `origin`
-/// added, and `transaction_info` goes in at the end. (Through a `serde_json::Value`, edited
-/// and written out, a transaction cost 2.7 times as much.) The items are taken apart for
-/// that and put back as they were: the caller may still count them (client reports).
-pub(crate) fn to_writer(envelope: &mut Envelope, out: &mut Vec<u8>) -> std::io::Result<()> {
+/// Each item is written by its typed `Serialize`, straight to bytes, through a serializer
+/// that leaves the entry out of its contexts, writes the spans with their origins and adds
+/// `transaction_info` at the end ([`json`]). (Through a `serde_json::Value`, edited and
+/// written out, a transaction cost 2.7 times as much.) The envelope is only read.
+pub(crate) fn to_writer(envelope: &Envelope, out: &mut Vec<u8>) -> std::io::Result<()> {
     if !carries(envelope) {
         return envelope.to_writer(out);
     }
     serde_json::to_writer(&mut *out, envelope.headers())?;
     out.push(b'\n');
-    let headers = envelope.headers().clone();
-    let items = std::mem::replace(envelope, Envelope::new()).into_items();
-    let mut kept = Envelope::new();
-    let mut written = Ok(());
-    for mut item in items {
-        if written.is_ok() {
-            written = write_item(&mut item, out);
-        }
-        kept.add_item(item);
-    }
-    // The headers last: `add_item` would fill in an event id they did not have.
-    *envelope = kept.with_headers(headers);
-    written
+    envelope.items().try_for_each(|item| write_item(item, out))
 }
 
 /// One item of an envelope that carries vigil's entry (see [`to_writer`]).
-fn write_item(item: &mut EnvelopeItem, out: &mut Vec<u8>) -> std::io::Result<()> {
+fn write_item(item: &EnvelopeItem, out: &mut Vec<u8>) -> std::io::Result<()> {
     if let Some(written) = item_body(item) {
         let (ty, body) = written?;
         writeln!(out, r#"{{"type":"{ty}","length":{}}}"#, body.len())?;
@@ -253,57 +240,41 @@ fn write_item(item: &mut EnvelopeItem, out: &mut Vec<u8>) -> std::io::Result<()>
     Ok(())
 }
 
-/// An event's or a transaction's type and JSON, vigil's entry turned into its fields; the
-/// item is taken apart to be written and put back as it was. `None` for other items.
-fn item_body(item: &mut EnvelopeItem) -> Option<std::io::Result<(&'static str, Vec<u8>)>> {
-    Some(match item {
-        EnvelopeItem::Transaction(t) => {
-            let entry = take(&mut t.contexts);
-            let body = match &entry {
-                // Not vigil's: no origins to add.
-                None => serde_json::to_vec(&*t).map_err(Into::into),
-                Some(entry) => {
-                    let spans = std::mem::take(&mut t.spans);
-                    let body = transaction_body(t, &spans, entry);
-                    t.spans = spans;
-                    body
-                }
-            };
-            put_back(&mut t.contexts, entry);
-            body.map(|body| ("transaction", body))
-        }
-        EnvelopeItem::Event(e) => {
-            let entry = take(&mut e.contexts);
-            let body = serde_json::to_vec(&*e).map_err(Into::into).map(|mut body| {
-                if let Some(entry) = &entry {
-                    close_with_source(&mut body, entry);
-                }
-                body
-            });
-            put_back(&mut e.contexts, entry);
-            body.map(|body| ("event", body))
-        }
+/// An event's or a transaction's type and JSON, vigil's entry turned into its fields.
+/// `None` for other items.
+fn item_body(item: &EnvelopeItem) -> Option<std::io::Result<(&'static str, Vec<u8>)>> {
+    let (ty, item, contexts) = match item {
+        EnvelopeItem::Transaction(t) => ("transaction", json::Item::Transaction(t), &t.contexts),
+        EnvelopeItem::Event(e) => ("event", json::Item::Event(e), &e.contexts),
         _ => return None,
-    })
+    };
+    let written = match contexts.get(key()).filter(|c| is_ours(c)) {
+        // Not vigil's: no fields to add.
+        None => match item {
+            json::Item::Transaction(t) => serde_json::to_vec(t),
+            json::Item::Event(e) => serde_json::to_vec(e),
+        },
+        Some(entry) => {
+            let spans = item_spans(item);
+            let mut body = Vec::with_capacity(1024 + 512 * spans);
+            let out = json::ItemOut {
+                item,
+                entry_key: key(),
+                origins: entry_field(entry, "span_origins").and_then(Value::as_object),
+                source: entry_field(entry, "source"),
+            };
+            serde_json::to_writer(&mut body, &out).map(|()| body)
+        }
+    };
+    Some(written.map(|body| (ty, body)).map_err(Into::into))
 }
 
-/// A transaction's JSON (its spans taken out into `spans`, vigil's `entry` out of its
-/// contexts), with `spans` written in, each with its origin from `entry` ([`MANUAL`] when it
-/// names none), and `transaction_info` (see [`json`]).
-fn transaction_body(
-    t: &sentry::protocol::Transaction<'static>,
-    spans: &[sentry::protocol::Span],
-    entry: &Context,
-) -> std::io::Result<Vec<u8>> {
-    let mut body = Vec::with_capacity(1024 + 512 * spans.len());
-    let out = json::TransactionOut {
-        t,
-        spans,
-        origins: entry_field(entry, "span_origins").and_then(Value::as_object),
-        source: entry_field(entry, "source"),
-    };
-    serde_json::to_writer(&mut body, &out)?;
-    Ok(body)
+/// How many spans `item` has.
+fn item_spans(item: json::Item<'_>) -> usize {
+    match item {
+        json::Item::Transaction(t) => t.spans.len(),
+        json::Item::Event(_) => 0,
+    }
 }
 
 /// A field of vigil's entry.
@@ -312,36 +283,6 @@ fn entry_field<'a>(entry: &'a Context, name: &str) -> Option<&'a Value> {
         Context::Other(map) => map.get(name),
         _ => None,
     }
-}
-
-/// Adds `transaction_info.source` from `entry` to the JSON object `body` ends with.
-fn close_with_source(body: &mut Vec<u8>, entry: &Context) {
-    if let Some(source) = entry_field(entry, "source") {
-        let info = serde_json::json!({ "source": source });
-        // Writing a `Value` to a `Vec` cannot fail.
-        let _ = add_field(body, "transaction_info", &info);
-    }
-}
-
-/// Adds `"name":value` to the JSON object at the end of `json` (before its `}`).
-fn add_field(json: &mut Vec<u8>, name: &str, value: &Value) -> std::io::Result<()> {
-    open_field(json, name)?;
-    serde_json::to_writer(&mut *json, value)?;
-    json.push(b'}');
-    Ok(())
-}
-
-/// Reopens the JSON object at the end of `json` for one more field: `,"name":`.
-fn open_field(json: &mut Vec<u8>, name: &str) -> std::io::Result<()> {
-    if json.pop() != Some(b'}') {
-        return Err(std::io::Error::other("not a JSON object"));
-    }
-    if json.last() != Some(&b'{') {
-        json.push(b',');
-    }
-    serde_json::to_writer(&mut *json, name)?;
-    json.push(b':');
-    Ok(())
 }
 
 #[cfg(test)]
@@ -373,10 +314,10 @@ mod tests {
 
     fn written(envelope: &Envelope) -> Vec<(String, Value)> {
         let mut bytes = Vec::new();
-        let mut copy = envelope.clone();
-        to_writer(&mut copy, &mut bytes).unwrap();
-        // Taken apart to be written, and put back as it was.
-        assert!(copy == *envelope);
+        to_writer(envelope, &mut bytes).unwrap();
+        // The envelope's headers as the `sentry` crate writes them.
+        let header_line = bytes.split(|&b| b == b'\n').next().unwrap();
+        assert_eq!(header_line, serde_json::to_vec(envelope.headers()).unwrap());
         let parsed = Envelope::from_slice(&bytes).unwrap();
         assert_eq!(parsed.items().count(), envelope.items().count());
         crate::transport::raw_items(&Envelope::from_bytes_raw(bytes).unwrap()).1
@@ -426,7 +367,7 @@ mod tests {
             )]),
         ));
         let mut ours = Vec::new();
-        to_writer(&mut envelope.clone(), &mut ours).unwrap();
+        to_writer(&envelope, &mut ours).unwrap();
         let mut theirs = Vec::new();
         strip(envelope).to_writer(&mut theirs).unwrap();
         // After the header line and the event's two lines, the same bytes.
@@ -601,7 +542,7 @@ mod tests {
             envelope.add_item(tx);
             envelope.add_item(event);
             if draw.next(2) == 0 {
-                // Headers without the event id `add_item` fills in: still so after writing.
+                // Headers without an event id: written as they are.
                 envelope = envelope.with_headers(sentry::protocol::EnvelopeHeaders::new());
             }
             let items = written(&envelope);
