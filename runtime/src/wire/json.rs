@@ -239,7 +239,8 @@ impl Serialize for TransactionInfo<'_> {
     }
 }
 
-/// The transaction's contexts, its trace context written with the ids of [`Root`].
+/// The item's contexts without vigil's entry, a trace context written with the ids of
+/// [`Root`].
 struct Contexts<'a>(&'a ItemOut<'a>, &'a Root);
 
 impl Contexts<'_> {
@@ -440,9 +441,9 @@ fn invalid<E: serde::ser::Error>(time: SystemTime) -> E {
     E::custom(format!("invalid `SystemTime` instance: {time:?}"))
 }
 
-/// What [`Top`] does with anything but a struct: a transaction is always one.
+/// What [`Top`] does with anything but a struct: an event or a transaction is always one.
 fn not_a_struct<E: serde::ser::Error>() -> E {
-    E::custom("a transaction is written as a struct")
+    E::custom("an event or a transaction is written as a struct")
 }
 
 macro_rules! not_a_struct {

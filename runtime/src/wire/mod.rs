@@ -9,8 +9,8 @@
 //! the typed item, as one reserved entry of its `contexts` ([`key`]), through the worker,
 //! the scrubber and the `sentry` transport thread's rate-limit filter (which sees a typed
 //! transaction or event, of its own category); only where the item is written out (vigil's
-//! HTTP transport, Spotlight, the JSON spool, the test capture's JSON) is the entry taken
-//! out again and turned into the fields ([`to_writer`], [`item_json`]). Every other view of
+//! HTTP transport, Spotlight, the JSON spool, the test capture's JSON) is the entry left
+//! out as the item is written and turned into the fields ([`to_writer`], [`item_json`]). Every other view of
 //! the item (the readable view, a user's own transport, the user's `before_send` hooks)
 //! gets it without the entry ([`strip`], [`take`]).
 //!
@@ -316,8 +316,10 @@ mod tests {
         let mut bytes = Vec::new();
         to_writer(envelope, &mut bytes).unwrap();
         // The envelope's headers as the `sentry` crate writes them.
-        let header_line = bytes.split(|&b| b == b'\n').next().unwrap();
-        assert_eq!(header_line, serde_json::to_vec(envelope.headers()).unwrap());
+        let first_line = |bytes: &[u8]| bytes.split(|&b| b == b'\n').next().unwrap().to_vec();
+        let mut theirs = Vec::new();
+        envelope.to_writer(&mut theirs).unwrap();
+        assert_eq!(first_line(&bytes), first_line(&theirs));
         let parsed = Envelope::from_slice(&bytes).unwrap();
         assert_eq!(parsed.items().count(), envelope.items().count());
         crate::transport::raw_items(&Envelope::from_bytes_raw(bytes).unwrap()).1
@@ -422,6 +424,36 @@ mod tests {
         };
         assert!(tx.contexts.contains_key(PREFIX));
         assert!(!tx.contexts.contains_key(key()));
+    }
+
+    #[test]
+    fn a_context_under_the_reserved_key_but_not_vigils_is_written_as_a_context() {
+        let foreign = || {
+            let mut map = Map::new();
+            map.insert("nonce".into(), Value::from("not this process's"));
+            map.insert("source".into(), Value::from("url"));
+            Context::Other(map)
+        };
+        let mut event = Event::default();
+        event.contexts.insert(key().into(), foreign());
+        let mut tx = Transaction::default();
+        tx.contexts.insert(key().into(), foreign());
+        let mut envelope = Envelope::new();
+        // Beside an item with vigil's own entry, so the envelope is written by vigil.
+        envelope.add_item(transaction());
+        envelope.add_item(event);
+        envelope.add_item(tx);
+        let items = written(&envelope);
+        assert_eq!(items[0].1["transaction_info"]["source"], "route");
+        for (_, item) in &items[1..] {
+            assert!(item.get("transaction_info").is_none(), "{item}");
+            assert_eq!(item["contexts"][key()]["source"], "url");
+        }
+        for item in envelope.items().skip(1) {
+            let json = item_json(item).unwrap();
+            assert!(json.get("transaction_info").is_none());
+            assert_eq!(json["contexts"][key()]["nonce"], "not this process's");
+        }
     }
 
     /// The reference the writer is held to: vigil's entry in an event's or transaction's JSON
