@@ -21,12 +21,11 @@
 //! `wire::item_json`): the kept SDK goes in as a `RawValue`, which only it reads as JSON,
 //! and which stays compact.
 
-use std::time::SystemTime;
-
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::time::SystemTime;
 
 use sentry::protocol::{
     ClientSdkInfo, Context, Event, Map, Span, SpanId, TraceContext, TraceId, Transaction, Value,
@@ -531,40 +530,15 @@ impl<'a, S: Serializer> Serializer for Top<'a, S> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::draw::Draw;
     use super::*;
     use sentry::protocol::SpanStatus;
     use std::time::Duration;
 
-    /// A small deterministic generator (xorshift), for varied inputs without a dependency.
-    struct Draw(u64);
     impl Draw {
-        fn next(&mut self, below: u64) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0 % below
-        }
+        /// Text with what JSON escapes.
         fn text(&mut self) -> String {
-            const PIECES: [&str; 8] = ["a", "\"", "\\", "ü", "\n", "\u{1}", "/", ""];
-            (0..self.next(5))
-                .map(|_| PIECES[self.next(PIECES.len() as u64) as usize])
-                .collect()
-        }
-        /// A time from 1970 to the end of 9999, often on a whole second or with trailing
-        /// zeros in its fraction.
-        fn time(&mut self) -> SystemTime {
-            let secs = match self.next(4) {
-                0 => self.next(253_402_300_800), // 1970 to the end of 9999
-                1 => 253_402_300_799,            // 9999-12-31T23:59:59
-                _ => 1_700_000_000 + self.next(100_000_000),
-            };
-            let nanos = match self.next(4) {
-                0 => 0,
-                1 => self.next(1000) as u32 * 1_000_000,
-                2 => 999_999_999,
-                _ => self.next(1_000_000_000) as u32,
-            };
-            SystemTime::UNIX_EPOCH + Duration::new(secs, nanos)
+            self.pieces(&["a", "\"", "\\", "ü", "\n", "\u{1}", "/", ""], 5)
         }
         fn span_id(&mut self) -> SpanId {
             SpanId::from((self.next(u64::MAX) + 1).to_be_bytes())

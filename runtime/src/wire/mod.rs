@@ -26,6 +26,8 @@ use sentry::protocol::{Context, Envelope, EnvelopeItem, Event, Map, SpanId, Valu
 
 use crate::callsite::Callsite;
 
+#[cfg(test)]
+mod draw;
 mod json;
 mod time;
 
@@ -287,6 +289,7 @@ fn entry_field<'a>(entry: &'a Context, name: &str) -> Option<&'a Value> {
 
 #[cfg(test)]
 mod tests {
+    use super::draw::Draw;
     use super::*;
     use sentry::protocol::{Event, Span, Transaction};
     use std::collections::HashMap;
@@ -500,16 +503,9 @@ mod tests {
         }
     }
 
-    /// A small deterministic generator (xorshift), for varied inputs without a dependency.
-    struct Draw(u64);
     impl Draw {
-        fn next(&mut self, below: u64) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0 % below
-        }
-        fn text(&mut self) -> String {
+        /// Text with the names of the fields the writer writes itself, and JSON's syntax.
+        fn names_text(&mut self) -> String {
             const PIECES: [&str; 10] = [
                 "spans",
                 "\"spans\":[]",
@@ -522,9 +518,7 @@ mod tests {
                 "",
                 "a,b:c",
             ];
-            (0..self.next(4))
-                .map(|_| PIECES[self.next(PIECES.len() as u64) as usize])
-                .collect()
+            self.pieces(&PIECES, 4)
         }
     }
 
@@ -533,14 +527,15 @@ mod tests {
         let mut draw = Draw(0x9e37_79b9_7f4a_7c15);
         for _ in 0..400 {
             let mut tx = Transaction {
-                name: Some(draw.text()),
+                name: Some(draw.names_text()),
                 ..Default::default()
             };
             // Keys and text named like the fields the writer writes itself (`spans`,
             // `origin`), deeper down and in strings: written as they are.
             for _ in 0..draw.next(3) {
-                tx.extra.insert(draw.text(), Value::from(draw.text()));
-                tx.tags.insert(draw.text(), draw.text());
+                tx.extra
+                    .insert(draw.names_text(), Value::from(draw.names_text()));
+                tx.tags.insert(draw.names_text(), draw.names_text());
             }
             if draw.next(2) == 0 {
                 tx.extra.insert("spans".into(), serde_json::json!([]));
@@ -550,10 +545,11 @@ mod tests {
                 let span_id = SpanId::from((id + 1).to_be_bytes());
                 let mut span = Span {
                     span_id,
-                    description: Some(draw.text()),
+                    description: Some(draw.names_text()),
                     ..Default::default()
                 };
-                span.data.insert(draw.text(), Value::from(draw.text()));
+                span.data
+                    .insert(draw.names_text(), Value::from(draw.names_text()));
                 tx.spans.push(span);
                 if draw.next(2) == 0 {
                     origins.push((span_id, "auto.db.sqlx"));
@@ -564,7 +560,7 @@ mod tests {
                 tx.contexts.insert(key().into(), entry(source, origins));
             }
             let mut event = Event {
-                message: Some(draw.text()),
+                message: Some(draw.names_text()),
                 ..Default::default()
             };
             if draw.next(2) == 0 {

@@ -92,36 +92,10 @@ fn civil_from_days(days: u64) -> Option<(u64, u64, u64)> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::draw::Draw;
     use super::*;
     use sentry::protocol::Span;
     use std::time::Duration;
-
-    /// A small deterministic generator (xorshift), for varied inputs without a dependency.
-    struct Draw(u64);
-    impl Draw {
-        fn next(&mut self, below: u64) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0 % below
-        }
-        /// A time from 1970 to the end of 9999, often on a whole second or with trailing
-        /// zeros in its fraction.
-        fn time(&mut self) -> SystemTime {
-            let secs = match self.next(4) {
-                0 => self.next(253_402_300_800), // 1970 to the end of 9999
-                1 => 253_402_300_799,            // 9999-12-31T23:59:59
-                _ => 1_700_000_000 + self.next(100_000_000),
-            };
-            let nanos = match self.next(4) {
-                0 => 0,
-                1 => self.next(1000) as u32 * 1_000_000,
-                2 => 999_999_999,
-                _ => self.next(1_000_000_000) as u32,
-            };
-            SystemTime::UNIX_EPOCH + Duration::new(secs, nanos)
-        }
-    }
 
     #[test]
     fn a_time_is_written_as_sentry_types_writes_it_or_refused_as_it_refuses_it() {
