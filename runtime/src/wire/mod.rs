@@ -10,9 +10,9 @@
 //! the scrubber and the `sentry` transport thread's rate-limit filter (which sees a typed
 //! transaction or event, of its own category); only where the item is written out (vigil's
 //! HTTP transport, Spotlight, the JSON spool, the test capture's JSON) is the entry left
-//! out as the item is written and turned into the fields ([`to_writer`], [`item_json`]). Every other view of
-//! the item (the readable view, a user's own transport, the user's `before_send` hooks)
-//! gets it without the entry ([`strip`], [`take`]).
+//! out as the item is written and turned into the fields ([`to_writer`], [`item_json`]).
+//! Every other view of the item (the readable view, a user's own transport, the user's
+//! `before_send` hooks) gets it without the entry ([`strip`], [`take`]).
 //!
 //! The entry's key ends in a number drawn once per process ([`nonce`]), which the entry
 //! holds too: a user's context can neither replace it nor be taken for it, and stays an
