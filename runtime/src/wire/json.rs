@@ -66,7 +66,8 @@ impl<'a> Item<'a> {
         }
     }
 
-    fn spans(self) -> &'a [Span] {
+    /// A transaction's spans (an event has none).
+    pub(super) fn spans(self) -> &'a [Span] {
         match self {
             Item::Transaction(t) => &t.spans,
             Item::Event(_) => &[],

@@ -257,8 +257,7 @@ fn item_body(item: &EnvelopeItem) -> Option<std::io::Result<(&'static str, Vec<u
             json::Item::Event(e) => serde_json::to_vec(e),
         },
         Some(entry) => {
-            let spans = item_spans(item);
-            let mut body = Vec::with_capacity(1024 + 512 * spans);
+            let mut body = Vec::with_capacity(1024 + 512 * item.spans().len());
             let out = json::ItemOut {
                 item,
                 entry_key: key(),
@@ -269,14 +268,6 @@ fn item_body(item: &EnvelopeItem) -> Option<std::io::Result<(&'static str, Vec<u
         }
     };
     Some(written.map(|body| (ty, body)).map_err(Into::into))
-}
-
-/// How many spans `item` has.
-fn item_spans(item: json::Item<'_>) -> usize {
-    match item {
-        json::Item::Transaction(t) => t.spans.len(),
-        json::Item::Event(_) => 0,
-    }
 }
 
 /// A field of vigil's entry.
