@@ -172,7 +172,8 @@ impl<S: SerializeStruct> SerializeStruct for TopStruct<'_, S> {
                 Some(json) => self.inner.serialize_field(key, &*json),
                 None => self.inner.serialize_field(key, value),
             },
-            // Without vigil's entry: left out when nothing else is there, as an empty map.
+            // Without vigil's entry; left out when nothing else is there, as `sentry-types`
+            // leaves out an empty map.
             ("contexts", _) => {
                 let contexts = Contexts(self.out, self.root);
                 if contexts.len() == 0 {
